@@ -1,0 +1,32 @@
+"""Access helpers (DESIGN.md rule 4): fetch an object *of this tenant* in one step.
+
+"Not yours" and "does not exist" are the same 404, so ids of other tenants cannot be probed. Views
+and API views fetch objects only through these helpers.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+
+from accounts.models import Contact, CustomerAccount, Job, Tenant
+
+
+def _one(queryset, what: str, **lookup):
+    try:
+        return queryset.get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404(f"No such {what}") from None
+
+
+def get_account_for_tenant(tenant: Tenant, *, pk: int | None = None, external_id: str | None = None) -> CustomerAccount:
+    lookup = {"pk": pk} if pk is not None else {"external_id": external_id}
+    return _one(CustomerAccount.objects.filter(tenant=tenant).select_related("owner_csm"), "account", **lookup)
+
+
+def get_contact_for_tenant(tenant: Tenant, *, pk: int | None = None, external_id: str | None = None) -> Contact:
+    lookup = {"pk": pk} if pk is not None else {"external_id": external_id}
+    return _one(Contact.objects.filter(tenant=tenant).select_related("account"), "contact", **lookup)
+
+
+def get_job_for_tenant(tenant: Tenant, *, pk: int) -> Job:
+    return _one(Job.objects.filter(tenant=tenant), "job", pk=pk)

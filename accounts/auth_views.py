@@ -1,0 +1,20 @@
+"""Views outside any tenant: the landing redirect and the tenant switcher."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from accounts.models import Membership
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    # The user's own memberships, across tenants: this page is where a tenant gets chosen.
+    memberships = list(
+        Membership.objects.unscoped().filter(user=request.user).select_related("tenant").order_by("tenant__name")
+    )
+    if len(memberships) == 1:
+        return redirect("account-list", tenant_slug=memberships[0].tenant.slug)
+    return render(request, "tenant_switcher.html", {"memberships_list": memberships})

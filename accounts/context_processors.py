@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from accounts.models import Membership
+from accounts.permissions import PERMISSIONS, role_allows
+
+
+def tenancy(request: HttpRequest) -> dict:
+    """The current tenant, the role's permissions and, lazily, the tenant switcher's list."""
+    membership = getattr(request, "membership", None)
+    user = getattr(request, "user", None)
+
+    def memberships() -> list[Membership]:
+        if user is None or not user.is_authenticated:
+            return []
+        # Lists only the user's own memberships: the switcher needs all of them, across tenants.
+        return list(Membership.objects.unscoped().filter(user=user).select_related("tenant").order_by("tenant__name"))
+
+    return {
+        "tenant": getattr(request, "tenant", None),
+        "membership": membership,
+        "perms_granted": {p for p in PERMISSIONS if membership and role_allows(membership.role, p)},
+        "my_memberships": memberships,
+    }

@@ -1,0 +1,58 @@
+"""Who may do what (DESIGN.md tenancy rule 7): the only place that maps roles to permissions."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+
+from accounts.models import Role
+
+ALL_ROLES = frozenset(Role.values)
+STAFF_WRITERS = frozenset({Role.ADMIN, Role.MANAGER, Role.CSM})
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "accounts.view": ALL_ROLES,
+    "accounts.edit": STAFF_WRITERS,
+    "accounts.import": STAFF_WRITERS,
+    "accounts.export": frozenset({Role.ADMIN, Role.MANAGER, Role.CSM, Role.AGENT}),
+    "contacts.view": ALL_ROLES,
+    "contacts.edit": frozenset({Role.ADMIN, Role.MANAGER, Role.CSM, Role.AGENT}),
+    "tenant.manage": frozenset({Role.ADMIN}),
+    "apikeys.manage": frozenset({Role.ADMIN}),
+}
+
+
+def role_allows(role: str | None, permission: str) -> bool:
+    if permission not in PERMISSIONS:
+        raise KeyError(f"unknown permission {permission!r}")
+    return role in PERMISSIONS[permission]
+
+
+def has_permission(request: HttpRequest, permission: str) -> bool:
+    membership = getattr(request, "membership", None)
+    return membership is not None and role_allows(membership.role, permission)
+
+
+def check_permission(request: HttpRequest, permission: str) -> None:
+    if not has_permission(request, permission):
+        raise PermissionDenied(permission)
+
+
+def requires(permission: str) -> Callable:
+    """View decorator: the tenant member's role must grant ``permission`` (403 otherwise)."""
+    PERMISSIONS[permission]  # fail at import time on a typo  # noqa: B018
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            check_permission(request, permission)
+            return view(request, *args, **kwargs)
+
+        wrapper.required_permission = permission
+        return wrapper
+
+    return decorator

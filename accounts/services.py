@@ -1,0 +1,232 @@
+"""Every write to accounts and contacts (DESIGN.md: keyword-only, typed, atomic).
+
+Bulk upserts are the one path for the API, the CSV import and the demo seed: each item is validated
+alone, every valid item is written, every invalid one is reported by its index, and the valid ones
+are written in one transaction so that no item is ever half-written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from accounts.inputs import AccountItem, ContactItem, validate_item
+from accounts.models import Contact, CustomerAccount, Membership, Role, Tenant
+
+CSM_ROLES = (Role.ADMIN, Role.MANAGER, Role.CSM)
+ACCOUNT_FIELDS = ("name", "domain", "plan", "tier", "arr", "seats", "contract_start", "renewal_date",
+                  "lifecycle_stage", "owner_csm_id")
+CONTACT_FIELDS = ("account_id", "email", "phone", "name", "persona", "knowledge_level")
+
+
+@dataclass
+class BulkResult:
+    """API.md's bulk answer; ``created``/``updated`` say what ``accepted`` was made of."""
+
+    accepted: int = 0
+    duplicates: int = 0
+    created: int = 0
+    updated: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+
+    def reject(self, index: int, errors: list[dict]) -> None:
+        self.rejected.append({"index": index, "errors": errors})
+
+    def as_dict(self) -> dict[str, Any]:
+        self.rejected.sort(key=lambda r: r["index"])
+        return {"accepted": self.accepted, "duplicates": self.duplicates, "created": self.created,
+                "updated": self.updated, "rejected": self.rejected}
+
+
+def _validated(serializer_class, items: Sequence[Any], result: BulkResult) -> dict[int, dict]:
+    """Validate each item; the second item with an external_id already seen in the batch is rejected."""
+    clean: dict[int, dict] = {}
+    first_index: dict[str, int] = {}
+    for index, raw in enumerate(items):
+        data, errors = validate_item(serializer_class, raw)
+        if errors:
+            result.reject(index, errors)
+            continue
+        seen = first_index.setdefault(data["external_id"], index)
+        if seen != index:
+            result.reject(index, [{"field": "external_id",
+                                   "message": f"duplicate external_id in this batch (first at index {seen})"}])
+            continue
+        clean[index] = data
+    return clean
+
+
+def _staff_ids_by_email(tenant: Tenant, emails: Iterable[str]) -> dict[str, int]:
+    wanted = {e.lower() for e in emails if e}
+    if not wanted:
+        return {}
+    rows = (
+        Membership.objects.filter(tenant=tenant, role__in=CSM_ROLES)
+        .annotate(email_lower=Lower("user__email"))
+        .filter(email_lower__in=wanted)
+        .values_list("email_lower", "user_id")
+    )
+    return dict(rows)
+
+
+def _apply(obj: Any, values: dict[str, Any]) -> bool:
+    changed = False
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed = True
+    return changed
+
+
+def _write(model, tenant: Tenant, prepared: dict[int, dict], fields: tuple[str, ...], result: BulkResult) -> None:
+    existing = {
+        obj.external_id: obj
+        for obj in model.objects.filter(tenant=tenant, external_id__in=[v["external_id"] for v in prepared.values()])
+    }
+    to_create, to_update, update_fields = [], [], set()
+    for values in prepared.values():
+        external_id = values["external_id"]
+        attrs = {k: v for k, v in values.items() if k in fields}
+        obj = existing.get(external_id)
+        if obj is None:
+            to_create.append(model(tenant=tenant, external_id=external_id, **attrs))
+        elif _apply(obj, attrs):
+            to_update.append(obj)
+            update_fields.update(k for k in attrs)
+        else:
+            result.duplicates += 1
+    now = timezone.now()
+    with transaction.atomic():
+        model.objects.bulk_create(to_create, batch_size=500)
+        if to_update:
+            for obj in to_update:
+                obj.updated_at = now
+            model.objects.bulk_update(to_update, [*sorted(update_fields), "updated_at"], batch_size=500)
+    result.created += len(to_create)
+    result.updated += len(to_update)
+    result.accepted += len(to_create) + len(to_update)
+
+
+def upsert_accounts(*, tenant: Tenant, items: Sequence[Any]) -> BulkResult:
+    result = BulkResult()
+    clean = _validated(AccountItem, items, result)
+    staff = _staff_ids_by_email(tenant, (d.get("csm_email", "") for d in clean.values()))
+    prepared: dict[int, dict] = {}
+    for index, data in clean.items():
+        email = data.pop("csm_email", None)
+        if email:
+            if email.lower() not in staff:
+                result.reject(index, [{"field": "csm_email",
+                                       "message": "no admin, manager or CSM of this tenant has this email"}])
+                continue
+            data["owner_csm_id"] = staff[email.lower()]
+        elif email == "":
+            data["owner_csm_id"] = None
+        prepared[index] = data
+    _write(CustomerAccount, tenant, prepared, ACCOUNT_FIELDS, result)
+    return result
+
+
+def upsert_contacts(*, tenant: Tenant, items: Sequence[Any]) -> BulkResult:
+    result = BulkResult()
+    clean = _validated(ContactItem, items, result)
+    account_ids = dict(
+        CustomerAccount.objects.filter(
+            tenant=tenant, external_id__in={d["account"] for d in clean.values()}
+        ).values_list("external_id", "id")
+    )
+    emails = {d["email"] for d in clean.values() if d.get("email")}
+    email_owner = dict(
+        Contact.objects.filter(tenant=tenant)
+        .annotate(email_lower=Lower("email"))
+        .filter(email_lower__in=emails)
+        .values_list("email_lower", "external_id")
+    )
+    prepared: dict[int, dict] = {}
+    for index, data in clean.items():
+        errors = []
+        account_id = account_ids.get(data.pop("account"))
+        if account_id is None:
+            errors.append({"field": "account", "message": "no account with this external_id"})
+        email = data.get("email")
+        if email:
+            owner = email_owner.get(email)
+            if owner is not None and owner != data["external_id"]:
+                errors.append({"field": "email", "message": f"already used by contact {owner}"})
+            else:
+                email_owner[email] = data["external_id"]  # later items in the batch may not take it
+        if errors:
+            result.reject(index, errors)
+            continue
+        data["account_id"] = account_id
+        prepared[index] = data
+    _write(Contact, tenant, prepared, CONTACT_FIELDS, result)
+    return result
+
+
+def save_account(*, tenant: Tenant, account: CustomerAccount) -> CustomerAccount:
+    """Create or update one account from a validated form (the form checked every field)."""
+    account.tenant = tenant
+    account.save()
+    return account
+
+
+def save_contact(*, tenant: Tenant, contact: Contact) -> Contact:
+    contact.tenant = tenant
+    if contact.email:
+        contact.email = contact.email.strip().lower()
+    contact.save()
+    return contact
+
+
+def create_staff_member(*, tenant: Tenant, email: str, role: str, password: str | None = None,
+                        name: str = "") -> Membership:
+    """A staff user (found by email, or created) joins the tenant with ``role``."""
+    User = get_user_model()
+    with transaction.atomic():
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            first, _, last = name.partition(" ")
+            user = User.objects.create_user(username=email.lower(), email=email.lower(), password=password,
+                                            first_name=first, last_name=last)
+        membership, created = Membership.objects.get_or_create(tenant=tenant, user=user,
+                                                               defaults={"role": role})
+        if not created and membership.role != role:
+            membership.role = role
+            membership.save(update_fields=["role"])
+    return membership
+
+
+def create_tenant(*, slug: str, name: str, admin_email: str, timezone_name: str = "UTC",
+                  admin_password: str | None = None) -> Tenant:
+    """A tenant and its first admin. The admin has no usable password unless one is given: they set
+    it through the password-reset mail."""
+    from accounts.tenancy import tenant_scope
+
+    with transaction.atomic():
+        tenant = Tenant(slug=slug, name=name, timezone=timezone_name)
+        tenant.full_clean()
+        tenant.save()
+        with tenant_scope(tenant):
+            create_staff_member(tenant=tenant, email=admin_email, role=Role.ADMIN, password=admin_password)
+    return tenant
+
+
+def create_api_key(*, tenant: Tenant, name: str, scopes: Sequence[str]) -> tuple[Any, str]:
+    """A new key; the raw key is returned once and only its hash is stored."""
+    from accounts.models import ApiKey
+    from accounts.models.tenants import ApiScope, hash_api_key, new_raw_api_key
+
+    unknown = sorted(set(scopes) - set(ApiScope.values))
+    if unknown or not scopes:
+        raise ValueError(f"scopes must be a non-empty subset of {', '.join(ApiScope.values)}; got {unknown}")
+    raw = new_raw_api_key()
+    key = ApiKey.objects.create(tenant=tenant, name=name, prefix=raw[:12], key_hash=hash_api_key(raw),
+                                scopes=sorted(set(scopes)))
+    return key, raw

@@ -1,0 +1,112 @@
+"""The tenant scope: which tenant the current request, command or task works for.
+
+DESIGN.md "Tenancy" rules 1, 2 and 5 live here. Every tenant-owned model inherits
+:class:`TenantOwnedModel`; its default manager filters by the active tenant and *raises* when no
+tenant is active, so a forgotten scope fails closed instead of leaking rows. The single bypass is
+``Model.objects.unscoped()``: grep for it, keep it rare, and say why at each use.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+
+if TYPE_CHECKING:
+    from accounts.models import Tenant
+
+_active_tenant: contextvars.ContextVar[Tenant | None] = contextvars.ContextVar("active_tenant", default=None)
+
+
+class TenantScopeError(RuntimeError):
+    """A tenant-owned table was queried with no tenant in scope."""
+
+
+def current_tenant() -> Tenant:
+    tenant = _active_tenant.get()
+    if tenant is None:
+        raise TenantScopeError("no tenant in scope: enter tenant_scope(tenant) first")
+    return tenant
+
+
+def current_tenant_or_none() -> Tenant | None:
+    return _active_tenant.get()
+
+
+def activate(tenant: Tenant) -> contextvars.Token:
+    """Enter a scope that the caller closes with :func:`deactivate` (middleware and API base)."""
+    return _active_tenant.set(tenant)
+
+
+def deactivate(token: contextvars.Token) -> None:
+    _active_tenant.reset(token)
+
+
+@contextmanager
+def tenant_scope(tenant: Tenant) -> Iterator[Tenant]:
+    token = activate(tenant)
+    try:
+        yield tenant
+    finally:
+        deactivate(token)
+
+
+class TenantQuerySet(models.QuerySet):
+    pass
+
+
+class TenantScopedManager(models.Manager.from_queryset(TenantQuerySet)):
+    """Default manager of every tenant-owned model: scoped to the active tenant, or it raises."""
+
+    def get_queryset(self) -> TenantQuerySet:
+        tenant = current_tenant()
+        return super().get_queryset().filter(tenant_id=tenant.pk)
+
+    def unscoped(self) -> TenantQuerySet:
+        """All tenants' rows. The one bypass; use only where no tenant can be known yet (API-key and
+        membership lookup, the admin's own filtering, cross-tenant maintenance)."""
+        return super().get_queryset()
+
+    def create(self, **kwargs: Any) -> Any:
+        if "tenant" not in kwargs and "tenant_id" not in kwargs:
+            kwargs["tenant"] = current_tenant()
+        return super().create(**kwargs)
+
+
+class TenantOwnedModel(models.Model):
+    """Abstract base of every tenant-owned model (non-null ``tenant``; constraints start with it)."""
+
+    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="+")
+
+    objects = TenantScopedManager()
+
+    class Meta:
+        # Django's internal lookups (FK descriptors, deletion) use the plain base manager on purpose:
+        # they start from a row already held, whose tenant was checked when it was fetched.
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        scoped = current_tenant_or_none()
+        if self.tenant_id is None and scoped is not None:
+            self.tenant = scoped
+        elif scoped is not None and self.tenant_id != scoped.pk:
+            raise TenantScopeError(f"{type(self).__name__} of tenant {self.tenant_id} saved in scope {scoped.pk}")
+        super().save(*args, **kwargs)
+
+
+def tenant_task(func: Callable) -> Callable:
+    """Celery helper (rule 5): a task taking ``(tenant_id, ...)`` runs inside that tenant's scope."""
+
+    @functools.wraps(func)
+    def wrapper(tenant_id: int, *args: Any, **kwargs: Any) -> Any:
+        from accounts.models import Tenant
+
+        tenant = Tenant.objects.get(pk=tenant_id)
+        with tenant_scope(tenant):
+            return func(tenant_id, *args, **kwargs)
+
+    return wrapper

