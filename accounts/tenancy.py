@@ -109,4 +109,5 @@ def tenant_task(func: Callable) -> Callable:
         with tenant_scope(tenant):
             return func(tenant_id, *args, **kwargs)
 
+    wrapper.enters_tenant_scope = True  # checked by tests/architecture
     return wrapper

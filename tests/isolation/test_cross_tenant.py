@@ -1,0 +1,150 @@
+"""DESIGN.md tenancy rule 6: every URL that takes an object id, tried from the other tenant.
+
+Routes are discovered from the URL resolver. Each object kwarg is filled with an object that exists
+only in tenant B, while the caller is a member (pages) or holds an API key (API) of tenant A. Every
+method must answer 404 (405 where the method is not offered at all, which reveals nothing), at least
+one method must reach the lookup and answer 404, and no row of any tenant may change.
+
+A new kind of URL kwarg fails ``test_every_object_kwarg_is_known`` until it is added to
+``OBJECT_KWARGS`` below, so no URL escapes this suite.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+from django.apps import apps
+
+from accounts.models import Job
+from accounts.tenancy import TenantOwnedModel
+from tests.conftest import TenantWorld
+from tests.factories import AccountFactory, ContactFactory
+from tests.urlwalk import Route, all_routes, api_routes, tenant_page_routes
+
+B_ONLY = "bravo-only"  # marker in every B-only object: it must never show up in A's answers
+
+# kwarg name -> how to find tenant B's object of that kind (fixture ``b_objects`` keys)
+OBJECT_KWARGS: dict[str, Callable[[dict], object]] = {
+    "account_pk": lambda o: o["account"].pk,
+    "contact_pk": lambda o: o["contact"].pk,
+    "job_pk": lambda o: o["job"].pk,
+    "apikey_pk": lambda o: o["api_key"].pk,
+    "account_external_id": lambda o: o["account"].external_id,
+    "contact_external_id": lambda o: o["contact"].external_id,
+}
+
+# Routes outside tenancy: Django's admin (its own isolation tests live in tests/accounts/test_admin.py)
+# and the auth views, whose kwargs (uidb64, token) identify a reset link, not a tenant's object.
+NOT_TENANT_ROUTES = ("admin/", "accounts/reset/")
+
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def object_routes() -> list[Route]:
+    return [
+        r for r in all_routes()
+        if r.object_kwargs and not r.route.startswith(NOT_TENANT_ROUTES)
+    ]
+
+
+@pytest.fixture
+def b_objects(worlds) -> dict:
+    _, b = worlds
+    with b.scope():
+        account = AccountFactory(tenant=b.tenant, external_id=f"{B_ONLY}-acc", name=f"{B_ONLY} account")
+        contact = ContactFactory(tenant=b.tenant, account=account, external_id=f"{B_ONLY}-contact",
+                                 name=f"{B_ONLY} person", email=f"{B_ONLY}@bravo.example.com")
+        job = Job.objects.create(tenant=b.tenant, kind="import_accounts", total=1,
+                                 result={"note": B_ONLY})
+    return {"account": account, "contact": contact, "job": job, "api_key": b.api_key}
+
+
+def snapshot() -> dict[str, list]:
+    """Every row of every tenant-owned table, to prove that a refused request wrote nothing."""
+    state = {}
+    for model in apps.get_models():
+        if issubclass(model, TenantOwnedModel):
+            rows = model.objects.unscoped().order_by("pk").values()
+            state[model._meta.label] = json.loads(json.dumps(list(rows), default=str))
+    return state
+
+
+def test_every_object_kwarg_is_known():
+    unknown = {(r.route, k) for r in object_routes() for k in r.object_kwargs if k not in OBJECT_KWARGS}
+    assert not unknown, f"add these URL kwargs to OBJECT_KWARGS so the isolation suite covers them: {unknown}"
+
+
+def test_routes_are_discovered():
+    routes = {r.name for r in object_routes()}
+    # The suite is only as good as its discovery: these must be among the routes it tries.
+    assert {"account-detail", "contact-detail"} <= routes
+
+
+def _try_all_methods(client, url: str) -> dict[str, int]:
+    statuses = {}
+    for method in METHODS:
+        response = getattr(client, method)(url, data="{}" if method != "get" else None,
+                                           content_type="application/json")
+        statuses[method] = response.status_code
+        body = response.content.decode(errors="replace")
+        assert B_ONLY not in body, f"{method.upper()} {url} leaked tenant B's data"
+    return statuses
+
+
+def _assert_refused(statuses: dict[str, int], url: str) -> None:
+    assert set(statuses.values()) <= {404, 405}, f"{url}: {statuses}"
+    assert 404 in statuses.values(), f"{url}: no method reached the object lookup: {statuses}"
+
+
+@pytest.mark.parametrize("route", [r for r in object_routes() if r in tenant_page_routes()], ids=lambda r: r.route)
+def test_page_with_other_tenants_object_is_404(route: Route, worlds, b_objects):
+    a, _ = worlds
+    values = {k: OBJECT_KWARGS[k](b_objects) for k in route.object_kwargs} | {"tenant_slug": a.tenant.slug}
+    url = route.fill(values)
+    before = snapshot()
+    _assert_refused(_try_all_methods(a.client_for(a.admin), url), url)
+    assert snapshot() == before, f"{url} changed data"
+
+
+@pytest.mark.parametrize("route", [r for r in object_routes() if r in tenant_page_routes()], ids=lambda r: r.route)
+def test_page_of_other_tenant_is_404_for_non_member(route: Route, worlds, b_objects):
+    a, b = worlds
+    values = {k: OBJECT_KWARGS[k](b_objects) for k in route.object_kwargs} | {"tenant_slug": b.tenant.slug}
+    url = route.fill(values)
+    before = snapshot()
+    _assert_refused(_try_all_methods(a.client_for(a.admin), url), url)
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("route", [r for r in object_routes() if r in api_routes()], ids=lambda r: r.route)
+def test_api_with_other_tenants_object_is_404(route: Route, worlds, b_objects):
+    a, _ = worlds
+    url = route.fill({k: OBJECT_KWARGS[k](b_objects) for k in route.object_kwargs})
+    before = snapshot()
+    _assert_refused(_try_all_methods(a.api(), url), url)
+    assert snapshot() == before, f"{url} changed data"
+
+
+def _list_routes(routes: list[Route]) -> list[Route]:
+    return [r for r in routes if not r.object_kwargs]
+
+
+@pytest.mark.parametrize("route", _list_routes(api_routes()), ids=lambda r: r.route)
+def test_api_lists_never_show_other_tenants_rows(route: Route, worlds, b_objects):
+    a, _ = worlds
+    response = a.api().get(route.fill({}))
+    if response.status_code == 405:
+        pytest.skip("POST-only endpoint: no list to read")
+    assert response.status_code == 200, response.content[:300]
+    assert B_ONLY not in response.content.decode()
+
+
+@pytest.mark.parametrize("route", _list_routes(tenant_page_routes()), ids=lambda r: r.route)
+def test_pages_never_show_other_tenants_rows(route: Route, worlds, b_objects):
+    a, _ = worlds
+    response = a.client_for(a.admin).get(route.fill({"tenant_slug": a.tenant.slug}))
+    assert response.status_code in (200, 302, 405), f"{route.route}: {response.status_code}"
+    body = response.content.decode() if not response.streaming else b"".join(response.streaming_content).decode()
+    assert B_ONLY not in body
