@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.http import Http404
 
-from accounts.models import Contact, CustomerAccount, Job, Tenant
+from accounts.models import ApiKey, Contact, CustomerAccount, Job, Tenant
 
 
 def _one(queryset, what: str, **lookup):
@@ -30,3 +30,7 @@ def get_contact_for_tenant(tenant: Tenant, *, pk: int | None = None, external_id
 
 def get_job_for_tenant(tenant: Tenant, *, pk: int) -> Job:
     return _one(Job.objects.filter(tenant=tenant), "job", pk=pk)
+
+
+def get_apikey_for_tenant(tenant: Tenant, *, pk: int) -> ApiKey:
+    return _one(ApiKey.objects.filter(tenant=tenant), "API key", pk=pk)

@@ -230,3 +230,11 @@ def create_api_key(*, tenant: Tenant, name: str, scopes: Sequence[str]) -> tuple
     key = ApiKey.objects.create(tenant=tenant, name=name, prefix=raw[:12], key_hash=hash_api_key(raw),
                                 scopes=sorted(set(scopes)))
     return key, raw
+
+
+def revoke_api_key(*, key: Any) -> Any:
+    """Revoke a key (idempotent: a second revoke keeps the first time). The row stays, for the audit trail."""
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+    return key

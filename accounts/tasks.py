@@ -7,8 +7,10 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
+from accounts.access import get_job_for_tenant
+from accounts.imports import run_import
 from accounts.models import Job, Tenant
-from accounts.tenancy import tenant_task
+from accounts.tenancy import current_tenant, tenant_task
 
 FINISHED_JOB_PAYLOAD_DAYS = 7
 
@@ -32,3 +34,14 @@ def prune_job_payloads(tenant_id: int) -> int:
         .exclude(input_text="")
         .update(input_text="")
     )
+
+
+@shared_task(name="accounts.tasks.run_csv_import")
+@tenant_task
+def run_csv_import(tenant_id: int, job_id: int) -> dict:
+    """Process one uploaded CSV (accounts or contacts); the job row carries the file and the report."""
+    tenant = current_tenant()
+    job = get_job_for_tenant(tenant, pk=job_id)
+    if job.finished:
+        return job.result  # a late redelivery of a job that already ran to its end
+    return run_import(tenant=tenant, job=job).result

@@ -1,0 +1,230 @@
+"""Forms of the staff pages: list filters, account and contact editing, CSV upload, API keys.
+
+Every form that offers objects as choices takes the tenant and limits its querysets to it, so a
+posted id of another tenant fails validation like any unknown value.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.core.validators import RegexValidator
+from django.db.models.functions import Lower
+
+from accounts import selectors
+from accounts.models import Contact, CustomerAccount, KnowledgeLevel, LifecycleStage, Tenant
+from accounts.models.tenants import ApiScope
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+PHONE_VALIDATOR = RegexValidator(r"^\+?[0-9 ().\-]{3,32}$", "Enter a phone number: digits, spaces, + ( ) . -")
+
+
+def _blank(label: str) -> list[tuple[str, str]]:
+    return [("", label)]
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.get_full_name() or obj.email or obj.username
+
+
+# --- list filters -------------------------------------------------------------------------------
+# Filters are GET parameters typed by hand or kept in bookmarks: a bad value is reported on the form
+# and ignored (cleaned_data only holds the valid fields), never a 500 or an empty page.
+
+
+class AccountFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=200, label="Search",
+                        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name, domain or id"}))
+    stage = forms.ChoiceField(required=False, label="Stage", choices=_blank("Any stage") + LifecycleStage.choices)
+    tier = forms.ChoiceField(required=False, label="Tier")
+    owner = UserChoiceField(required=False, label="Owner CSM", queryset=None, empty_label="Any owner")
+    renewal = forms.ChoiceField(
+        required=False, label="Renewal",
+        choices=_blank("Any time") + [("overdue", "Overdue"), ("30", "Within 30 days"), ("60", "Within 60 days"),
+                                      ("90", "Within 90 days"), ("180", "Within 180 days")],
+    )
+    sort = forms.ChoiceField(
+        required=False, label="Sort",
+        choices=[(f"{d}{k}", f"{k.replace('_', ' ').capitalize()} {'↓' if d else '↑'}")
+                 for k in selectors.ACCOUNT_SORTS for d in ("", "-")],
+    )
+
+    def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = selectors.csm_users(tenant)
+        self.fields["tier"].choices = _blank("Any tier") + [(t, t) for t in selectors.account_tiers(tenant)]
+
+    def selector_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data if self.is_bound else {}
+        return {
+            "q": (data.get("q") or "").strip(),
+            "lifecycle_stage": data.get("stage") or "",
+            "tier": data.get("tier") or "",
+            "owner": data.get("owner"),
+            "renewal": data.get("renewal") or "",
+            "sort": data.get("sort") or selectors.DEFAULT_ACCOUNT_SORT,
+        }
+
+
+class ContactFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=200, label="Search",
+                        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name, email, phone or id"}))
+    account = forms.ModelChoiceField(required=False, label="Account", queryset=None, empty_label="Any account")
+    persona = forms.ChoiceField(required=False, label="Persona")
+    knowledge = forms.ChoiceField(required=False, label="Knowledge level",
+                                  choices=_blank("Any level") + KnowledgeLevel.choices)
+
+    def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = selectors.account_choices(tenant)
+        self.fields["persona"].choices = _blank("Any persona") + [(p, p) for p in selectors.contact_personas(tenant)]
+
+    def selector_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data if self.is_bound else {}
+        return {
+            "q": (data.get("q") or "").strip(),
+            "account": data.get("account"),
+            "persona": data.get("persona") or "",
+            "knowledge_level": data.get("knowledge") or "",
+        }
+
+
+# --- editing ------------------------------------------------------------------------------------
+# The per-tenant unique constraints start with ``tenant``, which is not a form field, so Django's
+# model validation skips them: the forms check them here and answer a form error, not an IntegrityError.
+
+
+class AccountForm(forms.ModelForm):
+    class Meta:
+        model = CustomerAccount
+        fields = ["external_id", "name", "domain", "plan", "tier", "arr", "seats", "contract_start",
+                  "renewal_date", "lifecycle_stage", "owner_csm"]
+        widgets = {"contract_start": forms.DateInput(attrs={"type": "date"}),
+                   "renewal_date": forms.DateInput(attrs={"type": "date"})}
+        field_classes = {"owner_csm": UserChoiceField}
+        labels = {"external_id": "External id", "arr": "ARR", "owner_csm": "Owner CSM"}
+
+    def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.tenant = tenant
+        self.fields["owner_csm"].queryset = selectors.csm_users(tenant)
+        self.fields["owner_csm"].empty_label = "Nobody"
+
+    def clean_external_id(self) -> str:
+        value = self.cleaned_data["external_id"].strip()
+        taken = CustomerAccount.objects.filter(tenant=self.tenant, external_id=value).exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError("Another account of this tenant already has this external id.")
+        return value
+
+    def clean_tier(self) -> str:
+        # Same normalisation as the API and the import: SLA policies match tiers exactly.
+        return self.cleaned_data["tier"].strip().lower()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, renewal = data.get("contract_start"), data.get("renewal_date")
+        if start and renewal and renewal < start:
+            self.add_error("renewal_date", "The renewal date must not be before the contract start.")
+        return data
+
+
+class ContactForm(forms.ModelForm):
+    # Declared, not generated: the generated field would query the scoped manager at import time.
+    account = forms.ModelChoiceField(queryset=None)
+    phone = forms.CharField(required=False, max_length=32, validators=[PHONE_VALIDATOR])
+
+    class Meta:
+        model = Contact
+        fields = ["external_id", "account", "name", "email", "phone", "persona", "knowledge_level"]
+        labels = {"external_id": "External id"}
+
+    def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.tenant = tenant
+        self.fields["account"].queryset = selectors.account_choices(tenant)
+
+    def clean_external_id(self) -> str:
+        value = self.cleaned_data["external_id"].strip()
+        if Contact.objects.filter(tenant=self.tenant, external_id=value).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("Another contact of this tenant already has this external id.")
+        return value
+
+    def clean_email(self) -> str:
+        value = self.cleaned_data["email"].strip().lower()
+        if value:
+            taken = (
+                Contact.objects.filter(tenant=self.tenant).annotate(email_lower=Lower("email"))
+                .filter(email_lower=value).exclude(pk=self.instance.pk)
+            )
+            if taken.exists():
+                raise forms.ValidationError("Another contact of this tenant already has this email.")
+        return value
+
+
+# --- CSV import ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CsvUpload:
+    text: str
+    columns: list[str]
+    row_count: int
+
+
+class CsvImportForm(forms.Form):
+    file = forms.FileField(label="CSV file", help_text="UTF-8, comma-separated, first row = column names.")
+
+    def __init__(self, *args: Any, columns: tuple[str, ...], required: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.columns = columns
+        self.required = required
+
+    def clean_file(self) -> CsvUpload:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is {MAX_UPLOAD_BYTES // 1024 // 1024} MB."
+            )
+        raw = upload.read(MAX_UPLOAD_BYTES + 1)
+        try:
+            text = raw.decode("utf-8-sig")  # Excel writes a BOM
+        except UnicodeDecodeError:
+            raise forms.ValidationError("The file is not UTF-8 text; save it as “CSV UTF-8”.") from None
+        try:
+            reader = csv.reader(io.StringIO(text))
+            header = next(reader, None)
+            row_count = sum(1 for row in reader if any(cell.strip() for cell in row))
+        except csv.Error as exc:
+            raise forms.ValidationError(f"The file is not valid CSV: {exc}") from None
+        if not header:
+            raise forms.ValidationError("The file is empty: the first row must name the columns.")
+        columns = [c.strip() for c in header]
+        unknown = [c for c in columns if c not in self.columns]
+        if unknown:
+            raise forms.ValidationError(
+                f"Unknown column(s): {', '.join(unknown)}. Allowed columns: {', '.join(self.columns)}."
+            )
+        duplicated = sorted({c for c in columns if columns.count(c) > 1})
+        if duplicated:
+            raise forms.ValidationError(f"Column(s) given twice: {', '.join(duplicated)}.")
+        missing = [c for c in self.required if c not in columns]
+        if missing:
+            raise forms.ValidationError(f"Missing required column(s): {', '.join(missing)}.")
+        if row_count == 0:
+            raise forms.ValidationError("The file has a header but no rows.")
+        return CsvUpload(text=text, columns=columns, row_count=row_count)
+
+
+# --- API keys -----------------------------------------------------------------------------------
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="Say what uses it, e.g. “CRM sync”.")
+    scopes = forms.MultipleChoiceField(choices=ApiScope.choices, widget=forms.CheckboxSelectMultiple,
+                                       help_text="read: GET; write: create and change records; ingest: bulk pushes.")

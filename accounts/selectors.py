@@ -1,0 +1,257 @@
+"""Reads of accounts and contacts for pages and CSV exports (DESIGN.md: every read beyond a one-liner).
+
+Every function takes the tenant explicitly and filters by it, even though the scoped manager would
+too: a selector must stay correct when called from a task or command that entered another scope.
+Lists are aggregated in SQL (one query for the rows, one for the count) whatever their length.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import Contact, CustomerAccount, Tenant
+from accounts.services import CSM_ROLES
+
+# Sort keys the pages accept, mapped to model fields; anything else falls back to the default.
+ACCOUNT_SORTS: dict[str, str] = {
+    "name": "name",
+    "arr": "arr",
+    "seats": "seats",
+    "renewal_date": "renewal_date",
+    "updated": "updated_at",
+}
+DEFAULT_ACCOUNT_SORT = "name"
+
+# Renewal windows: "within N days" means today <= renewal_date <= today + N (tenant's local days).
+RENEWAL_WINDOWS: dict[str, int | None] = {"overdue": None, "30": 30, "60": 60, "90": 90, "180": 180}
+
+ACCOUNT_CSV_COLUMNS = ("external_id", "name", "domain", "plan", "tier", "arr", "seats", "contract_start",
+                       "renewal_date", "lifecycle_stage", "csm_email")
+CONTACT_CSV_COLUMNS = ("external_id", "account", "email", "phone", "name", "persona", "knowledge_level")
+
+TIMELINE_LIMIT = 50
+ACCOUNT_DETAIL_CONTACTS_LIMIT = 100
+
+
+def tenant_today(tenant: Tenant) -> dt.date:
+    """Today's date where the tenant works: renewal windows and "days to renewal" count local days."""
+    return timezone.now().astimezone(tenant.zone).date()
+
+
+def csm_users(tenant: Tenant) -> QuerySet:
+    """Users who may own accounts in this tenant: admin, manager or CSM members of *this* tenant."""
+    return (
+        get_user_model()
+        .objects.filter(memberships__tenant=tenant, memberships__role__in=CSM_ROLES)
+        .distinct()
+        .order_by("first_name", "last_name", "email")
+    )
+
+
+def account_list(
+    *,
+    tenant: Tenant,
+    q: str = "",
+    lifecycle_stage: str = "",
+    tier: str = "",
+    owner: AbstractBaseUser | None = None,
+    renewal: str = "",
+    sort: str = DEFAULT_ACCOUNT_SORT,
+    today: dt.date | None = None,
+) -> QuerySet:
+    """Accounts matching the filters, each with ``contact_count`` (annotated, so no N+1) and the owner."""
+    qs = CustomerAccount.objects.filter(tenant=tenant).select_related("owner_csm")
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(domain__icontains=q) | Q(external_id__icontains=q))
+    if lifecycle_stage:
+        qs = qs.filter(lifecycle_stage=lifecycle_stage)
+    if tier:
+        qs = qs.filter(tier__iexact=tier)
+    if owner is not None:
+        qs = qs.filter(owner_csm=owner)
+    if renewal in RENEWAL_WINDOWS:
+        today = today or tenant_today(tenant)
+        days = RENEWAL_WINDOWS[renewal]
+        if days is None:
+            qs = qs.filter(renewal_date__lt=today)
+        else:
+            qs = qs.filter(renewal_date__gte=today, renewal_date__lte=today + dt.timedelta(days=days))
+    qs = qs.annotate(contact_count=Count("contacts"))
+    return qs.order_by(*account_ordering(sort))
+
+
+def account_ordering(sort: str) -> list[Any]:
+    descending = sort.startswith("-")
+    field = ACCOUNT_SORTS.get(sort.lstrip("-"), ACCOUNT_SORTS[DEFAULT_ACCOUNT_SORT])
+    # Accounts without a renewal date or seat count go last in both directions: they are the
+    # least useful rows when someone sorts by that column.
+    expr = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
+    # The pk tie-breaker keeps pages stable when many rows share a value (e.g. same ARR).
+    return [expr, "pk"]
+
+
+def account_tiers(tenant: Tenant) -> list[str]:
+    """The tiers in use, for the tier filter (tiers are free text set by integrations)."""
+    return list(
+        CustomerAccount.objects.filter(tenant=tenant).exclude(tier="")
+        .order_by("tier").values_list("tier", flat=True).distinct()
+    )
+
+
+def contact_personas(tenant: Tenant) -> list[str]:
+    return list(
+        Contact.objects.filter(tenant=tenant).exclude(persona="")
+        .order_by("persona").values_list("persona", flat=True).distinct()
+    )
+
+
+def account_choices(tenant: Tenant) -> QuerySet:
+    return CustomerAccount.objects.filter(tenant=tenant).order_by("name", "pk")
+
+
+def contact_list(
+    *,
+    tenant: Tenant,
+    q: str = "",
+    account: CustomerAccount | None = None,
+    persona: str = "",
+    knowledge_level: str = "",
+) -> QuerySet:
+    qs = Contact.objects.filter(tenant=tenant).select_related("account")
+    if q:
+        qs = qs.filter(
+            Q(name__icontains=q) | Q(email__icontains=q) | Q(external_id__icontains=q) | Q(phone__icontains=q)
+        )
+    if account is not None:
+        qs = qs.filter(account=account)
+    if persona:
+        qs = qs.filter(persona=persona)
+    if knowledge_level:
+        qs = qs.filter(knowledge_level=knowledge_level)
+    return qs.order_by("name", "email", "pk")
+
+
+@dataclass(frozen=True)
+class AccountFigures:
+    """The header figures of the account page. Definitions are shown next to them (METRICS.md)."""
+
+    arr: Any
+    seats: int | None
+    contacts_known: int
+    days_to_renewal: int | None
+    lifecycle_stage: str
+    owner_csm: AbstractBaseUser | None
+    contract_start: dt.date | None
+
+
+FIGURE_DEFINITIONS: dict[str, str] = {
+    "arr": "Annual recurring revenue under the current contract, as recorded for this account.",
+    "seats": "Seats purchased under the current contract (blank when not recorded).",
+    "contacts_known": "Contacts of this account in the platform, whatever their activity.",
+    "days_to_renewal": "Days from today (in the tenant's time zone) to the renewal date; negative when overdue.",
+    "lifecycle_stage": "Where the account stands: onboarding, adoption, mature, renewal or churned.",
+    "owner_csm": "The customer-success manager who owns this account.",
+    "contract_start": "First day of the current contract.",
+}
+
+
+def account_figures(*, account: CustomerAccount, today: dt.date | None = None) -> AccountFigures:
+    today = today or tenant_today(account.tenant)
+    days = (account.renewal_date - today).days if account.renewal_date else None
+    return AccountFigures(
+        arr=account.arr,
+        seats=account.seats,
+        contacts_known=Contact.objects.filter(tenant_id=account.tenant_id, account=account).count(),
+        days_to_renewal=days,
+        lifecycle_stage=account.get_lifecycle_stage_display(),
+        owner_csm=account.owner_csm,
+        contract_start=account.contract_start,
+    )
+
+
+def account_contacts(*, account: CustomerAccount, limit: int = ACCOUNT_DETAIL_CONTACTS_LIMIT) -> list[Contact]:
+    """The first contacts of the account for its page; the full list lives on the contact list page."""
+    return list(
+        Contact.objects.filter(tenant_id=account.tenant_id, account=account).order_by("name", "email", "pk")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    at: dt.datetime
+    kind: str  # a short machine name, e.g. "account.created"; templates may style by it
+    title: str
+    detail: str = ""
+    url: str = ""
+
+
+TimelineSource = Callable[[CustomerAccount, int], Iterable[TimelineEvent]]
+
+
+def _account_lifecycle_events(account: CustomerAccount, limit: int) -> list[TimelineEvent]:
+    events = [TimelineEvent(at=account.created_at, kind="account.created", title="Account created")]
+    # auto_now sets both stamps on insert, a few microseconds apart: only a later save is an update.
+    if account.updated_at - account.created_at > dt.timedelta(seconds=1):
+        events.append(TimelineEvent(at=account.updated_at, kind="account.updated", title="Account last updated"))
+    return events
+
+
+def _contact_first_seen_events(account: CustomerAccount, limit: int) -> list[TimelineEvent]:
+    rows = (
+        Contact.objects.filter(tenant_id=account.tenant_id, account=account, first_seen_at__isnull=False)
+        .order_by("-first_seen_at", "-pk")
+        .values_list("pk", "name", "email", "external_id", "first_seen_at")[:limit]
+    )
+    return [
+        TimelineEvent(at=seen, kind="contact.first_seen", title="Contact first seen",
+                      detail=name or email or external_id)
+        for _pk, name, email, external_id, seen in rows
+    ]
+
+
+# Later features (tickets, surveys, learning, health) append their own sources here; each source
+# returns at most ``limit`` events, so the timeline costs one bounded query per source.
+TIMELINE_SOURCES: list[TimelineSource] = [_account_lifecycle_events, _contact_first_seen_events]
+
+
+def account_timeline(account: CustomerAccount, *, limit: int = TIMELINE_LIMIT) -> list[TimelineEvent]:
+    """The account's events, newest first."""
+    events: list[TimelineEvent] = []
+    for source in TIMELINE_SOURCES:
+        events.extend(source(account, limit))
+    events.sort(key=lambda e: e.at, reverse=True)
+    return events[:limit]
+
+
+def _csv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def account_export_rows(accounts: QuerySet) -> Iterable[list[str]]:
+    """CSV rows (import columns, so an export re-imports unchanged) of an already-filtered queryset."""
+    rows = accounts.values_list(
+        "external_id", "name", "domain", "plan", "tier", "arr", "seats", "contract_start", "renewal_date",
+        "lifecycle_stage", "owner_csm__email",
+    )
+    for row in rows.iterator(chunk_size=2000):
+        yield [_csv_value(v) for v in row]
+
+
+def contact_export_rows(contacts: QuerySet) -> Iterable[list[str]]:
+    rows = contacts.values_list(
+        "external_id", "account__external_id", "email", "phone", "name", "persona", "knowledge_level"
+    )
+    for row in rows.iterator(chunk_size=2000):
+        yield [_csv_value(v) for v in row]

@@ -1,0 +1,89 @@
+"""Customer account pages: list (filters, sort, htmx results), detail, create/edit, CSV in and out."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts import imports, selectors
+from accounts.access import get_account_for_tenant
+from accounts.forms import AccountFilterForm, AccountForm
+from accounts.models import CustomerAccount
+from accounts.permissions import requires
+from accounts.services import save_account
+from accounts.views._common import csv_response, import_page, paginate, render_list, save_or_form_error, sort_links
+
+
+def _filtered_accounts(request: HttpRequest) -> tuple[AccountFilterForm, object]:
+    form = AccountFilterForm(request.GET or None, tenant=request.tenant)
+    form.is_valid()  # invalid fields are left out of cleaned_data: ignored, and their errors shown
+    return form, selectors.account_list(tenant=request.tenant, **form.selector_kwargs())
+
+
+@require_GET
+@requires("accounts.view")
+def account_list(request: HttpRequest) -> HttpResponse:
+    form, accounts = _filtered_accounts(request)
+    sort_next, sort_mark = sort_links(form.selector_kwargs()["sort"], list(selectors.ACCOUNT_SORTS))
+    context = {
+        "form": form,
+        "page": paginate(request, accounts),
+        "sort_next": sort_next,
+        "sort_mark": sort_mark,
+        "today": selectors.tenant_today(request.tenant),
+    }
+    return render_list(request, "accounts/account_list.html", context)
+
+
+@require_GET
+@requires("accounts.export")
+def account_export(request: HttpRequest) -> HttpResponse:
+    _form, accounts = _filtered_accounts(request)
+    return csv_response(imports.export_accounts(accounts), stem="accounts", request=request)
+
+
+@require_GET
+@requires("accounts.view")
+def account_detail(request: HttpRequest, account_pk: int) -> HttpResponse:
+    account = get_account_for_tenant(request.tenant, pk=account_pk)
+    figures = selectors.account_figures(account=account)
+    context = {
+        "account": account,
+        "figures": figures,
+        "definitions": selectors.FIGURE_DEFINITIONS,
+        "contacts": selectors.account_contacts(account=account),
+        "contacts_limit": selectors.ACCOUNT_DETAIL_CONTACTS_LIMIT,
+        "timeline": selectors.account_timeline(account),
+    }
+    return render(request, "accounts/account_detail.html", context)
+
+
+def _account_form_page(request: HttpRequest, account: CustomerAccount | None) -> HttpResponse:
+    form = AccountForm(request.POST or None, instance=account, tenant=request.tenant)
+    form.instance.tenant = request.tenant
+    if request.method == "POST" and form.is_valid():
+        saved = save_or_form_error(form, lambda: save_account(tenant=request.tenant, account=form.save(commit=False)))
+        if saved is not None:
+            messages.success(request, f"Account “{saved.name}” saved.")
+            return redirect("account-detail", tenant_slug=request.tenant.slug, account_pk=saved.pk)
+    return render(request, "accounts/account_form.html", {"form": form, "account": account})
+
+
+@require_http_methods(["GET", "POST"])
+@requires("accounts.edit")
+def account_create(request: HttpRequest) -> HttpResponse:
+    return _account_form_page(request, None)
+
+
+@require_http_methods(["GET", "POST"])
+@requires("accounts.edit")
+def account_edit(request: HttpRequest, account_pk: int) -> HttpResponse:
+    return _account_form_page(request, get_account_for_tenant(request.tenant, pk=account_pk))
+
+
+@require_http_methods(["GET", "POST"])
+@requires("accounts.import")
+def account_import(request: HttpRequest) -> HttpResponse:
+    return import_page(request, imports.ACCOUNT_IMPORT, {"back_url_name": "account-list", "title": "Import accounts"})
