@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install clean-db
+.PHONY: run test lint install
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ install: $(STAMP)
 run: $(STAMP)
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
-	DEBUG=$${DEBUG:-1} $(PY) manage.py run_all --port $${PORT:-8000}
+	DEBUG=$${DEBUG:-1} $(PY) manage.py run_all --port $${PORT:-8000} --host $${HOST:-127.0.0.1}
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
