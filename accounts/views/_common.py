@@ -20,9 +20,10 @@ PAGE_SIZE = 50
 
 
 def wants_partial(request: HttpRequest) -> bool:
-    """An htmx request swapping a fragment; a boosted navigation still wants the whole page."""
+    """An htmx request swapping a fragment. A boosted navigation, and htmx restoring a page missing
+    from its history cache (back button), replace the whole body: they need the whole page."""
     htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.boosted
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
 def render_list(request: HttpRequest, template: str, context: dict[str, Any], partial: str = "results") -> HttpResponse:

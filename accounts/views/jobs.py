@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from accounts.access import get_job_for_tenant
@@ -19,6 +18,5 @@ JOB_BACK_LINKS = {"import_accounts": "account-list", "import_contacts": "contact
 def job_progress(request: HttpRequest, job_pk: int) -> HttpResponse:
     job = get_job_for_tenant(request.tenant, pk=job_pk)
     context = {"job": job, "title": JOB_TITLES.get(job.kind, job.kind), "back_url_name": JOB_BACK_LINKS.get(job.kind)}
-    if request.htmx:
-        return render_list(request, "accounts/job_progress.html", context, partial="progress")
-    return render(request, "accounts/job_progress.html", context)
+    # While the job runs, the page polls itself and htmx swaps in only the progress partial.
+    return render_list(request, "accounts/job_progress.html", context, partial="progress")

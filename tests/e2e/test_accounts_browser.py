@@ -1,0 +1,100 @@
+"""The account pages in a real browser (Debian's chromium driven by Playwright): log in, filter the
+list (htmx swaps the results without reloading the page), open an account."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from accounts.models import LifecycleStage, Role
+from accounts.tenancy import tenant_scope
+from tests.factories import AccountFactory, ContactFactory, MembershipFactory, TenantFactory, UserFactory
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls of the test itself are
+# synchronous and safe here, so Django's async-context guard is switched off for this module.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "e2e-password-1"
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def tenant_data(transactional_db) -> dict:
+    tenant = TenantFactory(slug="e2e", name="E2E Tenant", timezone="Europe/Paris")
+    with tenant_scope(tenant):
+        user = UserFactory(username="csm@e2e.test", email="csm@e2e.test", password=PASSWORD)
+        MembershipFactory(tenant=tenant, user=user, role=Role.CSM)
+        alpha = AccountFactory(tenant=tenant, name="Alpha Corp", external_id="e2e-alpha", owner_csm=user)
+        AccountFactory(tenant=tenant, name="Beta Industries", external_id="e2e-beta")
+        AccountFactory(tenant=tenant, name="Zeta Corp", external_id="e2e-zeta", lifecycle_stage=LifecycleStage.CHURNED)
+        ContactFactory(account=alpha, name="Alice Admin")
+    return {"tenant": tenant, "user": user, "alpha": alpha}
+
+
+@pytest.fixture
+def page(tenant_data) -> Iterator:
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CS_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{CHROMIUM} is missing and CS_REQUIRE_BROWSER=1")
+        pytest.skip(f"{CHROMIUM} is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--no-first-run"],
+        )
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(10_000)
+            yield page
+        finally:
+            browser.close()
+
+
+def test_login_filter_with_htmx_and_open_an_account(live_server, tenant_data, page):
+    from playwright.sync_api import expect
+
+    console_errors: list[str] = []
+    page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "csm@e2e.test")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    # One membership: the home page sends the user straight to the tenant's account list.
+    page.wait_for_url(re.compile(r"/t/e2e/accounts/$"))
+    rows = page.locator("#results tbody tr")
+    expect(rows).to_have_count(3)
+    assert page.evaluate("typeof window.htmx") == "object", "htmx did not load"
+
+    # A marker on the window survives only if the page is not reloaded: htmx swaps the results.
+    page.evaluate("window.__no_reload = true")
+    page.select_option("#id_stage", "churned")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Zeta Corp")
+    expect(page).to_have_url(re.compile(r"stage=churned"))
+    assert page.evaluate("window.__no_reload") is True
+
+    page.select_option("#id_stage", "")
+    page.fill("#id_q", "alpha")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Alpha Corp")
+    expect(page).to_have_url(re.compile(r"q=alpha"))
+    assert page.evaluate("window.__no_reload") is True
+
+    page.click("#results >> text=Alpha Corp")
+    page.wait_for_url(re.compile(rf"/t/e2e/accounts/{tenant_data['alpha'].pk}/$"))
+    expect(page.locator("h1")).to_contain_text("Alpha Corp")
+    expect(page.locator(".figures")).to_contain_text("Contacts known")
+    expect(page.locator("#account-contacts")).to_contain_text("Alice Admin")
+    expect(page.locator("#timeline")).to_contain_text("Account created")
+
+    csp = [e for e in console_errors if "Content Security Policy" in e]
+    assert not csp, csp
