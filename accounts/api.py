@@ -1,0 +1,290 @@
+"""Integration API for customer accounts, contacts and jobs (API.md).
+
+Views stay thin: parse the body, fetch through ``accounts.access``, call ``accounts.services``, answer.
+Choices made for the contract and documented in the OpenAPI schema:
+- ``arr`` is answered as a decimal *string* ("12000.00"), so no client loses cents to floats.
+- Lists are ordered by ``updated_at`` then ``id`` and cursor-paginated: a row changed during a walk
+  moves to the end and is seen again, which is what a sync by ``updated_since`` wants.
+- Filters on dates follow the report convention: ``*_after`` inclusive, ``*_before`` exclusive.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import exceptions, generics, serializers
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts import api_schema
+from accounts.access import get_account_for_tenant, get_contact_for_tenant, get_job_for_tenant
+from accounts.api_base import TenantAPIView
+from accounts.api_parsers import BoundedJSONParser, NDJSONParser, PayloadTooLarge, report_invalid_lines
+from accounts.inputs import MAX_BATCH, AccountItem, ContactItem
+from accounts.models import Contact, CustomerAccount, Job, KnowledgeLevel, LifecycleStage
+from accounts.services import BulkResult, upsert_accounts, upsert_contacts
+from accounts.tenancy import TenantQuerySet
+
+# ---------------------------------------------------------------------------------------------- output
+
+
+class AccountSerializer(serializers.ModelSerializer):
+    arr = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True, read_only=True,
+                                   help_text="annual recurring revenue, a decimal string")
+    csm_email = serializers.EmailField(source="owner_csm.email", allow_null=True, read_only=True,
+                                       help_text="email of the owning CSM, or null")
+
+    class Meta:
+        model = CustomerAccount
+        fields = ("external_id", "name", "domain", "plan", "tier", "arr", "seats", "contract_start",
+                  "renewal_date", "lifecycle_stage", "csm_email", "created_at", "updated_at")
+        read_only_fields = fields
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    account = serializers.CharField(source="account.external_id", read_only=True,
+                                    help_text="the account's external_id")
+
+    class Meta:
+        model = Contact
+        fields = ("external_id", "account", "email", "phone", "name", "persona", "knowledge_level",
+                  "first_seen_at", "last_seen_at", "created_at", "updated_at")
+        read_only_fields = fields
+
+
+class JobSerializer(serializers.ModelSerializer):
+    percent = serializers.IntegerField(read_only=True, help_text="0-100; 100 once done")
+
+    class Meta:
+        model = Job
+        fields = ("id", "kind", "state", "total", "done", "percent", "result", "created_at", "updated_at")
+        read_only_fields = fields
+
+
+# --------------------------------------------------------------------------------------------- filters
+
+# A "+" in an unencoded query string arrives as a space: "...T10:00:00 02:00" meant "+02:00".
+_SPACE_FOR_PLUS = re.compile(r" (\d{2}(?::?\d{2})?)$")
+
+
+class OffsetDateTimeField(forms.Field):
+    """ISO 8601 with a UTC offset (API.md): a naive time would silently mean the server's zone."""
+
+    default_error_messages = {
+        "invalid": "enter an ISO 8601 date-time with an offset, e.g. 2025-01-31T00:00:00+00:00",
+        "naive": "include a UTC offset, e.g. 2025-01-31T00:00:00+00:00 or ...Z",
+    }
+
+    def to_python(self, value: Any) -> Any:
+        if value in self.empty_values:
+            return None
+        text = _SPACE_FOR_PLUS.sub(r"+\1", str(value).strip())
+        try:
+            parsed = parse_datetime(text)
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        if timezone.is_naive(parsed):
+            raise forms.ValidationError(self.error_messages["naive"], code="naive")
+        return parsed
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class OffsetDateTimeFilter(django_filters.Filter):
+    field_class = OffsetDateTimeField
+
+
+class AccountFilter(django_filters.FilterSet):
+    updated_since = OffsetDateTimeFilter(field_name="updated_at", lookup_expr="gte",
+                                         help_text="rows updated at or after this time (ISO 8601 with offset)")
+    lifecycle_stage = django_filters.ChoiceFilter(choices=LifecycleStage.choices)
+    tier = django_filters.CharFilter(lookup_expr="iexact")
+    csm_email = django_filters.CharFilter(field_name="owner_csm__email", lookup_expr="iexact",
+                                          help_text="the owning CSM's email")
+    q = django_filters.CharFilter(method="search", help_text="name, domain or external_id contains")
+    renewal_after = django_filters.DateFilter(field_name="renewal_date", lookup_expr="gte",
+                                              help_text="renewal on or after this date")
+    renewal_before = django_filters.DateFilter(field_name="renewal_date", lookup_expr="lt",
+                                               help_text="renewal strictly before this date")
+
+    class Meta:
+        model = CustomerAccount
+        fields: list[str] = []
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(Q(name__icontains=value) | Q(domain__icontains=value)
+                               | Q(external_id__icontains=value))
+
+
+class ContactFilter(django_filters.FilterSet):
+    updated_since = OffsetDateTimeFilter(field_name="updated_at", lookup_expr="gte",
+                                         help_text="rows updated at or after this time (ISO 8601 with offset)")
+    account = django_filters.CharFilter(field_name="account__external_id", help_text="the account's external_id")
+    email = django_filters.CharFilter(lookup_expr="iexact")
+    persona = django_filters.CharFilter()
+    knowledge_level = django_filters.ChoiceFilter(choices=KnowledgeLevel.choices)
+    q = django_filters.CharFilter(method="search", help_text="name, email, phone or external_id contains")
+
+    class Meta:
+        model = Contact
+        fields: list[str] = []
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(Q(name__icontains=value) | Q(email__icontains=value)
+                               | Q(phone__icontains=value) | Q(external_id__icontains=value))
+
+
+# ------------------------------------------------------------------------------------------ pagination
+
+
+class UpdatedCursorPagination(CursorPagination):
+    page_size = 100
+    page_size_query_param = "limit"
+    max_page_size = 500
+    # The position lives in updated_at; id makes the order total so equal timestamps (one bulk
+    # update stamps them all alike) still page without gaps or repeats.
+    ordering = ("updated_at", "id")
+
+    def get_page_size(self, request: Request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        # DRF silently falls back to the default on garbage; the API names the bad field instead.
+        if not raw.isdigit() or int(raw) < 1:
+            raise exceptions.ValidationError({"limit": [f"a whole number from 1 to {self.max_page_size}"]})
+        return min(int(raw), self.max_page_size)
+
+    def decode_cursor(self, request: Request) -> Any:
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound:
+            # A bad cursor is bad input (400 naming it), not a missing object.
+            raise exceptions.ValidationError({"cursor": ["invalid cursor; use the next/previous links"]}) from None
+
+
+# ------------------------------------------------------------------------------------------------ views
+
+
+class TenantListView(TenantAPIView, generics.ListAPIView):
+    """A cursor-paginated, filtered list of one tenant's rows."""
+
+    filter_backends = [DjangoFilterBackend]
+    pagination_class = UpdatedCursorPagination
+    model: type
+
+    def get_queryset(self) -> QuerySet:
+        if getattr(self, "swagger_fake_view", False):
+            # Schema generation has no tenant; a bare queryset tells it the model without a query.
+            return TenantQuerySet(model=self.model).none()
+        return self.scoped_queryset()
+
+    def scoped_queryset(self) -> QuerySet:
+        raise NotImplementedError
+
+
+@extend_schema_view(get=extend_schema(summary="List accounts", responses={200: AccountSerializer,
+                                                                           **api_schema.LIST_ERRORS}))
+class AccountListView(TenantListView):
+    model = CustomerAccount
+    serializer_class = AccountSerializer
+    filterset_class = AccountFilter
+
+    def scoped_queryset(self) -> QuerySet:
+        return CustomerAccount.objects.filter(tenant=self.tenant).select_related("owner_csm")
+
+
+@extend_schema_view(get=extend_schema(summary="List contacts", responses={200: ContactSerializer,
+                                                                           **api_schema.LIST_ERRORS}))
+class ContactListView(TenantListView):
+    model = Contact
+    serializer_class = ContactSerializer
+    filterset_class = ContactFilter
+
+    def scoped_queryset(self) -> QuerySet:
+        return Contact.objects.filter(tenant=self.tenant).select_related("account")
+
+
+ACCOUNT_ID = OpenApiParameter("account_external_id", OpenApiTypes.STR, OpenApiParameter.PATH,
+                              description="the account's external_id (no slashes)")
+CONTACT_ID = OpenApiParameter("contact_external_id", OpenApiTypes.STR, OpenApiParameter.PATH,
+                              description="the contact's external_id (no slashes)")
+JOB_ID = OpenApiParameter("job_pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="the job's id")
+
+
+class AccountDetailView(TenantAPIView):
+    @extend_schema(summary="One account", parameters=[ACCOUNT_ID],
+                   responses={200: AccountSerializer, **api_schema.DETAIL_ERRORS})
+    def get(self, request: Request, account_external_id: str) -> Response:
+        account = get_account_for_tenant(self.tenant, external_id=account_external_id)
+        return Response(AccountSerializer(account).data)
+
+
+class ContactDetailView(TenantAPIView):
+    @extend_schema(summary="One contact", parameters=[CONTACT_ID],
+                   responses={200: ContactSerializer, **api_schema.DETAIL_ERRORS})
+    def get(self, request: Request, contact_external_id: str) -> Response:
+        contact = get_contact_for_tenant(self.tenant, external_id=contact_external_id)
+        return Response(ContactSerializer(contact).data)
+
+
+class JobDetailView(TenantAPIView):
+    @extend_schema(summary="A background job's state and progress", parameters=[JOB_ID],
+                   responses={200: JobSerializer, **api_schema.DETAIL_ERRORS})
+    def get(self, request: Request, job_pk: int) -> Response:
+        job = get_job_for_tenant(self.tenant, pk=job_pk)
+        return Response(JobSerializer(job).data)
+
+
+def bulk_items(data: Any) -> list[Any]:
+    """The batch of a bulk body: a JSON array (or NDJSON lines) of at most ``MAX_BATCH`` items."""
+    if not isinstance(data, list):
+        raise exceptions.ValidationError({"body": ["must be a JSON array of objects (or NDJSON lines)"]})
+    if len(data) > MAX_BATCH:
+        raise PayloadTooLarge(f"at most {MAX_BATCH} items per request; got {len(data)}")
+    return data
+
+
+class BulkUpsertView(TenantAPIView):
+    """Upsert by external_id: every valid item is written, every invalid one reported by index."""
+
+    parser_classes = [BoundedJSONParser, NDJSONParser]
+    write_scope = "write"
+    upsert: Callable[..., BulkResult]
+
+    def post(self, request: Request) -> Response:
+        items = bulk_items(request.data)
+        result = type(self).upsert(tenant=self.tenant, items=items)
+        return Response(report_invalid_lines(items, result).as_dict())
+
+
+def _bulk_schema(item: type[serializers.Serializer], what: str) -> Any:
+    return extend_schema_view(post=extend_schema(
+        summary=f"Upsert {what} by external_id",
+        description=(f"A JSON array of {what}, or NDJSON (one object per line), at most {MAX_BATCH} items and "
+                     "1 MB. Idempotent: an item equal to the stored row counts as a duplicate. Every valid "
+                     "item is written; each invalid one is listed under `rejected` by its 0-based index."),
+        request={"application/json": item(many=True), "application/x-ndjson": item},
+        responses={200: api_schema.BulkResultSerializer, **api_schema.BULK_ERRORS},
+    ))
+
+
+@_bulk_schema(AccountItem, "accounts")
+class AccountBulkView(BulkUpsertView):
+    upsert = staticmethod(upsert_accounts)
+
+
+@_bulk_schema(ContactItem, "contacts")
+class ContactBulkView(BulkUpsertView):
+    upsert = staticmethod(upsert_contacts)

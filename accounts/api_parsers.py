@@ -1,0 +1,103 @@
+"""Body parsers of the bulk endpoints: JSON arrays and NDJSON, both bounded to ``MAX_BODY_BYTES``.
+
+Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` guards only ``request.body``; DRF parsers read the stream
+directly, so the byte limit of API.md (1 MB per request) is enforced here, before anything is decoded.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+from rest_framework import status
+from rest_framework.exceptions import APIException, ParseError
+from rest_framework.parsers import BaseParser, JSONParser
+
+from accounts.services import BulkResult
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+class PayloadTooLarge(APIException):
+    """413 in the API's error shape; the detail names ``body`` so clients see which input was refused."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+
+    def __init__(self, message: str) -> None:
+        super().__init__({"body": [message]})
+
+
+def read_bounded(stream: Any, parser_context: dict | None) -> bytes:
+    """The whole body, or 413 as soon as it is known to pass ``MAX_BODY_BYTES``."""
+    too_large = f"the body must not exceed {MAX_BODY_BYTES} bytes"
+    request = (parser_context or {}).get("request")
+    if request is not None:
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > MAX_BODY_BYTES:
+            raise PayloadTooLarge(too_large)  # refuse without reading what the client declared as too big
+    if stream is None:
+        return b""
+    # One byte more than allowed tells "exactly at the limit" from "over it" for chunked bodies.
+    data = stream.read(MAX_BODY_BYTES + 1)
+    if len(data) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(too_large)
+    return data
+
+
+class BoundedJSONParser(JSONParser):
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict | None = None) -> Any:
+        return super().parse(io.BytesIO(read_bounded(stream, parser_context)), media_type, parser_context)
+
+
+class NDJSONItems(list):
+    """The objects of an NDJSON body, in order. A line that is not JSON stays in place (as ``None``)
+    so that every later item keeps its index, and its error waits in ``invalid_lines``."""
+
+    def __init__(self, items: list[Any], invalid_lines: dict[int, str]) -> None:
+        super().__init__(items)
+        self.invalid_lines = invalid_lines
+
+
+class NDJSONParser(BaseParser):
+    """``application/x-ndjson``: one JSON value per line. Blank lines are skipped and do not count as
+    items, so ``index`` in the answer is the position among non-blank lines (0-based)."""
+
+    media_type = "application/x-ndjson"
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict | None = None) -> NDJSONItems:
+        raw = read_bounded(stream, parser_context)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ParseError(f"NDJSON must be UTF-8: {exc}") from None
+        items: list[Any] = []
+        invalid: dict[int, str] = {}
+        for line in text.splitlines():
+            if not line.strip():
+                continue
+            try:
+                items.append(json.loads(line, parse_constant=_reject_constant))
+            except ValueError as exc:
+                invalid[len(items)] = f"this line is not valid JSON: {exc}"
+                items.append(None)
+        return NDJSONItems(items, invalid)
+
+
+def _reject_constant(name: str) -> Any:
+    # NaN and Infinity are not JSON; DRF's JSONParser refuses them too, so both formats agree.
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def report_invalid_lines(items: Any, result: BulkResult) -> BulkResult:
+    """Replace the service's generic rejection of an unparsable NDJSON line with the parse error."""
+    invalid = getattr(items, "invalid_lines", None)
+    if invalid:
+        result.rejected = [r for r in result.rejected if r["index"] not in invalid]
+        for index, message in invalid.items():
+            result.reject(index, [{"field": None, "message": message}])
+    return result
