@@ -30,7 +30,7 @@ def env_list(name: str, default: str) -> list[str]:
 
 DEBUG = env_bool("DEBUG", False)
 _DEV_SECRET = "dev-only-insecure-secret-key-set-SECRET_KEY-in-production"  # noqa: S105
-SECRET_KEY = os.environ.get("SECRET_KEY", _DEV_SECRET)
+SECRET_KEY = os.environ.get("SECRET_KEY") or _DEV_SECRET  # an empty value (SECRET_KEY=) counts as unset
 if not DEBUG and SECRET_KEY == _DEV_SECRET and os.environ.get("CS_ALLOW_DEV_SECRET") != "1":
     # Tests and `make run` set CS_ALLOW_DEV_SECRET; a production start without a key must fail loudly.
     raise RuntimeError("SECRET_KEY must be set when DEBUG is off")
