@@ -146,8 +146,10 @@ def account_items(spec: DemoTenant, *, count: int, csm_emails: list[str], today:
         plan, tier, (seat_lo, seat_hi), (per_lo, per_hi) = rng.choices(_PLANS, weights=_PLAN_WEIGHTS)[0]
         seats = rng.randint(seat_lo, seat_hi)
         arr = Decimal(seats * rng.randint(per_lo, per_hi)).quantize(Decimal("1"))
-        # Renewals spread from a month overdue to a year ahead; the last 60 days before one are "renewal".
-        renewal = today + dt.timedelta(days=rng.randint(-30, 365))
+        # Renewals spread evenly (a golden-ratio sequence, so even a small demo covers the range) from a
+        # month overdue to a year ahead; the last 60 days before one are the "renewal" stage.
+        spread = (i * 0.6180339887) % 1.0
+        renewal = today + dt.timedelta(days=-30 + int(spread * 395) + rng.randint(-4, 4))
         years = rng.choices((1, 2, 3, 4), weights=(4, 3, 2, 1))[0]
         contract_start = renewal.replace(year=renewal.year - years) if (renewal.month, renewal.day) != (2, 29) \
             else renewal - dt.timedelta(days=365 * years)
