@@ -6,13 +6,12 @@ directly, so the byte limit of API.md (1 MB per request) is enforced here, befor
 
 from __future__ import annotations
 
-import io
 import json
 from typing import Any
 
 from rest_framework import status
 from rest_framework.exceptions import APIException, ParseError
-from rest_framework.parsers import BaseParser, JSONParser
+from rest_framework.parsers import BaseParser
 
 from accounts.services import BulkResult
 
@@ -49,9 +48,18 @@ def read_bounded(stream: Any, parser_context: dict | None) -> bytes:
     return data
 
 
-class BoundedJSONParser(JSONParser):
+class BoundedJSONParser(BaseParser):
+    """``application/json`` within ``MAX_BODY_BYTES``. Not a ``JSONParser`` subclass on purpose: DRF hands
+    those ``request.body``, read whole before any parser could refuse it; others get the raw stream."""
+
+    media_type = "application/json"
+
     def parse(self, stream: Any, media_type: str | None = None, parser_context: dict | None = None) -> Any:
-        return super().parse(io.BytesIO(read_bounded(stream, parser_context)), media_type, parser_context)
+        raw = read_bounded(stream, parser_context)
+        try:
+            return json.loads(raw, parse_constant=_reject_constant)
+        except ValueError as exc:  # also UnicodeDecodeError
+            raise ParseError(f"JSON parse error - {exc}") from None
 
 
 class NDJSONItems(list):
