@@ -47,7 +47,6 @@ def child_env(var_dir: Path) -> dict[str, str]:
         from cs_platform.embedded_db import embedded_database_url
 
         env["DATABASE_URL"] = embedded_database_url(var_dir)  # already running: this only reads its URI
-        env.setdefault("XDG_RUNTIME_DIR", os.environ.get("XDG_RUNTIME_DIR", str(var_dir / "run")))
     return env
 
 
