@@ -194,8 +194,22 @@ class TenantListView(TenantAPIView, generics.ListAPIView):
         raise NotImplementedError
 
 
-@extend_schema_view(get=extend_schema(summary="List accounts", responses={200: AccountSerializer,
-                                                                           **api_schema.LIST_ERRORS}))
+LIST_DESCRIPTION = (
+    "Cursor-paginated, ordered by `updated_at` then `id`: follow `next` until it is null. A row updated "
+    "during a walk moves to the end (seen again), which suits a sync by `updated_since`. `limit` is 1-500 "
+    "(default 100; larger values are capped at 500)."
+)
+UPDATED_SINCE = OpenApiParameter(
+    "updated_since", OpenApiTypes.DATETIME,
+    description="rows updated at or after this time; ISO 8601 with an offset, e.g. 2025-01-31T00:00:00+00:00",
+)
+
+
+@extend_schema_view(get=extend_schema(
+    summary="List accounts", parameters=[UPDATED_SINCE],
+    description=LIST_DESCRIPTION + " `arr` is a decimal string, e.g. \"12000.00\".",
+    responses={200: AccountSerializer, **api_schema.LIST_ERRORS},
+))
 class AccountListView(TenantListView):
     model = CustomerAccount
     serializer_class = AccountSerializer
@@ -205,8 +219,10 @@ class AccountListView(TenantListView):
         return CustomerAccount.objects.filter(tenant=self.tenant).select_related("owner_csm")
 
 
-@extend_schema_view(get=extend_schema(summary="List contacts", responses={200: ContactSerializer,
-                                                                           **api_schema.LIST_ERRORS}))
+@extend_schema_view(get=extend_schema(
+    summary="List contacts", parameters=[UPDATED_SINCE], description=LIST_DESCRIPTION,
+    responses={200: ContactSerializer, **api_schema.LIST_ERRORS},
+))
 class ContactListView(TenantListView):
     model = Contact
     serializer_class = ContactSerializer
