@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -16,7 +17,7 @@ from accounts.services import save_account
 from accounts.views._common import csv_response, import_page, paginate, render_list, save_or_form_error, sort_links
 
 
-def _filtered_accounts(request: HttpRequest) -> tuple[AccountFilterForm, object]:
+def _filtered_accounts(request: HttpRequest) -> tuple[AccountFilterForm, QuerySet]:
     form = AccountFilterForm(request.GET or None, tenant=request.tenant)
     form.is_valid()  # invalid fields are left out of cleaned_data: ignored, and their errors shown
     return form, selectors.account_list(tenant=request.tenant, **form.selector_kwargs())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -16,7 +17,7 @@ from accounts.services import save_contact
 from accounts.views._common import csv_response, import_page, paginate, render_list, save_or_form_error
 
 
-def _filtered_contacts(request: HttpRequest) -> tuple[ContactFilterForm, object]:
+def _filtered_contacts(request: HttpRequest) -> tuple[ContactFilterForm, QuerySet]:
     form = ContactFilterForm(request.GET or None, tenant=request.tenant)
     form.is_valid()  # invalid fields are left out of cleaned_data: ignored, and their errors shown
     return form, selectors.contact_list(tenant=request.tenant, **form.selector_kwargs())

@@ -5,22 +5,45 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 import pytest
+from django.db import connections
 
 from accounts.models import LifecycleStage, Role
 from accounts.tenancy import tenant_scope
 from tests.factories import AccountFactory, ContactFactory, MembershipFactory, TenantFactory, UserFactory
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls of the test itself are
-# synchronous and safe here, so Django's async-context guard is switched off for this module.
+# Playwright's sync API runs an event loop in this thread. Setup happens before it starts and later ORM
+# work goes through off_the_event_loop(); the guard is switched off as a safety net for fixtures.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
+T = TypeVar("T")
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "e2e-password-1"
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def off_the_event_loop(func: Callable[[], T]) -> T:
+    """Run ORM code while Playwright's loop runs: in a thread of its own, whose connection is closed
+    afterwards (a connection opened from the loop's context would outlive the test and keep the
+    test database from being dropped)."""
+    result: list[T] = []
+
+    def run() -> None:
+        try:
+            result.append(func())
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    assert result, "the ORM code failed; see the thread's traceback above"
+    return result[0]
 
 
 @pytest.fixture
@@ -98,3 +121,43 @@ def test_login_filter_with_htmx_and_open_an_account(live_server, tenant_data, pa
 
     csp = [e for e in console_errors if "Content Security Policy" in e]
     assert not csp, csp
+
+
+def test_import_progress_page_polls_until_the_job_is_done(live_server, tenant_data, page):
+    from unittest import mock
+
+    from playwright.sync_api import expect
+
+    from accounts.models import Job
+    from accounts.tasks import run_csv_import
+
+    page.goto(f"{live_server.url}/accounts/login/?next=/t/e2e/accounts/import/")
+    page.fill("#id_username", "csm@e2e.test")
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(re.compile(r"/t/e2e/accounts/import/$"))
+    csv_text = b"external_id,name,arr\ne2e-new,Newco,100\ne2e-bad,Badco,lots\n"
+    page.set_input_files("#id_file", files=[{"name": "a.csv", "mimeType": "text/csv", "buffer": csv_text}])
+    # No broker in this test: the enqueue is caught and the task function is run here instead.
+    with mock.patch.object(run_csv_import, "delay") as delay:
+        page.click("main button[type=submit]")
+        page.wait_for_url(re.compile(r"/t/e2e/jobs/\d+/$"))
+    delay.assert_called_once()
+    expect(page.locator(".job-state")).to_have_text("Queued")
+    page.evaluate("window.__no_reload = true")
+
+    def run_the_task() -> int:
+        with tenant_scope(tenant_data["tenant"]):
+            job_pk = Job.objects.get().pk
+        run_csv_import(*delay.call_args.args)
+        return job_pk
+
+    assert delay.call_args.args == (tenant_data["tenant"].pk, off_the_event_loop(run_the_task))
+
+    # The partial polls every second and stops once it shows the finished job.
+    expect(page.locator(".job-state")).to_have_text("Done", timeout=5_000)
+    expect(page.locator("#count-accepted")).to_have_text("1")
+    expect(page.locator("#import-errors")).to_contain_text("arr")
+    assert page.evaluate("window.__no_reload") is True
+    assert page.locator("#job-progress[hx-trigger]").count() == 0
+    page.goto("about:blank")  # no request in flight while the live server and its database shut down
