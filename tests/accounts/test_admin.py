@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from accounts.models import Contact, CustomerAccount, Membership
+from accounts.models import Contact, CustomerAccount, Job, Membership
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -189,4 +189,31 @@ def test_account_delete_by_staff_admin(worlds, staff_admin_a, client):
     # Its contacts went with it (the deletion collector does not go through the scoped manager).
     assert not Contact.objects.unscoped().filter(account_id=mine.pk).exists()
     assert not CustomerAccount.objects.unscoped().filter(pk=mine.pk).exists()
+    assert CustomerAccount.objects.unscoped().filter(tenant=b.tenant).count() == len(b.accounts)
+
+
+@pytest.mark.parametrize("who", ["superuser", "staff_admin_a"])
+def test_every_admin_page_renders_without_a_tenant_scope(worlds, who, request, client):
+    a, _ = worlds
+    client.force_login(request.getfixturevalue(who))
+    with a.scope():
+        job = Job.objects.create(kind="import_accounts", state=Job.State.DONE, input_text="x" * 10)
+    rows = {"tenant": a.tenant, "membership": a.csm, "apikey": a.api_key, "customeraccount": a.accounts[0],
+            "contact": a.contacts[0], "job": job}
+    for model, obj in rows.items():
+        assert client.get(reverse(f"admin:accounts_{model}_changelist")).status_code == 200, model
+        assert client.get(reverse(f"admin:accounts_{model}_change", args=[obj.pk])).status_code == 200, model
+        assert client.get(reverse(f"admin:accounts_{model}_history", args=[obj.pk])).status_code == 200, model
+    for model in ("membership", "customeraccount", "contact"):
+        assert client.get(reverse(f"admin:accounts_{model}_add")).status_code == 200, model
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_superuser_deletes_a_tenant_with_everything_it_owns(worlds, superuser, client):
+    a, b = worlds
+    client.force_login(superuser)
+    url = reverse("admin:accounts_tenant_delete", args=[a.tenant.pk])
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert not CustomerAccount.objects.unscoped().filter(tenant_id=a.tenant.pk).exists()
     assert CustomerAccount.objects.unscoped().filter(tenant=b.tenant).count() == len(b.accounts)
