@@ -73,7 +73,8 @@ def timed_http(label: str, client: Client, path: str, items: list[dict]) -> dict
         response = client.post(path, data=json.dumps(items[offset:offset + BATCH]), content_type="application/json")
         assert response.status_code == 200, response.content[:300]
     seconds = time.perf_counter() - start
-    return {"what": label, "items": len(items), "seconds": round(seconds, 2), "items_per_s": round(len(items) / seconds)}
+    return {"what": label, "items": len(items), "seconds": round(seconds, 2),
+            "items_per_s": round(len(items) / seconds)}
 
 
 def timed_page(label: str, client: Client, path: str, repeat: int = 5) -> dict:
@@ -94,23 +95,25 @@ def main() -> None:
     args = parser.parse_args()
 
     slug = f"bench-{uuid.uuid4().hex[:8]}"
-    tenant = create_tenant(slug=slug, name="Benchmark", admin_email=f"admin@{slug}.test", admin_password="bench-pw-1")
+    tenant = create_tenant(slug=slug, name="Benchmark", admin_email=f"admin@{slug}.test",
+                           admin_password="bench-pw-1")
     figures = []
     try:
         with tenant_scope(tenant):
             accounts = account_items(args.accounts, 0)
             contacts = contact_items(args.accounts, args.contacts_per_account)
             figures.append(timed_batches("service: create accounts", upsert_accounts, tenant, accounts))
-            figures.append(timed_batches("service: same accounts again (duplicates)", upsert_accounts, tenant, accounts))
+            figures.append(timed_batches("service: same accounts again", upsert_accounts, tenant, accounts))
             figures.append(timed_batches("service: create contacts", upsert_contacts, tenant, contacts))
             _, raw_key = create_api_key(tenant=tenant, name="bench", scopes=["read", "write"])
         api = Client(headers={"Authorization": f"Bearer {raw_key}"})
-        figures.append(timed_http("HTTP: update accounts", api, "/api/v1/accounts/bulk", account_items(args.accounts, 1)))
+        updated = account_items(args.accounts, 1)
+        figures.append(timed_http("HTTP: update accounts", api, "/api/v1/accounts/bulk", updated))
         staff = Client()
         staff.login(username=f"admin@{slug}.test", password="bench-pw-1")
         figures.append(timed_page("page: account list", staff, f"/t/{slug}/accounts/"))
         figures.append(timed_page("page: account list, search", staff, f"/t/{slug}/accounts/?q=Company+19"))
-        figures.append(timed_page("page: account list, sorted by ARR desc", staff, f"/t/{slug}/accounts/?sort=-arr"))
+        figures.append(timed_page("page: account list, by ARR desc", staff, f"/t/{slug}/accounts/?sort=-arr"))
         with tenant_scope(tenant):
             from accounts.models import CustomerAccount
 

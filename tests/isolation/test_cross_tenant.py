@@ -19,7 +19,6 @@ from django.apps import apps
 
 from accounts.models import Job
 from accounts.tenancy import TenantOwnedModel
-from tests.conftest import TenantWorld
 from tests.factories import AccountFactory, ContactFactory
 from tests.urlwalk import Route, all_routes, api_routes, tenant_page_routes
 
