@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from accounts.inputs import AccountItem, ContactItem, validate_item
+from accounts.inputs import AccountItem, ContactItem, ItemValidator
 from accounts.models import Contact, CustomerAccount, Membership, Role, Tenant
 
 CSM_ROLES = (Role.ADMIN, Role.MANAGER, Role.CSM)
@@ -48,8 +48,9 @@ def _validated(serializer_class, items: Sequence[Any], result: BulkResult) -> di
     """Validate each item; the second item with an external_id already seen in the batch is rejected."""
     clean: dict[int, dict] = {}
     first_index: dict[str, int] = {}
+    validate = ItemValidator(serializer_class)
     for index, raw in enumerate(items):
-        data, errors = validate_item(serializer_class, raw)
+        data, errors = validate(raw)
         if errors:
             result.reject(index, errors)
             continue
@@ -85,32 +86,36 @@ def _apply(obj: Any, values: dict[str, Any]) -> bool:
 
 
 def _write(model, tenant: Tenant, prepared: dict[int, dict], fields: tuple[str, ...], result: BulkResult) -> None:
+    """Insert new rows and update changed ones in one ``INSERT ... ON CONFLICT DO UPDATE`` per chunk.
+
+    Unchanged items are not written at all (they are the duplicates of a retried batch). Changed rows
+    carry their stored values plus the item's, so writing every field keeps what the item omitted.
+    Django's ``bulk_update`` was not used: its ``CASE WHEN`` per row made 1,000 updates take ~2 s.
+    """
     existing = {
         obj.external_id: obj
         for obj in model.objects.filter(tenant=tenant, external_id__in=[v["external_id"] for v in prepared.values()])
     }
-    to_create, to_update, update_fields = [], [], set()
+    to_write, created = [], 0
     for values in prepared.values():
         external_id = values["external_id"]
         attrs = {k: v for k, v in values.items() if k in fields}
         obj = existing.get(external_id)
         if obj is None:
-            to_create.append(model(tenant=tenant, external_id=external_id, **attrs))
+            to_write.append(model(tenant=tenant, external_id=external_id, **attrs))
+            created += 1
         elif _apply(obj, attrs):
-            to_update.append(obj)
-            update_fields.update(k for k in attrs)
+            to_write.append(obj)
         else:
             result.duplicates += 1
-    now = timezone.now()
     with transaction.atomic():
-        model.objects.bulk_create(to_create, batch_size=500)
-        if to_update:
-            for obj in to_update:
-                obj.updated_at = now
-            model.objects.bulk_update(to_update, [*sorted(update_fields), "updated_at"], batch_size=500)
-    result.created += len(to_create)
-    result.updated += len(to_update)
-    result.accepted += len(to_create) + len(to_update)
+        model.objects.bulk_create(
+            to_write, batch_size=1000, update_conflicts=True, unique_fields=["tenant", "external_id"],
+            update_fields=[*fields, "updated_at"],
+        )
+    result.created += created
+    result.updated += len(to_write) - created
+    result.accepted += len(to_write)
 
 
 def upsert_accounts(*, tenant: Tenant, items: Sequence[Any]) -> BulkResult:
