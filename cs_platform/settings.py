@@ -173,6 +173,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "accounts.api_errors.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.api_throttle.ApiKeyRateThrottle"],
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
@@ -185,6 +186,19 @@ SPECTACULAR_SETTINGS = {
     # No CDN: Swagger UI's assets come from drf-spectacular-sidecar, served as our own static files.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+}
+
+# Requests per API key and window (s, min or hour); over it the API answers 429 with Retry-After.
+API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "12000/min")
+
+# --- Cache: the API rate limit's counters. Per process by default; Redis to share them. ---
+_CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
+        if _CACHE_URL.startswith(("redis://", "rediss://"))
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
 }
 
 # --- Celery ---
