@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -92,7 +93,7 @@ def iter_csv_rows(text: str) -> Iterator[CsvRow]:
         if len(cells) != len(header):
             yield CsvRow(start, None, f"this row has {len(cells)} cells; the header has {len(header)}")
             continue
-        yield CsvRow(start, dict(zip(header, cells, strict=True)))
+        yield CsvRow(start, dict(zip(header, map(from_spreadsheet_safe, cells), strict=True)))
 
 
 def _chunks(rows: Iterable[CsvRow], size: int) -> Iterator[list[CsvRow]]:
@@ -168,13 +169,32 @@ def run_import(*, tenant: Tenant, job: Job, chunk_size: int = CHUNK_SIZE) -> Job
     return job
 
 
+# A cell starting with one of these is run as a formula by spreadsheet programs (CSV injection):
+# customer-supplied names end up in exports, so such cells get a leading apostrophe, which spreadsheets
+# hide and which the import removes again, so files still round-trip.
+FORMULA_STARTS = ("=", "@", "\t", "\r", "+", "-")
+PLAIN_NUMBER_OR_PHONE = re.compile(r"^[+-]?[0-9 ().\-]*$")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    if cell.startswith(FORMULA_STARTS) and not PLAIN_NUMBER_OR_PHONE.match(cell):
+        return "'" + cell
+    return cell
+
+
+def from_spreadsheet_safe(cell: str) -> str:
+    if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) and not PLAIN_NUMBER_OR_PHONE.match(cell[1:]):
+        return cell[1:]
+    return cell
+
+
 def export_csv(columns: Iterable[str], rows: Iterable[list[str]]) -> str:
     """The whole file as text. Built inside the request on purpose: the tenant scope ends when the
     view returns, so a lazily streamed body could not query any more."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
-    writer.writerows(rows)
+    writer.writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
     return out.getvalue()
 
 

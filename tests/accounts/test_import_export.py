@@ -252,3 +252,29 @@ def test_contact_export_filters_and_round_trips(world_a, django_capture_on_commi
     run_csv_import(a.tenant.pk, job.pk)
     job.refresh_from_db()
     assert job.result["duplicates"] == 4 and job.result["accepted"] == 0 and job.result["rejected"] == 0
+
+
+def test_export_defuses_spreadsheet_formulas_and_the_import_restores_them(world_a, django_capture_on_commit_callbacks):
+    a = world_a
+    client = a.client_for(a.admin)
+    formula = '=HYPERLINK("http://evil.example","click")'
+    with a.scope():
+        AccountFactory(tenant=a.tenant, external_id="evil", name=formula, domain="@evil.example.com", plan="-plan")
+    exported = client.get(reverse("account-export", args=[a.tenant.slug]))
+    rows = read_csv(exported)
+    evil = next(r for r in rows if r["external_id"] == "evil")
+    assert (evil["name"], evil["domain"], evil["plan"]) == ("'" + formula, "'@evil.example.com", "'-plan")
+    # Numbers and phone numbers keep their sign: they are not formulas.
+    assert imports.spreadsheet_safe("+1 (555) 010-2000") == "+1 (555) 010-2000"
+    assert imports.spreadsheet_safe("-12.5") == "-12.5"
+
+    with a.scope():
+        CustomerAccount.objects.filter(external_id="evil").update(name="x", domain="x", plan="x")
+    upload(client, a, "account-import", exported.content, django_capture_on_commit_callbacks)
+    job = the_job(a)
+    run_csv_import(a.tenant.pk, job.pk)
+    job.refresh_from_db()
+    assert job.result["rejected"] == 0, job.result
+    with a.scope():
+        restored = CustomerAccount.objects.get(external_id="evil")
+    assert (restored.name, restored.domain, restored.plan) == (formula, "@evil.example.com", "-plan")
