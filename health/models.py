@@ -1,1 +1,59 @@
-"""Models of this app arrive with its issue; the app is registered so migrations stay linear."""
+"""Product usage: daily rollups of usage events and the feature catalog.
+
+The raw events live in a table partitioned by month (created by raw SQL in this app's migrations; see
+``health/ingest.py``). Everything the adoption metrics read comes from :class:`UsageDaily`, kept in
+step with ingestion in the same transaction.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from accounts.tenancy import TenantOwnedModel
+
+
+class UsageDaily(TenantOwnedModel):
+    """Events per (account, contact, local day, event name). ``day`` is the tenant's local date."""
+
+    account = models.ForeignKey("accounts.CustomerAccount", on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey("accounts.Contact", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    event_name = models.CharField(max_length=200)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "account", "contact", "day", "event_name"],
+                name="usagedaily_unique_bucket",
+                nulls_distinct=False,  # events without a contact share one bucket per account
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "account", "day"], name="usagedaily_account_day"),
+            models.Index(fields=["tenant", "contact", "day"], name="usagedaily_contact_day"),
+            models.Index(fields=["tenant", "day"], name="usagedaily_tenant_day"),
+        ]
+
+
+class CatalogEntry(TenantOwnedModel):
+    """What an event name means: the feature it belongs to, and whether reaching it is a value milestone.
+
+    Several event names may belong to one feature; breadth counts distinct features.
+    """
+
+    event_name = models.CharField(max_length=200)
+    feature = models.CharField(max_length=200)
+    category = models.CharField(max_length=100, blank=True)
+    is_value_milestone = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "event_name"], name="catalogentry_unique_event"),
+        ]
+        indexes = [models.Index(fields=["tenant", "feature"], name="catalogentry_feature")]
+
+    def __str__(self) -> str:
+        return f"{self.event_name} -> {self.feature}"
