@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.http import Http404
 
-from accounts.models import ApiKey, Contact, CustomerAccount, Job, Tenant
+from accounts.models import ApiKey, Contact, CustomerAccount, Job, Membership, Tenant
 
 
 def _one(queryset, what: str, **lookup):
@@ -34,3 +34,7 @@ def get_job_for_tenant(tenant: Tenant, *, pk: int) -> Job:
 
 def get_apikey_for_tenant(tenant: Tenant, *, pk: int) -> ApiKey:
     return _one(ApiKey.objects.filter(tenant=tenant), "API key", pk=pk)
+
+
+def get_membership_for_tenant(tenant: Tenant, *, pk: int) -> Membership:
+    return _one(Membership.objects.filter(tenant=tenant).select_related("user"), "member", pk=pk)

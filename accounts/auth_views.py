@@ -15,6 +15,7 @@ def home(request: HttpRequest) -> HttpResponse:
     memberships = list(
         Membership.objects.unscoped().filter(user=request.user).select_related("tenant").order_by("tenant__name")
     )
-    if len(memberships) == 1:
+    # Operators stay on the chooser: it is where they create tenants.
+    if len(memberships) == 1 and not request.user.is_superuser:
         return redirect("account-list", tenant_slug=memberships[0].tenant.slug)
     return render(request, "tenant_switcher.html", {"memberships_list": memberships})

@@ -1,4 +1,5 @@
-"""Forms of the staff pages: list filters, account and contact editing, CSV upload, API keys.
+"""Forms of the staff pages: list filters, account and contact editing, CSV upload, API keys, members,
+tenant settings, and the operators' tenant creation.
 
 Every form that offers objects as choices takes the tenant and limits its querysets to it, so a
 posted id of another tenant fails validation like any unknown value.
@@ -6,17 +7,23 @@ posted id of another tenant fails validation like any unknown value.
 
 from __future__ import annotations
 
+import calendar
 import csv
+import functools
 import io
+import unicodedata
+import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import PasswordResetForm
 from django.core.validators import RegexValidator
 from django.db.models.functions import Lower
 
 from accounts import selectors
-from accounts.models import Contact, CustomerAccount, KnowledgeLevel, LifecycleStage, Tenant
+from accounts.models import Contact, CustomerAccount, KnowledgeLevel, LifecycleStage, Role, Tenant
 from accounts.models.tenants import ApiScope
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -228,3 +235,74 @@ class ApiKeyForm(forms.Form):
     name = forms.CharField(max_length=100, help_text="Say what uses it, e.g. “CRM sync”.")
     scopes = forms.MultipleChoiceField(choices=ApiScope.choices, widget=forms.CheckboxSelectMultiple,
                                        help_text="read: GET; write: create and change records; ingest: bulk pushes.")
+
+
+# --- members ------------------------------------------------------------------------------------
+
+
+class AddMemberForm(forms.Form):
+    email = forms.EmailField(max_length=254, help_text="An existing user joins; a new one gets an email to set a "
+                                                       "password.")
+    name = forms.CharField(required=False, max_length=150, help_text="Only used for a new user.")
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.VIEWER)
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class StaffPasswordResetForm(PasswordResetForm):
+    """"Forgot password" for staff, including those who never set one.
+
+    Django leaves out users without a usable password (they might sign in some other way). Here a
+    user without one is a member who was added by email and has not chosen a password yet, maybe
+    because the link in their invitation expired: the reset mail is how they get in.
+    """
+
+    def get_users(self, email: str):
+        user_model = get_user_model()
+        field = user_model.get_email_field_name()
+        users = user_model._default_manager.filter(**{f"{field}__iexact": email, "is_active": True})
+        # As Django does: iexact in SQL may match other Unicode spellings; compare the folded forms too.
+        wanted = unicodedata.normalize("NFKC", email).casefold()
+        return (u for u in users if unicodedata.normalize("NFKC", getattr(u, field)).casefold() == wanted)
+
+
+# --- tenants ------------------------------------------------------------------------------------
+
+MONTH_CHOICES = [(n, calendar.month_name[n]) for n in range(1, 13)]
+
+
+@functools.cache
+def timezone_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class TenantSettingsForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    timezone = forms.ChoiceField(label="Time zone", choices=timezone_choices, initial="UTC",
+                                 help_text="Days and months of the reports are counted in this time zone.")
+    fiscal_year_start_month = forms.TypedChoiceField(label="Fiscal year starts in", coerce=int,
+                                                     choices=MONTH_CHOICES, initial=1)
+
+
+class TenantCreateForm(TenantSettingsForm):
+    slug = forms.SlugField(max_length=50, help_text="The tenant's name in URLs (/t/<slug>/); it cannot be changed "
+                                                    "later.")
+    admin_email = forms.EmailField(label="First admin's email", max_length=254,
+                                   help_text="They get an email to set their password (or to log in, if they "
+                                             "already have a user).")
+
+    field_order = ["slug", "name", "timezone", "fiscal_year_start_month", "admin_email"]
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data["slug"].strip().lower()
+        if Tenant.objects.filter(slug=slug).exists():
+            raise forms.ValidationError("A tenant with this slug already exists.")
+        return slug
+
+    def clean_admin_email(self) -> str:
+        return self.cleaned_data["admin_email"].strip().lower()

@@ -22,6 +22,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "contacts.view": ALL_ROLES,
     "contacts.edit": frozenset({Role.ADMIN, Role.MANAGER, Role.CSM, Role.AGENT}),
     "tenant.manage": frozenset({Role.ADMIN}),
+    "members.manage": frozenset({Role.ADMIN}),
     "apikeys.manage": frozenset({Role.ADMIN}),
 }
 

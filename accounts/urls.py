@@ -26,4 +26,8 @@ urlpatterns = [
     path("settings/api-keys/", views.apikey_list, name="apikey-list"),
     path("settings/api-keys/new/", views.apikey_create, name="apikey-create"),
     path("settings/api-keys/<int:apikey_pk>/revoke/", views.apikey_revoke, name="apikey-revoke"),
+    path("settings/members/", views.member_list, name="member-list"),
+    path("settings/members/<int:membership_pk>/role/", views.member_role, name="member-role"),
+    path("settings/members/<int:membership_pk>/remove/", views.member_remove, name="member-remove"),
+    path("settings/tenant/", views.tenant_settings, name="tenant-settings"),
 ]

@@ -22,6 +22,8 @@ from accounts.views.contacts import (
     contact_list,
 )
 from accounts.views.jobs import job_progress
+from accounts.views.members import member_list, member_remove, member_role
+from accounts.views.tenant import tenant_settings
 
 __all__ = [
     "account_create",
@@ -40,4 +42,8 @@ __all__ = [
     "contact_import",
     "contact_list",
     "job_progress",
+    "member_list",
+    "member_remove",
+    "member_role",
+    "tenant_settings",
 ]

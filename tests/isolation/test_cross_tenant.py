@@ -17,9 +17,9 @@ from collections.abc import Callable
 import pytest
 from django.apps import apps
 
-from accounts.models import Job
+from accounts.models import Job, Role
 from accounts.tenancy import TenantOwnedModel
-from tests.factories import AccountFactory, ContactFactory
+from tests.factories import AccountFactory, ContactFactory, MembershipFactory, UserFactory
 from tests.urlwalk import Route, all_routes, api_routes, tenant_page_routes
 
 B_ONLY = "bravo-only"  # marker in every B-only object: it must never show up in A's answers
@@ -30,6 +30,7 @@ OBJECT_KWARGS: dict[str, Callable[[dict], object]] = {
     "contact_pk": lambda o: o["contact"].pk,
     "job_pk": lambda o: o["job"].pk,
     "apikey_pk": lambda o: o["api_key"].pk,
+    "membership_pk": lambda o: o["membership"].pk,
     "account_external_id": lambda o: o["account"].external_id,
     "contact_external_id": lambda o: o["contact"].external_id,
 }
@@ -57,7 +58,10 @@ def b_objects(worlds) -> dict:
                                  name=f"{B_ONLY} person", email=f"{B_ONLY}@bravo.example.com")
         job = Job.objects.create(tenant=b.tenant, kind="import_accounts", total=1,
                                  result={"note": B_ONLY})
-    return {"account": account, "contact": contact, "job": job, "api_key": b.api_key}
+        # An admin, so that a wrongly reached role change or removal would succeed, not be refused.
+        membership = MembershipFactory(tenant=b.tenant, role=Role.ADMIN,
+                                       user=UserFactory(username=f"{B_ONLY}@bravo.test", first_name=B_ONLY))
+    return {"account": account, "contact": contact, "job": job, "api_key": b.api_key, "membership": membership}
 
 
 # Bookkeeping that a request may update without changing any tenant's data.
