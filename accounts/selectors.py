@@ -263,3 +263,23 @@ def contact_export_rows(contacts: QuerySet) -> Iterable[list[str]]:
     )
     for row in rows.iterator(chunk_size=2000):
         yield [_csv_value(v) for v in row]
+
+
+# --- lookups by external id (bulk ingestion of other apps, e.g. usage events) -------------------
+
+
+def account_ids_by_external_id(*, tenant: Tenant, external_ids: Iterable[str]) -> dict[str, int]:
+    """external_id -> account id, for those of ``external_ids`` that exist in the tenant (one query)."""
+    wanted = list(set(external_ids))
+    if not wanted:
+        return {}
+    return dict(CustomerAccount.objects.filter(tenant=tenant, external_id__in=wanted).values_list("external_id", "id"))
+
+
+def contacts_by_external_id(*, tenant: Tenant, external_ids: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """external_id -> (contact id, account id), for those of ``external_ids`` that exist (one query)."""
+    wanted = list(set(external_ids))
+    if not wanted:
+        return {}
+    rows = Contact.objects.filter(tenant=tenant, external_id__in=wanted).values_list("external_id", "id", "account_id")
+    return {external_id: (pk, account_id) for external_id, pk, account_id in rows}

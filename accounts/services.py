@@ -7,17 +7,18 @@ are written in one transaction so that no item is ever half-written.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.inputs import AccountItem, ContactItem, ItemValidator
-from accounts.models import Contact, CustomerAccount, Membership, Role, Tenant
+from accounts.models import Contact, CustomerAccount, KnowledgeLevel, Membership, Role, Tenant
 
 CSM_ROLES = (Role.ADMIN, Role.MANAGER, Role.CSM)
 ACCOUNT_FIELDS = ("name", "domain", "plan", "tier", "arr", "seats", "contract_start", "renewal_date",
@@ -346,3 +347,90 @@ def revoke_api_key(*, key: Any) -> Any:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
     return key
+
+
+# --- contacts met in usage events (health ingestion) --------------------------------------------
+
+
+@dataclass
+class EventContacts:
+    """What :func:`create_contacts_from_events` found: every asked contact as external_id ->
+    (contact id, account id), and the ids of those it created (the others were created concurrently)."""
+
+    by_external_id: dict[str, tuple[int, int]]
+    created_ids: list[int]
+
+
+def create_contacts_from_events(*, tenant: Tenant, contacts: Mapping[str, tuple[int, dt.datetime]]) -> EventContacts:
+    """Create the contacts first met in usage events: ``external_id -> (account id, first event time)``.
+
+    One ``INSERT ... ON CONFLICT DO NOTHING`` (rows in external_id order, so concurrent batches lock in
+    the same order): a contact created meanwhile by another request is not an error, it is looked up
+    (a second query, only then) and answered with its own account, which the caller checks. New
+    contacts have only an external_id and their first/last seen times; an upsert through
+    ``POST /contacts/bulk`` fills in the rest later.
+    """
+    if not contacts:
+        return EventContacts({}, [])
+    table = Contact._meta.db_table
+    external_ids = sorted(contacts)
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (tenant_id, external_id, account_id, email, phone, name, persona, knowledge_level,
+                                 first_seen_at, last_seen_at, created_at, updated_at)
+            SELECT %s, n.external_id, n.account_id, '', '', '', '', %s, n.seen_at, n.seen_at, %s, %s
+            FROM unnest(%s::text[], %s::bigint[], %s::timestamptz[]) AS n(external_id, account_id, seen_at)
+            ORDER BY n.external_id
+            ON CONFLICT (tenant_id, external_id) DO NOTHING
+            RETURNING external_id, id, account_id
+            """,  # noqa: S608 (the table name is the model's)
+            [tenant.pk, KnowledgeLevel.BEGINNER, now, now, external_ids,
+             [contacts[e][0] for e in external_ids], [contacts[e][1] for e in external_ids]],
+        )
+        created = {external_id: (pk, account_id) for external_id, pk, account_id in cursor.fetchall()}
+    found = dict(created)
+    raced = [e for e in external_ids if e not in created]
+    if raced:
+        found.update(
+            (external_id, (pk, account_id))
+            for external_id, pk, account_id in Contact.objects.filter(tenant=tenant, external_id__in=raced)
+            .values_list("external_id", "id", "account_id")
+        )
+    return EventContacts(found, sorted(pk for pk, _ in created.values()))
+
+
+def record_contacts_seen(*, tenant: Tenant, seen: Mapping[int, tuple[dt.datetime, dt.datetime]]) -> int:
+    """Widen each contact's ``first_seen_at``/``last_seen_at`` to cover ``contact id -> (earliest, latest)``
+    event time, in one statement; answers how many contacts changed.
+
+    Only rows that change are written, and they are locked in id order, so concurrent batches touching
+    the same contacts cannot deadlock. ``updated_at`` is not bumped: being seen is activity, not an
+    edit, and syncs by ``updated_since`` would otherwise re-read every active contact all day.
+    """
+    if not seen:
+        return 0
+    table = Contact._meta.db_table
+    ids = sorted(seen)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH seen AS (
+                SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[]) AS s(id, first_at, last_at)
+            ), due AS (
+                SELECT c.id, s.first_at, s.last_at FROM {table} c JOIN seen s ON s.id = c.id
+                WHERE c.tenant_id = %s
+                  AND (c.first_seen_at IS NULL OR c.first_seen_at > s.first_at
+                       OR c.last_seen_at IS NULL OR c.last_seen_at < s.last_at)
+                ORDER BY c.id
+                FOR UPDATE OF c
+            )
+            UPDATE {table} c
+            SET first_seen_at = LEAST(c.first_seen_at, due.first_at),
+                last_seen_at = GREATEST(c.last_seen_at, due.last_at)
+            FROM due WHERE c.id = due.id
+            """,  # noqa: S608 (the table name is the model's)
+            [ids, [seen[i][0] for i in ids], [seen[i][1] for i in ids], tenant.pk],
+        )
+        return cursor.rowcount

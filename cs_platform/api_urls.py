@@ -5,4 +5,5 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("v1/", include("accounts.api_urls")),
+    path("v1/", include("health.api_urls")),
 ]

@@ -7,4 +7,18 @@ SCHEDULE = {
         "task": "accounts.tasks.prune_finished_jobs",
         "schedule": crontab(minute=17, hour=3),
     },
+    # Usage-event partitions: this month and the next two exist before their events arrive.
+    "create-usage-partitions": {
+        "task": "health.tasks.create_usage_partitions",
+        "schedule": crontab(minute=7, hour=0),
+    },
+    # Retention: each tenant's old events go first; an hour later, the partitions left empty.
+    "enforce-usage-retention": {
+        "task": "health.tasks.enforce_usage_retention",
+        "schedule": crontab(minute=37, hour=3),
+    },
+    "drop-expired-usage-partitions": {
+        "task": "health.tasks.drop_expired_usage_partitions",
+        "schedule": crontab(minute=37, hour=4),
+    },
 }

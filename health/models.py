@@ -57,3 +57,43 @@ class CatalogEntry(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.event_name} -> {self.feature}"
+
+
+class UsageEventKey(TenantOwnedModel):
+    """The idempotency key of every stored usage event: ``(tenant, event_id)``.
+
+    The events table is partitioned by ``occurred_at``, and a unique index on a partitioned table must
+    contain the partition key, so it cannot say "one event_id per tenant" across months. This small table
+    can: ingestion inserts here first (``ON CONFLICT DO NOTHING``) and stores only the events whose key
+    was new. Keys are kept when retention deletes old events, for as long as the rollups that counted
+    those events: a late retry of an old batch must not be counted twice.
+    """
+
+    # The primary key is the uniqueness rule; it starts with tenant like every constraint (DESIGN.md).
+    pk = models.CompositePrimaryKey("tenant", "event_id")
+    event_id = models.CharField(max_length=200)
+
+
+class UsageEvent(TenantOwnedModel):
+    """One raw usage event, for reads. The table is created by raw SQL (migration 0002): it is
+    ``PARTITION BY RANGE (occurred_at)``, one partition per UTC month (``health/partitions.py``), which
+    Django cannot declare. Writes go through ``health.services.ingest_events`` only.
+
+    Deleting an account or contact deletes its events through Django's cascade (the partitioned table has
+    no foreign keys: their per-row checks would cost more than the whole COPY).
+    """
+
+    pk = models.CompositePrimaryKey("tenant", "event_id")  # unique through UsageEventKey
+    occurred_at = models.DateTimeField()
+    account = models.ForeignKey("accounts.CustomerAccount", on_delete=models.CASCADE, related_name="+",
+                                db_constraint=False)
+    contact = models.ForeignKey("accounts.Contact", null=True, on_delete=models.CASCADE, related_name="+",
+                                db_constraint=False)
+    event_id = models.CharField(max_length=200)
+    name = models.CharField(max_length=200)
+    properties = models.JSONField(default=dict)
+
+    class Meta:
+        managed = False
+        db_table = "health_usage_event"
+        indexes = [models.Index(fields=["tenant", "occurred_at"], name="usage_event_tenant_time")]

@@ -1,0 +1,40 @@
+"""Celery tasks of the health app: thin, taking ``(tenant_id, ...)`` and calling a service (DESIGN.md rule 5).
+
+Cross-tenant tasks take no arguments: they either fan out one task per tenant or maintain the shared
+partitioned events table, whose partitions belong to no single tenant.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from accounts.models import Tenant
+from accounts.tenancy import current_tenant, tenant_task
+from health import services
+
+
+@shared_task(name="health.tasks.create_usage_partitions")
+def create_usage_partitions() -> list[str]:
+    """This month's and the next two months' event partitions, created ahead of the events."""
+    return services.create_usage_partitions()
+
+
+@shared_task(name="health.tasks.enforce_usage_retention")
+def enforce_usage_retention() -> int:
+    """Fan out one retention purge per tenant, so each runs in its own scope."""
+    tenant_ids = list(Tenant.objects.values_list("id", flat=True))
+    for tenant_id in tenant_ids:
+        purge_usage_events.delay(tenant_id)
+    return len(tenant_ids)
+
+
+@shared_task(name="health.tasks.purge_usage_events")
+@tenant_task
+def purge_usage_events(tenant_id: int) -> int:
+    return services.purge_expired_usage_events(tenant=current_tenant())
+
+
+@shared_task(name="health.tasks.drop_expired_usage_partitions")
+def drop_expired_usage_partitions() -> list[str]:
+    """Drop event partitions emptied by every tenant's retention (runs after the purges)."""
+    return services.drop_expired_usage_partitions()
