@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.http import Http404
 
 from accounts.models import ApiKey, Contact, CustomerAccount, Job, Membership, Tenant
+from health.models import CatalogEntry
 
 
 def _one(queryset, what: str, **lookup):
@@ -38,3 +39,7 @@ def get_apikey_for_tenant(tenant: Tenant, *, pk: int) -> ApiKey:
 
 def get_membership_for_tenant(tenant: Tenant, *, pk: int) -> Membership:
     return _one(Membership.objects.filter(tenant=tenant).select_related("user"), "member", pk=pk)
+
+
+def get_catalogentry_for_tenant(tenant: Tenant, *, pk: int) -> CatalogEntry:
+    return _one(CatalogEntry.objects.filter(tenant=tenant), "catalog entry", pk=pk)

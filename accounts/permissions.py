@@ -24,6 +24,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "tenant.manage": frozenset({Role.ADMIN}),
     "members.manage": frozenset({Role.ADMIN}),
     "apikeys.manage": frozenset({Role.ADMIN}),
+    "usage.view": ALL_ROLES,
+    "catalog.edit": frozenset({Role.ADMIN, Role.MANAGER}),
 }
 
 

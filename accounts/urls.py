@@ -4,7 +4,7 @@ URL kwargs that carry an object id are named ``<model>_pk`` / ``<model>_external
 suite (tests/isolation) maps each name to its model and tries it from another tenant.
 """
 
-from django.urls import path
+from django.urls import include, path
 
 from accounts import views
 
@@ -30,4 +30,5 @@ urlpatterns = [
     path("settings/members/<int:membership_pk>/role/", views.member_role, name="member-role"),
     path("settings/members/<int:membership_pk>/remove/", views.member_remove, name="member-remove"),
     path("settings/tenant/", views.tenant_settings, name="tenant-settings"),
+    path("", include("health.urls")),  # usage tab, first-90-days view, feature catalog
 ]

@@ -19,6 +19,7 @@ from django.apps import apps
 
 from accounts.models import Job, Role
 from accounts.tenancy import TenantOwnedModel
+from health.models import CatalogEntry
 from tests.factories import AccountFactory, ContactFactory, MembershipFactory, UserFactory
 from tests.urlwalk import Route, all_routes, api_routes, tenant_page_routes
 
@@ -33,6 +34,7 @@ OBJECT_KWARGS: dict[str, Callable[[dict], object]] = {
     "membership_pk": lambda o: o["membership"].pk,
     "account_external_id": lambda o: o["account"].external_id,
     "contact_external_id": lambda o: o["contact"].external_id,
+    "catalogentry_pk": lambda o: o["catalog_entry"].pk,
 }
 
 # Routes outside tenancy: Django's admin (its own isolation tests live in tests/accounts/test_admin.py)
@@ -61,7 +63,10 @@ def b_objects(worlds) -> dict:
         # An admin, so that a wrongly reached role change or removal would succeed, not be refused.
         membership = MembershipFactory(tenant=b.tenant, role=Role.ADMIN,
                                        user=UserFactory(username=f"{B_ONLY}@bravo.test", first_name=B_ONLY))
-    return {"account": account, "contact": contact, "job": job, "api_key": b.api_key, "membership": membership}
+        catalog_entry = CatalogEntry.objects.create(tenant=b.tenant, event_name=f"{B_ONLY}.event",
+                                                    feature=f"{B_ONLY} feature")
+    return {"account": account, "contact": contact, "job": job, "api_key": b.api_key, "membership": membership,
+            "catalog_entry": catalog_entry}
 
 
 # Bookkeeping that a request may update without changing any tenant's data.

@@ -1,0 +1,101 @@
+"""Server-rendered inline SVG charts: no chart library, no script, no ``style=""`` (the CSP forbids
+inline styles); colours come from classes styled in static/css/app.css. Every text is escaped.
+
+Each mark carries a ``<title>`` so hovering shows its exact figure, and the chart has an
+``aria-label`` summarising it for screen readers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str  # under the bar / beside it
+    value: int
+    title: str  # the tooltip: label and exact figure
+    muted: bool = False  # drawn grey (e.g. a feature not used in the window)
+
+
+def _nice_max(value: float) -> int:
+    """A round axis maximum >= value (1, 2, 5 x 10^n), so gridlines fall on readable numbers."""
+    if value <= 0:
+        return 1
+    exponent = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 5, 10):
+        if value <= step * exponent:
+            return int(step * exponent) if step * exponent >= 1 else 1
+    return int(10 * exponent)
+
+
+def bars_with_line(
+    bars: Sequence[Bar], *, line_value: int | None, line_label: str, aria_label: str,
+    width: int = 640, height: int = 220,
+) -> SafeString:
+    """Vertical bars (e.g. weekly active users) with a horizontal reference line (e.g. seats)."""
+    left, right, top, bottom = 36, 8, 10, 34
+    plot_w, plot_h = width - left - right, height - top - bottom
+    top_value = _nice_max(max([b.value for b in bars] + [line_value or 0]))
+    slot = plot_w / max(len(bars), 1)
+    bar_w = max(slot * 0.7, 1)
+
+    def y(value: float) -> float:
+        return top + plot_h - plot_h * value / top_value
+
+    parts = [format_html(
+        '<svg class="chart" viewBox="0 0 {} {}" width="100%" role="img" aria-label="{}" '
+        'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMinYMin meet">', width, height, aria_label)]
+    for tick in (0, top_value // 2, top_value) if top_value > 1 else (0, top_value):
+        parts.append(format_html(
+            '<line class="grid" x1="{}" y1="{}" x2="{}" y2="{}"/>'
+            '<text class="axis" x="{}" y="{}" text-anchor="end">{}</text>',
+            left, f"{y(tick):.1f}", width - right, f"{y(tick):.1f}", left - 4, f"{y(tick) + 4:.1f}", tick))
+    for i, bar in enumerate(bars):
+        x = left + i * slot + (slot - bar_w) / 2
+        parts.append(format_html(
+            '<rect class="{}" x="{}" y="{}" width="{}" height="{}"><title>{}</title></rect>',
+            "bar muted" if bar.muted else "bar", f"{x:.1f}", f"{y(bar.value):.1f}", f"{bar_w:.1f}",
+            f"{plot_h * bar.value / top_value:.1f}", bar.title))
+        parts.append(format_html(
+            '<text class="axis" x="{}" y="{}" text-anchor="middle">{}</text>',
+            f"{x + bar_w / 2:.1f}", height - bottom + 14, bar.label))
+    if line_value is not None:
+        parts.append(format_html(
+            '<line class="ref" x1="{}" y1="{}" x2="{}" y2="{}"><title>{}</title></line>'
+            '<text class="ref-label" x="{}" y="{}" text-anchor="end">{}</text>',
+            left, f"{y(line_value):.1f}", width - right, f"{y(line_value):.1f}", line_label,
+            width - right, f"{y(line_value) - 4:.1f}", line_label))
+    parts.append(mark_safe("</svg>"))  # noqa: S308 - a constant closing tag
+    return mark_safe("".join(parts))  # noqa: S308 - every part above was built by format_html (escaped)
+
+
+def horizontal_bars(bars: Sequence[Bar], *, aria_label: str, width: int = 640, row: int = 22) -> SafeString:
+    """One horizontal bar per item (e.g. events per catalog feature); muted items get a thin grey stub."""
+    label_w, right = 170, 60
+    plot_w = width - label_w - right
+    height = max(len(bars), 1) * row + 6
+    top_value = _nice_max(max([b.value for b in bars] + [0]))
+    rows = []
+    for i, bar in enumerate(bars):
+        y = 3 + i * row
+        bar_len = max(plot_w * bar.value / top_value, 2)
+        rows.append((label_w - 6, y + row * 0.65, bar.label[:28], "bar muted" if bar.muted else "bar",
+                     label_w, y + 3, f"{bar_len:.1f}", row - 6, bar.title,
+                     f"{label_w + bar_len + 4:.1f}", y + row * 0.65, bar.value))
+    body = format_html_join(
+        "",
+        '<text class="axis" x="{}" y="{:.1f}" text-anchor="end">{}</text>'
+        '<rect class="{}" x="{}" y="{}" width="{}" height="{}"><title>{}</title></rect>'
+        '<text class="axis" x="{}" y="{:.1f}">{}</text>',
+        rows,
+    )
+    return format_html(
+        '<svg class="chart" viewBox="0 0 {} {}" width="100%" role="img" aria-label="{}" '
+        'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMinYMin meet">{}</svg>',
+        width, height, aria_label, body)
