@@ -85,14 +85,14 @@ def horizontal_bars(bars: Sequence[Bar], *, aria_label: str, width: int = 640, r
     for i, bar in enumerate(bars):
         y = 3 + i * row
         bar_len = max(plot_w * bar.value / top_value, 2)
-        rows.append((label_w - 6, y + row * 0.65, bar.label[:28], "bar muted" if bar.muted else "bar",
+        rows.append((label_w - 6, f"{y + row * 0.65:.1f}", bar.label[:28], "bar muted" if bar.muted else "bar",
                      label_w, y + 3, f"{bar_len:.1f}", row - 6, bar.title,
-                     f"{label_w + bar_len + 4:.1f}", y + row * 0.65, bar.value))
+                     f"{label_w + bar_len + 4:.1f}", f"{y + row * 0.65:.1f}", bar.value))
     body = format_html_join(
         "",
-        '<text class="axis" x="{}" y="{:.1f}" text-anchor="end">{}</text>'
+        '<text class="axis" x="{}" y="{}" text-anchor="end">{}</text>'
         '<rect class="{}" x="{}" y="{}" width="{}" height="{}"><title>{}</title></rect>'
-        '<text class="axis" x="{}" y="{:.1f}">{}</text>',
+        '<text class="axis" x="{}" y="{}">{}</text>',
         rows,
     )
     return format_html(

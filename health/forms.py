@@ -32,6 +32,10 @@ class CatalogEntryForm(forms.ModelForm):
         model = CatalogEntry
         fields = ("event_name", "feature", "category", "is_value_milestone")
         labels = {"is_value_milestone": "Value milestone"}
+        error_messages = {
+            "event_name": {"required": "Enter the event name."},
+            "feature": {"required": "Enter the feature this event belongs to."},
+        }
         help_texts = {
             "event_name": "exactly as the product sends it",
             "feature": "several event names may share one feature; breadth counts features",
