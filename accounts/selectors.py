@@ -273,7 +273,12 @@ def account_ids_by_external_id(*, tenant: Tenant, external_ids: Iterable[str]) -
     wanted = list(set(external_ids))
     if not wanted:
         return {}
-    return dict(CustomerAccount.objects.filter(tenant=tenant, external_id__in=wanted).values_list("external_id", "id"))
+    # = ANY(array) sends one parameter; Django's IN (...) would send and convert up to 1,000 of them.
+    return dict(
+        CustomerAccount.objects.filter(tenant=tenant)
+        .extra(where=["external_id = ANY(%s::text[])"], params=[wanted])  # noqa: S610 (a bound parameter)
+        .values_list("external_id", "id")
+    )
 
 
 def contacts_by_external_id(*, tenant: Tenant, external_ids: Iterable[str]) -> dict[str, tuple[int, int]]:
@@ -281,5 +286,9 @@ def contacts_by_external_id(*, tenant: Tenant, external_ids: Iterable[str]) -> d
     wanted = list(set(external_ids))
     if not wanted:
         return {}
-    rows = Contact.objects.filter(tenant=tenant, external_id__in=wanted).values_list("external_id", "id", "account_id")
+    rows = (
+        Contact.objects.filter(tenant=tenant)
+        .extra(where=["external_id = ANY(%s::text[])"], params=[wanted])  # noqa: S610 (a bound parameter)
+        .values_list("external_id", "id", "account_id")
+    )
     return {external_id: (pk, account_id) for external_id, pk, account_id in rows}

@@ -406,8 +406,8 @@ def record_contacts_seen(*, tenant: Tenant, seen: Mapping[int, tuple[dt.datetime
     event time, in one statement; answers how many contacts changed.
 
     Only rows that change are written, and they are locked in id order, so concurrent batches touching
-    the same contacts cannot deadlock. ``updated_at`` is not bumped: being seen is activity, not an
-    edit, and syncs by ``updated_since`` would otherwise re-read every active contact all day.
+    the same contacts wait for each other instead of deadlocking. ``updated_at`` is not bumped: being
+    seen is activity, not an edit, and syncs by ``updated_since`` would otherwise re-read every active contact all day.
     """
     if not seen:
         return 0
@@ -424,7 +424,10 @@ def record_contacts_seen(*, tenant: Tenant, seen: Mapping[int, tuple[dt.datetime
                   AND (c.first_seen_at IS NULL OR c.first_seen_at > s.first_at
                        OR c.last_seen_at IS NULL OR c.last_seen_at < s.last_at)
                 ORDER BY c.id
-                FOR UPDATE OF c
+                -- NO KEY UPDATE, as a plain UPDATE of these columns would take: FOR UPDATE would also
+                -- wait for the KEY SHARE locks that foreign-key checks of concurrent inserts hold on
+                -- contacts (rollup rows point at them), and deadlock with those batches.
+                FOR NO KEY UPDATE OF c
             )
             UPDATE {table} c
             SET first_seen_at = LEAST(c.first_seen_at, due.first_at),

@@ -1,0 +1,322 @@
+"""Benchmark: usage-event ingestion, against raw COPY, through the service and over HTTP; rollup rebuild.
+
+Prints figures (one JSON object per line); it is not a timed test. Runs against ``DATABASE_URL`` in a
+scratch tenant (and scratch tables) that it removes at the end::
+
+    createdb -h 127.0.0.1 -U postgres cs_bench_ingest
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/cs_bench_ingest
+    DEBUG=1 .venv/bin/python manage.py migrate
+    .venv/bin/python bench/ingest.py --events 1000000 --accounts 1000 --http-events 300000
+
+What is measured, all with the same kind of rows (N events over M accounts, 10 contacts each, spread
+over the last ``--days`` days, in rough time order, 1 in 10 without a contact):
+1. raw psycopg 3 binary COPY of ready-made rows into a scratch copy of the partitioned events table
+   (same columns, indexes and months), one stream: the ceiling;
+2. ``health.services.ingest_events`` in 1,000-event batches from Python dicts (validation, staging COPY,
+   dedupe keys, events, rollups, contacts' seen times: everything the endpoint does after parsing);
+3. ``POST /api/v1/events/bulk`` served by gunicorn (``--workers`` sync workers) and driven by
+   ``--clients`` threads, each posting pre-serialised 1,000-event JSON bodies over keep-alive;
+4. a full rebuild of the daily rollups from the events table (``INSERT ... SELECT ... GROUP BY``), the
+   figure behind "rollups for 10M events in < 60 s" (extrapolated linearly when N is smaller).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cs_platform.settings")
+os.environ.setdefault("CS_ALLOW_DEV_SECRET", "1")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection, transaction  # noqa: E402
+from psycopg.types.json import Jsonb  # noqa: E402
+from tqdm import tqdm  # noqa: E402
+
+from accounts.models import Tenant  # noqa: E402
+from accounts.services import create_api_key, create_tenant, upsert_accounts, upsert_contacts  # noqa: E402
+from accounts.tenancy import tenant_scope  # noqa: E402
+from health import partitions  # noqa: E402
+from health.services import ingest_events  # noqa: E402
+
+BATCH = 1000
+CONTACTS_PER_ACCOUNT = 10
+NAMES = [f"feature_{i}.{verb}" for i in range(20) for verb in ("viewed", "used")]
+SCRATCH_EVENTS = "bench_usage_event"
+SCRATCH_ROLLUP = "bench_usage_daily"
+
+
+class Workload:
+    """Deterministic events: item ``i`` of stream ``prefix`` is always the same event."""
+
+    def __init__(self, total: int, accounts: int, days: int, seed: int = 7) -> None:
+        self.total, self.accounts = total, accounts
+        self.end = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(hours=1)
+        self.span = dt.timedelta(days=days).total_seconds()
+        self.seed = seed
+
+    def item(self, prefix: str, i: int, rnd: random.Random) -> dict:
+        account = rnd.randrange(self.accounts)
+        contact = rnd.randrange(CONTACTS_PER_ACCOUNT)
+        moment = self.end - dt.timedelta(seconds=self.span * (1 - i / self.total) + rnd.random() * 600)
+        item = {"event_id": f"{prefix}-{i}", "account": f"acc-{account}", "name": rnd.choice(NAMES),
+                "occurred_at": moment.isoformat(), "properties": {"source": "web", "ms": rnd.randrange(5000)}}
+        if i % 10:
+            item["contact"] = f"u-{account}-{contact}"
+        return item
+
+    def batch(self, prefix: str, offset: int, size: int) -> list[dict]:
+        rnd = random.Random(f"{self.seed}-{prefix}-{offset}")
+        return [self.item(prefix, i, rnd) for i in range(offset, min(offset + size, self.total))]
+
+
+def figure(what: str, events: int, seconds: float, **extra) -> dict:
+    return {"what": what, "events": events, "seconds": round(seconds, 2), "events_per_s": round(events / seconds),
+            **extra}
+
+
+def setup_tenant(accounts: int) -> tuple[Tenant, str]:
+    slug = f"bench-{uuid.uuid4().hex[:8]}"
+    tenant = create_tenant(slug=slug, name="Ingest benchmark", admin_email=f"admin@{slug}.test",
+                           timezone_name="America/Los_Angeles")
+    with tenant_scope(tenant):
+        items = [{"external_id": f"acc-{a}", "name": f"Company {a}", "seats": 20} for a in range(accounts)]
+        for offset in range(0, len(items), BATCH):
+            upsert_accounts(tenant=tenant, items=items[offset:offset + BATCH])
+        contacts = [{"external_id": f"u-{a}-{c}", "account": f"acc-{a}", "name": f"Person {a}-{c}"}
+                    for a in range(accounts) for c in range(CONTACTS_PER_ACCOUNT)]
+        for offset in tqdm(range(0, len(contacts), BATCH), desc="setup: contacts", file=sys.stderr):
+            upsert_contacts(tenant=tenant, items=contacts[offset:offset + BATCH])
+        _, raw_key = create_api_key(tenant=tenant, name="bench", scopes=["ingest"])
+    return tenant, raw_key
+
+
+def ids_of(tenant: Tenant) -> tuple[dict[str, int], dict[str, int]]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT external_id, id FROM accounts_customeraccount WHERE tenant_id = %s", [tenant.pk])
+        accounts = dict(cursor.fetchall())
+        cursor.execute("SELECT external_id, id FROM accounts_contact WHERE tenant_id = %s", [tenant.pk])
+        return accounts, dict(cursor.fetchall())
+
+
+def raw_copy(tenant: Tenant, work: Workload) -> list[dict]:
+    """Binary COPY of the same rows into a scratch partitioned table with the same indexes and months."""
+    accounts, contacts = ids_of(tenant)
+    months = sorted({partitions.month_of(work.end - dt.timedelta(seconds=s))
+                     for s in range(0, int(work.span) + 700, 86400)})
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {SCRATCH_EVENTS}")
+        cursor.execute(f"CREATE TABLE {SCRATCH_EVENTS} (LIKE {partitions.PARENT} INCLUDING DEFAULTS) "
+                       "PARTITION BY RANGE (occurred_at)")
+        cursor.execute(f"CREATE INDEX ON {SCRATCH_EVENTS} (tenant_id, occurred_at)")
+        cursor.execute(f"CREATE INDEX ON {SCRATCH_EVENTS} USING brin (occurred_at)")
+        for month in months:
+            start, end = partitions.month_bounds(month)
+            cursor.execute(f"CREATE TABLE {SCRATCH_EVENTS}_{month:%Y%m} PARTITION OF {SCRATCH_EVENTS} "
+                           "FOR VALUES FROM (%s) TO (%s)", [start, end])
+    def rows_of(prefix: str, offset: int, size: int) -> list[tuple]:
+        return [(tenant.pk, dt.datetime.fromisoformat(e["occurred_at"]), accounts[e["account"]],
+                 contacts.get(e.get("contact")), e["event_id"], e["name"], Jsonb(e["properties"]))
+                for e in work.batch(prefix, offset, size)]
+
+    copy_sql = (f"COPY {SCRATCH_EVENTS} (tenant_id, occurred_at, account_id, contact_id, event_id, name, properties) "
+                "FROM STDIN (FORMAT BINARY)")
+    types = ["int8", "timestamptz", "int8", "int8", "varchar", "varchar", "jsonb"]
+    # The same COPY, one transaction per 1,000 rows: the commit granularity the endpoint must have.
+    batched = 0.0
+    for offset in tqdm(range(0, work.total, BATCH), desc="raw COPY per batch", unit="batch", file=sys.stderr):
+        rows = rows_of("raw1k", offset, BATCH)
+        start = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cursor, cursor.cursor.copy(copy_sql) as copy:
+            copy.set_types(types)
+            for row in rows:
+                copy.write_row(row)
+        batched += time.perf_counter() - start
+    per_batch = figure("raw binary COPY, a transaction per 1,000 rows", work.total, batched)
+    elapsed = 0.0
+    chunk = 50 * BATCH
+    with transaction.atomic(), connection.cursor() as cursor:
+        with cursor.cursor.copy(copy_sql) as copy:
+            copy.set_types(types)
+            for offset in tqdm(range(0, work.total, chunk), desc="raw COPY", unit="chunk", file=sys.stderr):
+                rows = rows_of("raw", offset, chunk)
+                start = time.perf_counter()
+                for row in rows:
+                    copy.write_row(row)
+                elapsed += time.perf_counter() - start
+        start = time.perf_counter()
+    elapsed += time.perf_counter() - start  # the commit
+    return [figure("raw binary COPY, one stream (scratch copy of the table)", work.total, elapsed), per_batch]
+
+
+def service(tenant: Tenant, work: Workload, prefix: str, label: str) -> dict:
+    elapsed, accepted, duplicates = 0.0, 0, 0
+    with tenant_scope(tenant):
+        for offset in tqdm(range(0, work.total, BATCH), desc=label, unit="batch", file=sys.stderr):
+            items = work.batch(prefix, offset, BATCH)
+            start = time.perf_counter()
+            result = ingest_events(tenant=tenant, items=items)
+            elapsed += time.perf_counter() - start
+            accepted += result.accepted
+            duplicates += result.duplicates
+            assert not result.rejected, result.rejected[:3]
+    return figure(label, work.total, elapsed, accepted=accepted, duplicates=duplicates)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(workers: int) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    env = {**os.environ, "DEBUG": "0", "LOG_LEVEL": "WARNING", "DB_CONN_MAX_AGE": "600",
+           "API_RATE_LIMIT": "1000000/min"}
+    server = subprocess.Popen(  # noqa: S603
+        [str(ROOT / ".venv/bin/gunicorn"), "cs_platform.wsgi", "--workers", str(workers), "--bind",
+         f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "120"],
+        cwd=ROOT, env=env,
+    )
+    for _ in range(100):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return server, port
+        except OSError:
+            time.sleep(0.1)
+    server.terminate()
+    raise RuntimeError("gunicorn did not start")
+
+
+def http_run(work: Workload, raw_key: str, workers: int, clients: int) -> dict:
+    bodies = [json.dumps(work.batch("http", offset, BATCH)).encode()
+              for offset in tqdm(range(0, work.total, BATCH), desc="HTTP: bodies", file=sys.stderr)]
+    server, port = start_server(workers)
+    headers = {"Authorization": f"Bearer {raw_key}", "Content-Type": "application/json"}
+    progress = tqdm(total=len(bodies), desc=f"HTTP: {clients} clients", unit="req", file=sys.stderr)
+    results = []
+
+    def post_all(chunk: list[bytes]) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        for body in chunk:
+            conn.request("POST", "/api/v1/events/bulk", body=body, headers=headers)
+            response = conn.getresponse()
+            payload = response.read()
+            assert response.status == 200, payload[:300]
+            results.append(json.loads(payload))
+            progress.update()
+        conn.close()
+
+    try:
+        # Warm each worker (imports, DB connection) before timing.
+        warm = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        for _ in range(workers * 2):
+            warm.request("POST", "/api/v1/events/bulk", body=b"[]", headers=headers)
+            warm.getresponse().read()
+        warm.close()
+        chunks = [bodies[i::clients] for i in range(clients)]
+        start = time.perf_counter()
+        with ThreadPoolExecutor(clients) as pool:
+            list(pool.map(post_all, chunks))
+        elapsed = time.perf_counter() - start
+    finally:
+        progress.close()
+        server.terminate()
+        server.wait(timeout=30)
+    accepted = sum(r["accepted"] for r in results)
+    return figure(f"HTTP POST /api/v1/events/bulk, gunicorn {workers} workers, {clients} client threads",
+                  work.total, elapsed, accepted=accepted)
+
+
+def rollup_rebuild(tenant: Tenant) -> dict:
+    """Rebuild every daily rollup of the tenant from its events, as a recompute from scratch would."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {SCRATCH_ROLLUP}")
+        cursor.execute(f"CREATE TABLE {SCRATCH_ROLLUP} (LIKE health_usagedaily INCLUDING ALL)")
+        cursor.execute("SELECT count(*) FROM health_usage_event WHERE tenant_id = %s", [tenant.pk])
+        events = cursor.fetchone()[0]
+        start = time.perf_counter()
+        with transaction.atomic():
+            cursor.execute(
+                f"INSERT INTO {SCRATCH_ROLLUP} (tenant_id, account_id, contact_id, day, event_name, count) "  # noqa: S608
+                "SELECT tenant_id, account_id, contact_id, (occurred_at AT TIME ZONE %s)::date, name, count(*) "
+                "FROM health_usage_event WHERE tenant_id = %s GROUP BY 1, 2, 3, 4, 5",
+                [tenant.timezone, tenant.pk],
+            )
+            buckets = cursor.rowcount
+        elapsed = time.perf_counter() - start
+        # The rollups kept in step by ingestion must equal the rebuild.
+        cursor.execute(f"SELECT count(*), sum(s.count) FROM {SCRATCH_ROLLUP} s JOIN health_usagedaily d USING "  # noqa: S608
+                       "(tenant_id, account_id, day, event_name) WHERE d.contact_id IS NOT DISTINCT FROM s.contact_id "
+                       "AND d.count = s.count")
+        matching, _ = cursor.fetchone()
+        cursor.execute("SELECT count(*), coalesce(sum(count), 0) FROM health_usagedaily WHERE tenant_id = %s",
+                       [tenant.pk])
+        kept_buckets, kept_events = cursor.fetchone()
+    assert matching == buckets == kept_buckets and kept_events == events, (matching, buckets, kept_buckets, events)
+    return figure("rollup rebuild (INSERT ... SELECT ... GROUP BY over the events)", events, elapsed,
+                  buckets=buckets, extrapolated_seconds_for_10M=round(elapsed * 10_000_000 / events, 1))
+
+
+def cleanup(tenant: Tenant) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {SCRATCH_EVENTS}, {SCRATCH_ROLLUP}")
+        # Straight to the point, before Django's cascade would look for each contact's events.
+        cursor.execute("DELETE FROM health_usage_event WHERE tenant_id = %s", [tenant.pk])
+        cursor.execute("DELETE FROM health_usagedaily WHERE tenant_id = %s", [tenant.pk])
+        cursor.execute("DELETE FROM health_usageeventkey WHERE tenant_id = %s", [tenant.pk])
+    Tenant.objects.filter(pk=tenant.pk).delete()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=1_000_000, help="N for raw COPY and the service")
+    parser.add_argument("--accounts", type=int, default=1000, help="M accounts, 10 contacts each")
+    parser.add_argument("--days", type=int, default=30, help="the events span this many days up to now")
+    parser.add_argument("--http-events", type=int, default=300_000)
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers")
+    parser.add_argument("--clients", type=int, default=6, help="concurrent HTTP client threads")
+    args = parser.parse_args()
+
+    tenant, raw_key = setup_tenant(args.accounts)
+    work = Workload(args.events, args.accounts, args.days)
+    figures = []
+    try:
+        figures.extend(raw_copy(tenant, work))
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {SCRATCH_EVENTS}")
+        partitions.ensure_partitions_ahead()
+        figures.append(service(tenant, work, "svc", "service ingest_events, 1,000-event batches"))
+        figures[-1]["ratio_to_raw_copy"] = round(figures[-1]["events_per_s"] / figures[0]["events_per_s"], 3)
+        figures[-1]["ratio_to_raw_copy_per_batch"] = round(figures[-1]["events_per_s"] / figures[1]["events_per_s"], 2)
+        retry = Workload(min(args.events, 100_000), args.accounts, args.days)
+        figures.append(service(tenant, retry, "svc", "service, the same batches again (all duplicates)"))
+        if args.http_events:
+            figures.append(http_run(Workload(args.http_events, args.accounts, args.days), raw_key,
+                                    args.workers, args.clients))
+        figures.append(rollup_rebuild(tenant))
+    finally:
+        cleanup(tenant)
+    for row in figures:
+        print(json.dumps(row))
+
+
+if __name__ == "__main__":
+    main()
