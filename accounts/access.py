@@ -9,10 +9,10 @@ from __future__ import annotations
 from django.http import Http404
 
 from accounts.models import ApiKey, Contact, CustomerAccount, Job, Membership, Tenant
-from health.models import CatalogEntry
 
 
-def _one(queryset, what: str, **lookup):
+def fetch_one(queryset, what: str, **lookup):
+    """The one row of ``queryset`` matching ``lookup``, or 404. Other apps' access helpers use it too."""
     try:
         return queryset.get(**lookup)
     except (queryset.model.DoesNotExist, ValueError, TypeError):
@@ -21,25 +21,21 @@ def _one(queryset, what: str, **lookup):
 
 def get_account_for_tenant(tenant: Tenant, *, pk: int | None = None, external_id: str | None = None) -> CustomerAccount:
     lookup = {"pk": pk} if pk is not None else {"external_id": external_id}
-    return _one(CustomerAccount.objects.filter(tenant=tenant).select_related("owner_csm"), "account", **lookup)
+    return fetch_one(CustomerAccount.objects.filter(tenant=tenant).select_related("owner_csm"), "account", **lookup)
 
 
 def get_contact_for_tenant(tenant: Tenant, *, pk: int | None = None, external_id: str | None = None) -> Contact:
     lookup = {"pk": pk} if pk is not None else {"external_id": external_id}
-    return _one(Contact.objects.filter(tenant=tenant).select_related("account"), "contact", **lookup)
+    return fetch_one(Contact.objects.filter(tenant=tenant).select_related("account"), "contact", **lookup)
 
 
 def get_job_for_tenant(tenant: Tenant, *, pk: int) -> Job:
-    return _one(Job.objects.filter(tenant=tenant), "job", pk=pk)
+    return fetch_one(Job.objects.filter(tenant=tenant), "job", pk=pk)
 
 
 def get_apikey_for_tenant(tenant: Tenant, *, pk: int) -> ApiKey:
-    return _one(ApiKey.objects.filter(tenant=tenant), "API key", pk=pk)
+    return fetch_one(ApiKey.objects.filter(tenant=tenant), "API key", pk=pk)
 
 
 def get_membership_for_tenant(tenant: Tenant, *, pk: int) -> Membership:
-    return _one(Membership.objects.filter(tenant=tenant).select_related("user"), "member", pk=pk)
-
-
-def get_catalogentry_for_tenant(tenant: Tenant, *, pk: int) -> CatalogEntry:
-    return _one(CatalogEntry.objects.filter(tenant=tenant), "catalog entry", pk=pk)
+    return fetch_one(Membership.objects.filter(tenant=tenant).select_related("user"), "member", pk=pk)

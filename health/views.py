@@ -17,11 +17,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import get_account_for_tenant, get_catalogentry_for_tenant
+from accounts.access import get_account_for_tenant
 from accounts.permissions import has_permission, requires
 from accounts.selectors import tenant_today
 from accounts.views._common import PAGE_SIZE, render_list, wants_partial
 from health import charts, selectors
+from health.access import get_catalogentry_for_tenant
 from health.catalog import CatalogConflict, delete_catalog_entry, save_catalog_entry
 from health.forms import WINDOW_CHOICES, CatalogEntryForm, WindowForm
 from health.models import CatalogEntry
