@@ -1,0 +1,39 @@
+"""Support desk records (issue 4): agents and presence, identities, tickets and interactions.
+
+Other support features (inbox, macros, callbacks, knowledge base, SLA, metrics) build on these; the
+definitions of every field follow ../shared/METRICS.md "Interactions and tickets".
+"""
+
+from support.models.agents import Agent, AgentSession, Team
+from support.models.identities import ContactIdentity, ContactMerge, IdentityKind
+from support.models.tickets import (
+    LIVE_CHANNELS,
+    AuthorType,
+    Channel,
+    Direction,
+    Interaction,
+    Priority,
+    Ticket,
+    TicketAssignment,
+    TicketStatus,
+    TicketStatusChange,
+)
+
+__all__ = [
+    "LIVE_CHANNELS",
+    "Agent",
+    "AgentSession",
+    "AuthorType",
+    "Channel",
+    "ContactIdentity",
+    "ContactMerge",
+    "Direction",
+    "IdentityKind",
+    "Interaction",
+    "Priority",
+    "Team",
+    "Ticket",
+    "TicketAssignment",
+    "TicketStatus",
+    "TicketStatusChange",
+]

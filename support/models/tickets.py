@@ -1,0 +1,211 @@
+"""Tickets and interactions exactly as ../shared/METRICS.md "Interactions and tickets" defines them.
+
+Denormalized ticket columns (``first_response_at``, ``resolved_at``, ...) are maintained only by
+support.services.records, always recomputed from the rows they summarize (interactions, status
+history, assignment history), so applying events out of order gives the same values.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, F, Q, When
+
+from accounts.tenancy import TenantOwnedModel
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    CHAT = "chat", "Chat"
+    PHONE = "phone", "Phone"
+    SOCIAL = "social", "Social"
+    MESSAGING = "messaging", "Messaging"
+    WEB = "web", "Web form"
+    IN_APP = "in_app", "In-app"
+
+
+LIVE_CHANNELS = (Channel.CHAT, Channel.PHONE)
+
+
+class Direction(models.TextChoices):
+    INBOUND = "inbound", "Inbound"
+    OUTBOUND = "outbound", "Outbound"
+
+
+class AuthorType(models.TextChoices):
+    CONTACT = "contact", "Contact"
+    AGENT = "agent", "Agent"
+    BOT = "bot", "Bot"
+    SYSTEM = "system", "System"
+
+
+class Priority(models.TextChoices):
+    LOW = "low", "Low"
+    NORMAL = "normal", "Normal"
+    HIGH = "high", "High"
+    URGENT = "urgent", "Urgent"
+
+
+class TicketStatus(models.TextChoices):
+    NEW = "new", "New"
+    OPEN = "open", "Open"
+    PENDING = "pending", "Pending"
+    ON_HOLD = "on_hold", "On hold"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+
+
+class Ticket(TenantOwnedModel):
+    external_id = models.CharField(max_length=128, help_text="the integration's id; pages generate one")
+    account = models.ForeignKey(
+        "accounts.CustomerAccount", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    contact = models.ForeignKey("accounts.Contact", on_delete=models.CASCADE, related_name="tickets")
+    channel = models.CharField(max_length=16, choices=Channel.choices, help_text="the channel it was opened on")
+    subject = models.CharField(max_length=500, blank=True)
+    priority = models.CharField(max_length=16, choices=Priority.choices, default=Priority.NORMAL)
+    status = models.CharField(
+        max_length=16, choices=TicketStatus.choices, default=TicketStatus.NEW,
+        help_text="the status of the latest history row (by changed_at)",
+    )
+    created_at = models.DateTimeField(help_text="when the customer opened it (may be historical)")
+    assignee = models.ForeignKey(
+        "support.Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tickets"
+    )
+    team = models.ForeignKey("support.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # METRICS.md: resolved_at = first change to resolved, last_resolved_at = the last one.
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    last_resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_assignee = models.ForeignKey(
+        "support.Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="assigned when first resolved: resolution times, tickets resolved and CSAT are attributed to it",
+    )
+    # METRICS.md FRT rule; first_responder is the agent the FRT is attributed to.
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    first_responder = models.ForeignKey(
+        "support.Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # SLA (filled by the SLA engine; here so that it does not have to migrate this table).
+    first_response_due_at = models.DateTimeField(null=True, blank=True)
+    next_response_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    self_service_suggested = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "external_id"], name="support_ticket_unique_external_id"),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "created_at"], name="support_ticket_created"),
+            models.Index(fields=["tenant", "resolved_at"], name="support_ticket_resolved"),
+            models.Index(fields=["tenant", "updated_at", "id"], name="support_ticket_updated"),
+            models.Index(fields=["tenant", "status", "updated_at"], name="support_ticket_status"),
+            models.Index(fields=["tenant", "assignee", "status"], name="support_ticket_assignee"),
+            models.Index(fields=["tenant", "contact", "created_at"], name="support_ticket_contact"),
+            models.Index(fields=["tenant", "account", "created_at"], name="support_ticket_account"),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject or self.external_id
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+
+
+class EpochSeconds(models.Func):
+    """Seconds of an interval as double precision (immutable, so usable in a generated column)."""
+
+    template = "(EXTRACT(EPOCH FROM %(expressions)s))::double precision"
+    output_field = models.FloatField()
+
+
+class Interaction(TenantOwnedModel):
+    """One contact on one channel (METRICS.md). For live inbound interactions ``started_at = queued_at``."""
+
+    external_id = models.CharField(max_length=128)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="interactions")
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    direction = models.CharField(max_length=16, choices=Direction.choices)
+    author_type = models.CharField(max_length=16, choices=AuthorType.choices)
+    agent = models.ForeignKey(
+        "support.Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="interactions"
+    )
+    contact = models.ForeignKey(
+        "accounts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_internal = models.BooleanField(default=False, help_text="an agent-only note")
+    body = models.TextField(blank=True)
+    started_at = models.DateTimeField()
+    queued_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True, help_text="null on a live interaction = abandoned")
+    ended_at = models.DateTimeField(null=True, blank=True)
+    handle_seconds = models.FloatField(null=True, blank=True, help_text="explicit handle time, as given")
+    # The handle time METRICS.md uses: explicit, else ended_at - answered_at for live channels; null = none.
+    handle_time_seconds = models.GeneratedField(
+        expression=Case(
+            When(handle_seconds__isnull=False, then=F("handle_seconds")),
+            When(
+                Q(channel__in=[c.value for c in LIVE_CHANNELS], answered_at__isnull=False, ended_at__isnull=False),
+                then=EpochSeconds(F("ended_at") - F("answered_at")),
+            ),
+            default=None,
+            output_field=models.FloatField(),
+        ),
+        output_field=models.FloatField(),
+        db_persist=True,
+    )
+    queue_team = models.ForeignKey(
+        "support.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="team of the queue a live interaction waited in (unanswered ones are attributed to it)",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "external_id"], name="support_interaction_unique_external_id"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "started_at"], name="support_interaction_started"),
+            models.Index(fields=["tenant", "agent", "started_at"], name="support_interaction_agent"),
+            models.Index(fields=["tenant", "ticket", "started_at"], name="support_interaction_ticket"),
+        ]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+    @property
+    def is_live(self) -> bool:
+        return self.channel in LIVE_CHANNELS
+
+
+class TicketStatusChange(TenantOwnedModel):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="status_changes")
+    status = models.CharField(max_length=16, choices=TicketStatus.choices)
+    changed_at = models.DateTimeField()
+    agent = models.ForeignKey("support.Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "ticket", "changed_at"], name="support_status_ticket")]
+
+
+class TicketAssignment(TenantOwnedModel):
+    """Assignment history; ``agent`` null = unassigned from then on."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="assignments")
+    agent = models.ForeignKey("support.Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    assigned_at = models.DateTimeField()
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "ticket", "assigned_at"], name="support_assignment_ticket")]
