@@ -5,7 +5,10 @@ definitions of every field follow ../shared/METRICS.md "Interactions and tickets
 """
 
 from support.models.agents import Agent, AgentSession, Team
+from support.models.desk import Callback, Macro
 from support.models.identities import ContactIdentity, ContactMerge, IdentityKind
+from support.models.knowledge import Article, ArticleCategory, ArticleSuggestion
+from support.models.sla import BusinessCalendar, Holiday, SlaPolicy
 from support.models.tickets import (
     LIVE_CHANNELS,
     AuthorType,
@@ -22,6 +25,14 @@ from support.models.tickets import (
 __all__ = [
     "LIVE_CHANNELS",
     "Agent",
+    "Article",
+    "ArticleCategory",
+    "ArticleSuggestion",
+    "BusinessCalendar",
+    "Callback",
+    "Holiday",
+    "Macro",
+    "SlaPolicy",
     "AgentSession",
     "AuthorType",
     "Channel",

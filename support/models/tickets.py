@@ -86,6 +86,10 @@ class Ticket(TenantOwnedModel):
         "support.Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     # SLA (filled by the SLA engine; here so that it does not have to migrate this table).
+    sla_policy = models.ForeignKey(
+        "support.SlaPolicy", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="the policy whose targets set the due times below (chosen when the ticket is created)",
+    )
     first_response_due_at = models.DateTimeField(null=True, blank=True)
     next_response_due_at = models.DateTimeField(null=True, blank=True)
     resolution_due_at = models.DateTimeField(null=True, blank=True)
