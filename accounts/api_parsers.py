@@ -2,6 +2,13 @@
 
 Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` guards only ``request.body``; DRF parsers read the stream
 directly, so the byte limit of API.md (1 MB per request) is enforced here, before anything is decoded.
+
+Bodies are decoded by orjson (~4x faster than the standard library on a 1,000-event body, a large part of
+an ingestion request); whatever orjson refuses is decoded again by ``json``, so the answers are exactly
+the standard library's: its error messages, and the few inputs it accepts and orjson does not (UTF-16/32
+bodies, a BOM, NaN/Infinity (refused either way), escaped lone surrogates, which item validation then
+rejects). orjson also reads an integer beyond 64 bits as a float where ``json`` keeps it exact, so a
+body with a run of 20 digits or more goes to ``json`` directly.
 """
 
 from __future__ import annotations
@@ -9,6 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
 from rest_framework import status
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import BaseParser
@@ -57,7 +65,7 @@ class BoundedJSONParser(BaseParser):
     def parse(self, stream: Any, media_type: str | None = None, parser_context: dict | None = None) -> Any:
         raw = read_bounded(stream, parser_context)
         try:
-            return json.loads(raw, parse_constant=_reject_constant)
+            return _loads(raw, long_digits=_has_long_digits(raw))
         except ValueError as exc:  # also UnicodeDecodeError
             raise ParseError(f"JSON parse error - {exc}") from None
 
@@ -83,17 +91,37 @@ class NDJSONParser(BaseParser):
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ParseError(f"NDJSON must be UTF-8: {exc}") from None
+        long_digits = _has_long_digits(raw)
         items: list[Any] = []
         invalid: dict[int, str] = {}
         for line in text.splitlines():
             if not line.strip():
                 continue
             try:
-                items.append(json.loads(line, parse_constant=_reject_constant))
+                items.append(_loads(line, long_digits=long_digits))
             except ValueError as exc:
                 invalid[len(items)] = f"this line is not valid JSON: {exc}"
                 items.append(None)
         return NDJSONItems(items, invalid)
+
+
+# A run of 20 digits may exceed 64 bits (2**64 has 20); one inside a string merely takes the slower path.
+# bytes.translate + ``in`` finds one in ~0.1 ms per MB, where a regular expression takes ~10 ms.
+_DIGITS_AS_ZEROS = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x20 for byte in range(256))
+_LONG_DIGITS = b"0" * 20
+
+
+def _has_long_digits(raw: bytes) -> bool:
+    return _LONG_DIGITS in raw.translate(_DIGITS_AS_ZEROS)
+
+
+def _loads(text: bytes | str, *, long_digits: bool) -> Any:
+    if not long_digits:
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass  # the standard library decides (and words the error): see the module docstring
+    return json.loads(text, parse_constant=_reject_constant)
 
 
 def _reject_constant(name: str) -> Any:
