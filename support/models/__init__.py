@@ -8,7 +8,7 @@ from support.models.agents import Agent, AgentSession, Team
 from support.models.desk import Callback, Macro
 from support.models.identities import ContactIdentity, ContactMerge, IdentityKind
 from support.models.knowledge import Article, ArticleCategory, ArticleSuggestion
-from support.models.sla import BusinessCalendar, Holiday, SlaPolicy
+from support.models.sla import BusinessCalendar, Holiday, SlaEvent, SlaPolicy
 from support.models.tickets import (
     LIVE_CHANNELS,
     AuthorType,
@@ -32,6 +32,7 @@ __all__ = [
     "Callback",
     "Holiday",
     "Macro",
+    "SlaEvent",
     "SlaPolicy",
     "AgentSession",
     "AuthorType",

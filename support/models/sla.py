@@ -55,3 +55,32 @@ class SlaPolicy(TenantOwnedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SlaEvent(TenantOwnedModel):
+    """A warning before, or a breach of, one SLA clock of one ticket, recorded by the beat task
+    (support.sla.check_sla). Unique per (ticket, clock, kind, due time): re-running the task, or a due
+    time that did not move, records nothing twice; a due time that moves (a new next-response clock)
+    may warn and breach again."""
+
+    class Kind(models.TextChoices):
+        WARNING = "warning", "Due soon"
+        BREACH = "breach", "Breached"
+
+    class Clock(models.TextChoices):
+        FIRST_RESPONSE = "first_response", "First response"
+        NEXT_RESPONSE = "next_response", "Next response"
+        RESOLUTION = "resolution", "Resolution"
+
+    ticket = models.ForeignKey("support.Ticket", on_delete=models.CASCADE, related_name="sla_events")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    clock = models.CharField(max_length=16, choices=Clock.choices)
+    due_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "ticket", "clock", "kind", "due_at"],
+                                    name="support_slaevent_unique"),
+        ]
+        indexes = [models.Index(fields=["tenant", "created_at"], name="support_slaevent_created")]
