@@ -13,10 +13,36 @@ from accounts.tenancy import TenantOwnedModel
 
 
 class UsageDaily(TenantOwnedModel):
-    """Events per (account, contact, local day, event name). ``day`` is the tenant's local date."""
+    """Events per (account, contact, local day, event name). ``day`` is the tenant's local date.
 
-    account = models.ForeignKey("accounts.CustomerAccount", on_delete=models.CASCADE, related_name="+")
-    contact = models.ForeignKey("accounts.Contact", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    Written by ingestion only (``health/ingest.py``), in the transaction that stores the events, so its
+    physical design is tuned for that write (measured in ``bench/ingest.py``, README "Benchmarks"):
+
+    - **No database foreign keys.** Django's FKs are ``DEFERRABLE INITIALLY DEFERRED``: every new bucket
+      cost three look-ups (tenant, account, contact) at commit, 10-17 ms of a 1,000-event batch, more
+      than the COPY of the events. Ingestion writes only ids it has just resolved in the tenant in
+      scope, and Django's deletion collector still cascades (``on_delete=CASCADE``) when a tenant,
+      account or contact is deleted; the readers in ``health/selectors.py`` join contacts on
+      ``(id, account, tenant)``, so a row whose contact vanished in a race is simply not counted.
+    - **One index, the unique one.** Every selector filters by tenant and then account (or reads the
+      whole tenant), which the unique ``(tenant, account, contact, day, event_name)`` index serves by its
+      prefix; the former ``(tenant, account, day)``, ``(tenant, contact, day)`` and ``(tenant, day)``
+      indexes and Django's single-column FK indexes only made each new bucket cost eight index
+      insertions (with the primary key) instead of two. The per-contact
+      readers filter by ``(tenant, account, contact)``, also a prefix. The price, chosen for the write
+      path: Django's cascade when an account or contact is deleted (rare: offboarding, an erasure)
+      filters by ``account_id``/``contact_id`` alone and so scans the table, as it already scans the
+      events table (which has no such index either).
+    """
+
+    # db_constraint=False on the inherited tenant too: overriding the field is the only way to say so.
+    # db_index=False: Django would give each FK its own single-column index (three more per new bucket).
+    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="+", db_constraint=False,
+                               db_index=False)
+    account = models.ForeignKey("accounts.CustomerAccount", on_delete=models.CASCADE, related_name="+",
+                                db_constraint=False, db_index=False)
+    contact = models.ForeignKey("accounts.Contact", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+                                db_constraint=False, db_index=False)
     day = models.DateField()
     event_name = models.CharField(max_length=200)
     count = models.PositiveIntegerField(default=0)
@@ -28,11 +54,6 @@ class UsageDaily(TenantOwnedModel):
                 name="usagedaily_unique_bucket",
                 nulls_distinct=False,  # events without a contact share one bucket per account
             ),
-        ]
-        indexes = [
-            models.Index(fields=["tenant", "account", "day"], name="usagedaily_account_day"),
-            models.Index(fields=["tenant", "contact", "day"], name="usagedaily_contact_day"),
-            models.Index(fields=["tenant", "day"], name="usagedaily_tenant_day"),
         ]
 
 
@@ -72,7 +93,9 @@ class UsageEventKey(TenantOwnedModel):
     # No database foreign key: Django's FKs are DEFERRABLE INITIALLY DEFERRED, so every key inserted costs
     # one check of the tenant row at commit (~4 ms of a 1,000-event batch). Ingestion writes keys only
     # for the tenant in scope, and deleting a tenant removes its keys through Django's cascade.
-    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    # No index of its own either (db_index=False): the primary key starts with tenant.
+    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="+", db_constraint=False,
+                               db_index=False)
     # The primary key is the uniqueness rule; it starts with tenant like every constraint (DESIGN.md).
     pk = models.CompositePrimaryKey("tenant", "event_id")
     event_id = models.CharField(max_length=200)

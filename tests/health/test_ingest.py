@@ -277,3 +277,34 @@ def test_service_counts_match_the_api(world_a):
         result = ingest_events(tenant=world_a.tenant, items=[event("a"), event("a"), {"bad": 1}])
     assert result.as_dict() == {"accepted": 1, "duplicates": 1, "contacts_created": 0,
                                 "rejected": [{"index": 2, "errors": result.rejected[0]["errors"]}]}
+
+
+def test_last_seen_is_kept_to_its_grain_and_first_seen_is_exact(world_a):
+    from accounts.services import LAST_SEEN_GRAIN
+
+    contact = world_a.contacts[0]
+    noon = dt.datetime(2026, 1, 15, 12, tzinfo=dt.UTC)
+    post_events(world_a, [event("g1", occurred_at="2026-01-15T12:00:00Z")])
+    within = noon + LAST_SEEN_GRAIN - dt.timedelta(minutes=1)
+    post_events(world_a, [event("g2", occurred_at=within.isoformat())])  # within the grain: not written
+    with tenant_scope(world_a.tenant):
+        contact.refresh_from_db()
+    assert (contact.first_seen_at, contact.last_seen_at) == (noon, noon)
+    beyond = noon + LAST_SEEN_GRAIN + dt.timedelta(minutes=1)
+    post_events(world_a, [event("g3", occurred_at=beyond.isoformat()),
+                          event("g4", occurred_at="2026-01-15T11:59:00Z")])  # earlier by a minute: written
+    with tenant_scope(world_a.tenant):
+        contact.refresh_from_db()
+    assert contact.first_seen_at == noon - dt.timedelta(minutes=1)
+    assert contact.last_seen_at == beyond
+
+
+def test_rollups_go_with_their_contact_and_account_without_database_foreign_keys(world_a):
+    # UsageDaily has no database FKs (health/models.py): Django's collector must still cascade.
+    post_events(world_a, [event("d1"), event("d2", contact="user-1", account="acc-1"), event("d3", contact=None)])
+    with tenant_scope(world_a.tenant):
+        world_a.contacts[0].delete()
+        assert set(UsageDaily.objects.values_list("contact__external_id", flat=True)) == {"user-1", None}
+        world_a.contacts[1].account.delete()
+        assert list(UsageDaily.objects.values_list("account__external_id", "contact__external_id")) == [
+            ("acc-0", None)]
