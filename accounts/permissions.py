@@ -26,6 +26,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "apikeys.manage": frozenset({Role.ADMIN}),
     "usage.view": ALL_ROLES,
     "catalog.edit": frozenset({Role.ADMIN, Role.MANAGER}),
+    "support.presence": frozenset({Role.ADMIN, Role.MANAGER, Role.AGENT}),
 }
 
 

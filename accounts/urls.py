@@ -31,4 +31,5 @@ urlpatterns = [
     path("settings/members/<int:membership_pk>/remove/", views.member_remove, name="member-remove"),
     path("settings/tenant/", views.tenant_settings, name="tenant-settings"),
     path("", include("health.urls")),  # usage tab, first-90-days view, feature catalog
+    path("support/", include("support.urls")),
 ]

@@ -6,4 +6,5 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("v1/", include("accounts.api_urls")),
     path("v1/", include("health.api_urls")),
+    path("v1/", include("support.api_urls")),
 ]

@@ -1,0 +1,16 @@
+"""``/api/v1/`` routes of the support desk (API.md). Object-id kwargs are ``<model>_external_id`` so the
+isolation suite tries each from another tenant."""
+
+from django.urls import path
+
+from support import api
+
+urlpatterns = [
+    path("agents/bulk", api.AgentBulkView.as_view(), name="api-agent-bulk"),
+    path("agent-sessions/bulk", api.AgentSessionBulkView.as_view(), name="api-agent-session-bulk"),
+    path("tickets", api.TicketListView.as_view(), name="api-ticket-list"),
+    path("tickets/<str:ticket_external_id>", api.TicketDetailView.as_view(), name="api-ticket-detail"),
+    path("tickets/<str:ticket_external_id>/interactions", api.TicketInteractionView.as_view(),
+         name="api-ticket-interactions"),
+    path("tickets/<str:ticket_external_id>/status", api.TicketStatusView.as_view(), name="api-ticket-status"),
+]
