@@ -20,7 +20,7 @@ from django.apps import apps
 from accounts.models import Job, Role
 from accounts.tenancy import TenantOwnedModel
 from health.models import CatalogEntry
-from support.models import Callback, Macro, Ticket
+from support.models import Ticket
 from tests.factories import AccountFactory, ContactFactory, MembershipFactory, UserFactory
 from tests.urlwalk import Route, all_routes, api_routes, tenant_page_routes
 
@@ -37,9 +37,6 @@ OBJECT_KWARGS: dict[str, Callable[[dict], object]] = {
     "contact_external_id": lambda o: o["contact"].external_id,
     "catalogentry_pk": lambda o: o["catalog_entry"].pk,
     "ticket_external_id": lambda o: o["ticket"].external_id,
-    "ticket_pk": lambda o: o["ticket"].pk,
-    "macro_pk": lambda o: o["macro"].pk,
-    "callback_pk": lambda o: o["callback"].pk,
 }
 
 # Routes outside tenancy: Django's admin (its own isolation tests live in tests/accounts/test_admin.py)
@@ -73,12 +70,8 @@ def b_objects(worlds) -> dict:
         ticket = Ticket.objects.create(tenant=b.tenant, external_id=f"{B_ONLY}-ticket", contact=contact,
                                        account=account, channel="email", subject=f"{B_ONLY} ticket",
                                        created_at=job.created_at)
-        macro = Macro.objects.create(tenant=b.tenant, name=f"{B_ONLY} macro", body=f"{B_ONLY} body")
-        callback = Callback.objects.create(tenant=b.tenant, external_id=f"{B_ONLY}-callback", contact=contact,
-                                           ticket=ticket, phone="+15550001", requested_at=job.created_at,
-                                           due_at=job.created_at, note=B_ONLY)
     return {"account": account, "contact": contact, "job": job, "api_key": b.api_key, "membership": membership,
-            "catalog_entry": catalog_entry, "ticket": ticket, "macro": macro, "callback": callback}
+            "catalog_entry": catalog_entry, "ticket": ticket}
 
 
 # Bookkeeping that a request may update without changing any tenant's data.
