@@ -1,0 +1,71 @@
+"""Agent presence: the page, go online/offline, today's online time, the board; service rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from support.models import Agent, AgentSession
+from support.selectors import online_time, presence_board
+from support.services.agents import PresenceError, go_offline, go_online, record_session
+
+pytestmark = pytest.mark.django_db
+
+
+def test_page_creates_the_agent_and_toggles_presence(world_a):
+    client = world_a.client_for(world_a.admin)
+    url = reverse("agent-presence", args=[world_a.tenant.slug])
+    r = client.get(url)
+    assert r.status_code == 200 and b"Go online" in r.content
+    with world_a.scope():
+        agent = Agent.objects.get(user=world_a.admin.user)
+    assert client.post(url, {"action": "online"}).status_code == 302
+    with world_a.scope():
+        assert AgentSession.objects.filter(agent=agent, ended_at__isnull=True).count() == 1
+    client.post(url, {"action": "online"})  # twice: still one open session
+    r = client.get(url)
+    assert b"Go offline" in r.content and b"Online since" in r.content
+    client.post(url, {"action": "offline"})
+    with world_a.scope():
+        assert not AgentSession.objects.filter(agent=agent, ended_at__isnull=True).exists()
+        assert AgentSession.objects.filter(agent=agent).count() == 1
+
+
+def test_roles_without_support_get_403(world_a):
+    url = reverse("agent-presence", args=[world_a.tenant.slug])
+    assert world_a.client_for(world_a.viewer).get(url).status_code == 403
+    assert world_a.client_for(world_a.csm).get(url).status_code == 403
+
+
+def test_online_time_is_clipped_to_the_local_day_and_board_lists_shifts(desk):
+    tenant, ana, bob = desk["tenant"], desk["ana"], desk["bob"]
+    zone = tenant.zone  # America/Los_Angeles
+    start = dt.datetime(2025, 3, 3, tzinfo=zone)
+    end = start + dt.timedelta(days=1)
+    record_session(tenant=tenant, agent=ana, kind="online", started_at=start - dt.timedelta(hours=1),
+                   ended_at=start + dt.timedelta(hours=2))
+    record_session(tenant=tenant, agent=ana, kind="online", started_at=start + dt.timedelta(hours=10),
+                   ended_at=start + dt.timedelta(hours=10, minutes=30))
+    assert online_time(tenant=tenant, agent=ana, start=start, end=end) == dt.timedelta(hours=2, minutes=30)
+    record_session(tenant=tenant, agent=bob, kind="scheduled", started_at=start + dt.timedelta(hours=9),
+                   ended_at=start + dt.timedelta(hours=17))
+    go_online(tenant=tenant, agent=ana)
+    board = presence_board(tenant=tenant, start=start, end=end)
+    assert [r.agent for r in board] == [ana, bob]
+    assert board[0].online_since is not None and board[1].shifts
+    go_offline(tenant=tenant, agent=ana)
+    assert presence_board(tenant=tenant, start=start, end=end)[0].agent == bob
+
+
+def test_overlapping_online_sessions_are_refused_and_a_newer_one_closes_the_open_one(desk):
+    tenant, ana = desk["tenant"], desk["ana"]
+    t = dt.datetime(2025, 3, 3, 9, tzinfo=dt.UTC)
+    record_session(tenant=tenant, agent=ana, kind="online", started_at=t, ended_at=None)
+    record_session(tenant=tenant, agent=ana, kind="online", started_at=t + dt.timedelta(hours=2), ended_at=None)
+    first = AgentSession.objects.get(agent=ana, started_at=t)
+    assert first.ended_at == t + dt.timedelta(hours=2)
+    with pytest.raises(PresenceError):
+        record_session(tenant=tenant, agent=ana, kind="online", started_at=t + dt.timedelta(hours=1),
+                       ended_at=t + dt.timedelta(hours=3))
