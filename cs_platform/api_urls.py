@@ -7,4 +7,5 @@ urlpatterns = [
     path("v1/", include("accounts.api_urls")),
     path("v1/", include("health.api_urls")),
     path("v1/", include("support.api_urls")),
+    path("v1/", include("support.callbacks_api")),
 ]
