@@ -27,6 +27,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "usage.view": ALL_ROLES,
     "catalog.edit": frozenset({Role.ADMIN, Role.MANAGER}),
     "support.presence": frozenset({Role.ADMIN, Role.MANAGER, Role.AGENT}),
+    # Knowledge base writers (articles, categories, frequent questions) and SLA set-up (issue 4).
+    "kb.edit": frozenset({Role.ADMIN, Role.MANAGER, Role.AGENT}),
+    "sla.manage": frozenset({Role.ADMIN, Role.MANAGER}),
     # Support desk (issue 4): agents answer; CSMs and viewers read the conversation.
     "desk.view": ALL_ROLES,
     "desk.reply": frozenset({Role.ADMIN, Role.MANAGER, Role.AGENT}),

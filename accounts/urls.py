@@ -32,5 +32,7 @@ urlpatterns = [
     path("settings/tenant/", views.tenant_settings, name="tenant-settings"),
     path("", include("health.urls")),  # usage tab, first-90-days view, feature catalog
     path("support/", include("support.urls")),
+    path("kb/", include("support.kb_urls")),  # knowledge base for writers
+    path("sla/", include("support.sla_urls")),  # SLA policies and business-hours calendars
     path("support/", include("support.desk_urls")),  # inbox, ticket page, macros, callbacks
 ]

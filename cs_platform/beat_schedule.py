@@ -21,4 +21,19 @@ SCHEDULE = {
         "task": "health.tasks.drop_expired_usage_partitions",
         "schedule": crontab(minute=37, hour=4),
     },
+    # SLA: warnings before and breaches of due times, recorded per tenant.
+    "check-sla": {
+        "task": "support.tasks.check_sla_all_tenants",
+        "schedule": crontab(minute="*/5"),
+    },
+    # Knowledge base: settle deflection of suggestions sent 7 days ago.
+    "decide-kb-deflections": {
+        "task": "support.tasks.decide_deflections_all_tenants",
+        "schedule": crontab(minute=23, hour="*"),
+    },
+    # Safety net of the ticket-creation hook: SLA and KB qualification of recent tickets that have neither.
+    "catch-up-new-tickets": {
+        "task": "support.tasks.catch_up_new_tickets_all_tenants",
+        "schedule": crontab(minute="*/15"),
+    },
 }

@@ -15,4 +15,5 @@ urlpatterns = [
     path("api/", include("cs_platform.api_urls")),
     path("tenants/", include("accounts.operator_urls")),
     path("t/<slug:tenant_slug>/", include("accounts.urls")),
+    path("help/<slug:help_slug>/", include("support.helpcenter_urls")),  # public, no login
 ]

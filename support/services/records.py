@@ -45,6 +45,7 @@ from support.models import (
 )
 from support.services.agents import agents_by_email, teams_by_name
 from support.services.identities import IdentityError, link_free_identities, resolve_contact
+from support.sla import on_ticket_created
 
 
 class RecordError(ValueError):
@@ -217,6 +218,7 @@ def upsert_ticket(*, tenant: Tenant, data: dict, by: AbstractBaseUser | None = N
                     _save_ticket(ticket)
             except IntegrityError:
                 raise RecordError("created concurrently by another request; retry", field="external_id") from None
+            on_ticket_created(ticket=ticket)  # after commit: SLA due times and KB qualification (support.sla)
         if "assignee" in data and _assign(tenant, ticket, assignee, ticket.created_at if created else timezone.now(),
                                           by):
             recompute_assignee(tenant=tenant, ticket=ticket)

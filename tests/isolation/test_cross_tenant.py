@@ -40,6 +40,16 @@ OBJECT_KWARGS: dict[str, Callable[[dict], object]] = {
     "ticket_pk": lambda o: o["ticket"].pk,
     "macro_pk": lambda o: o["macro"].pk,
     "callback_pk": lambda o: o["callback"].pk,
+    # Knowledge base and SLA (issue 4).
+    "article_pk": lambda o: o["article"].pk,
+    "articlecategory_pk": lambda o: o["article_category"].pk,
+    "slapolicy_pk": lambda o: o["sla_policy"].pk,
+    "businesscalendar_pk": lambda o: o["business_calendar"].pk,
+    "holiday_pk": lambda o: o["holiday"].pk,
+    # The public help center (/help/<help_slug>/): test_public_help_center_never_serves_other_tenants_objects.
+    "help_slug": lambda o: o["tenant"].slug,
+    "category_slug": lambda o: o["article_category"].slug,
+    "article_slug": lambda o: o["article"].slug,
 }
 
 # Routes outside tenancy: Django's admin (its own isolation tests live in tests/accounts/test_admin.py)
@@ -77,8 +87,47 @@ def b_objects(worlds) -> dict:
         callback = Callback.objects.create(tenant=b.tenant, external_id=f"{B_ONLY}-callback", contact=contact,
                                            ticket=ticket, phone="+15550001", requested_at=job.created_at,
                                            due_at=job.created_at, note=B_ONLY)
-    return {"account": account, "contact": contact, "job": job, "api_key": b.api_key, "membership": membership,
+    kb = _b_knowledge_and_sla(b)
+    return kb | {"account": account, "contact": contact, "job": job, "api_key": b.api_key, "membership": membership,
             "catalog_entry": catalog_entry, "ticket": ticket, "macro": macro, "callback": callback}
+
+
+def _b_knowledge_and_sla(b) -> dict:
+    from support.knowledge_services import save_article
+    from support.models import Article, ArticleCategory, BusinessCalendar, Holiday, SlaPolicy
+
+    with b.scope():
+        category = ArticleCategory.objects.create(tenant=b.tenant, name=f"{B_ONLY} category", slug=f"{B_ONLY}-cat")
+        article = save_article(tenant=b.tenant, article=Article(
+            tenant=b.tenant, category=category, title=f"{B_ONLY} article", slug=f"{B_ONLY}-article",
+            body_markdown=B_ONLY, is_published=True))
+        calendar = BusinessCalendar.objects.create(tenant=b.tenant, name=f"{B_ONLY} calendar",
+                                                   weekly_hours={"0": [["09:00", "17:00"]]})
+        holiday = Holiday.objects.create(tenant=b.tenant, calendar=calendar, date="2026-12-25", name=B_ONLY)
+        policy = SlaPolicy.objects.create(tenant=b.tenant, name=f"{B_ONLY} policy", first_response_seconds=60,
+                                          calendar=calendar)
+    return {"tenant": b.tenant, "article": article, "article_category": category, "business_calendar": calendar,
+            "holiday": holiday, "sla_policy": policy}
+
+
+def public_help_routes() -> list[Route]:
+    return [r for r in all_routes() if r.route.startswith("help/<slug:help_slug>/")]
+
+
+@pytest.mark.parametrize("route", [r for r in public_help_routes() if len(r.object_kwargs) > 1],
+                         ids=lambda r: r.route)
+def test_public_help_center_never_serves_other_tenants_objects(route: Route, worlds, b_objects):
+    """Tenant A's public help center asked for tenant B's (published) category or article: 404."""
+    a, _ = worlds
+    values = {k: OBJECT_KWARGS[k](b_objects) for k in route.object_kwargs} | {"help_slug": a.tenant.slug}
+    url = route.fill(values)
+    before = snapshot()
+    from django.test import Client
+
+    response = Client().get(url)
+    assert response.status_code == 404, url
+    assert B_ONLY not in response.content.decode()
+    assert snapshot() == before
 
 
 # Bookkeeping that a request may update without changing any tenant's data.
