@@ -120,7 +120,7 @@ class MacroForm(forms.ModelForm):
 class CallbackScheduleForm(forms.Form):
     due_at = forms.DateTimeField(required=False, label="Call at",
                                  widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-                                 help_text="empty = as soon as possible")
+                                 help_text="in the tenant's time zone; empty = as soon as possible")
     note = forms.CharField(required=False, max_length=2000)
 
 

@@ -218,7 +218,9 @@ def ticket_schedule_callback(request: HttpRequest, ticket_pk: int) -> HttpRespon
     """From the phone channel: a customer whose call was abandoned (or who asked) gets a callback."""
     ticket = get_ticket_for_tenant(request.tenant, pk=ticket_pk)
     form = CallbackScheduleForm(request.POST)
-    if not form.is_valid():
+    with timezone.override(request.tenant.zone):  # a datetime-local value is the tenant's wall-clock time
+        valid = form.is_valid()
+    if not valid:
         return _ticket_answer(request, ticket, "callbacks", error="Give a valid time.")
     try:
         request_callback(tenant=request.tenant, contact=ticket.contact, ticket=ticket,

@@ -167,3 +167,19 @@ def test_inbox_queries_are_bounded(inbox):
         response = client.get(inbox["url"])
     assert response.context["page"].paginator.count == 30
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_bulk_assign_ignores_other_tenants_tickets_and_agents(inbox, world_b):
+    a, b = inbox["world"], world_b
+    with b.scope():
+        b_agents = build_agents(b.tenant)
+        b_ticket = make_ticket(b.tenant, "T-b")
+    url = reverse("inbox-bulk-assign", args=[a.tenant.slug])
+    a.client_for().post(url, {"ticket": [b_ticket.pk], "agent": inbox["ana"].pk})
+    assert a.client_for().post(url, {"ticket": [inbox["tickets"]["chat"].pk],
+                                     "agent": b_agents["ana"].pk}).status_code == 404
+    with b.scope():
+        assert Ticket.objects.get(pk=b_ticket.pk).assignee_id is None
+        assert not TicketAssignment.objects.exists()
+    with a.scope():
+        assert Ticket.objects.get(pk=inbox["tickets"]["chat"].pk).assignee_id is None

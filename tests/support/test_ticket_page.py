@@ -3,9 +3,12 @@ through the services (htmx partials), permissions and bounded queries."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
+from accounts.models import Contact
 from support.models import Agent, Callback, Interaction, Macro, Ticket, TicketStatusChange
 from tests.support.desk_helpers import add_interaction, ago, build_agents, count_queries, make_ticket
 
@@ -148,6 +151,15 @@ def test_schedule_callback_from_the_phone_channel(conv):
         callback = Callback.objects.get(ticket=conv["ticket"])
         assert callback.status == "pending" and callback.due_at == callback.requested_at
         assert callback.contact_id == contact.pk and callback.note == "missed call"
+
+
+def test_scheduled_time_is_the_tenants_wall_clock(conv):
+    a = conv["world"]  # America/Los_Angeles
+    with a.scope():
+        Contact.objects.filter(pk=conv["ticket"].contact_id).update(phone="+15550100")
+    a.client_for().post(_url(conv, "ticket-callback"), {"due_at": "2030-01-02T10:00"})
+    with a.scope():
+        assert Callback.objects.get().due_at == dt.datetime(2030, 1, 2, 18, 0, tzinfo=dt.UTC)
 
 
 def test_schedule_callback_without_a_number_is_refused(conv):
