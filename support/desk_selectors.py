@@ -11,16 +11,10 @@ from django.db.models.functions import Least
 from accounts.models import CustomerAccount, Tenant
 from support.models import Agent, Callback, Interaction, Macro, Priority, Team, Ticket, TicketStatus
 from support.models.tickets import EpochSeconds
+from support.sla import SlaState, annotate_sla_state
 
 CLOSED_STATUSES = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
-# "Due soon" on the inbox: a pending SLA clock that runs out within this window.
-SLA_DUE_SOON = dt.timedelta(hours=1)
-SLA_STATES = {
-    "breached": "Breached",
-    "due_soon": "Due within 1 h",
-    "ok": "On track",
-    "none": "No SLA",
-}
+SLA_STATES = SlaState.LABELS
 INBOX_SORTS = {
     "updated": "updated_at",
     "created": "created_at",
@@ -40,30 +34,18 @@ def _priority_rank() -> Case:
 
 
 def with_sla_state(queryset: QuerySet, *, now: dt.datetime) -> QuerySet:
-    """``sla_state`` (breached / due_soon / ok / none) and ``next_due`` from the due times the SLA engine
-    sets: a first-response clock runs until the first response, a resolution clock while the ticket is
-    not resolved or closed. A first response given after its due time stays a breach."""
-    soon = now + SLA_DUE_SOON
-    frt_pending = Q(first_response_at__isnull=True, first_response_due_at__isnull=False)
-    res_pending = ~Q(status__in=CLOSED_STATUSES) & Q(resolution_due_at__isnull=False)
-    breached = (
-        (frt_pending & Q(first_response_due_at__lt=now))
-        | Q(first_response_at__isnull=False, first_response_due_at__isnull=False,
-            first_response_at__gt=F("first_response_due_at"))
-        | (res_pending & Q(resolution_due_at__lt=now))
-    )
-    due_soon = (frt_pending & Q(first_response_due_at__lt=soon)) | (res_pending & Q(resolution_due_at__lt=soon))
-    return queryset.annotate(
-        sla_state=Case(
-            When(breached, then=Value("breached")),
-            When(due_soon, then=Value("due_soon")),
-            When(frt_pending | res_pending, then=Value("ok")),
-            default=Value("none"),
-        ),
+    """``sla_state`` (breached / due_soon / ok / none) as the SLA engine defines it (support.sla, one
+    definition for the inbox, the ticket badge and the beat task), and ``next_due``: the earliest due
+    time of a clock still running, for sorting."""
+    frt_running = Q(first_response_at__isnull=True, first_response_due_at__isnull=False)
+    res_running = Q(resolved_at__isnull=True, resolution_due_at__isnull=False) & ~Q(status__in=CLOSED_STATUSES)
+    next_running = Q(next_response_due_at__isnull=False) & ~Q(status__in=CLOSED_STATUSES)
+    return annotate_sla_state(queryset, now).annotate(
         # PostgreSQL's LEAST ignores nulls: the earliest clock still running.
         next_due=Least(
-            Case(When(frt_pending, then=F("first_response_due_at"))),
-            Case(When(res_pending, then=F("resolution_due_at"))),
+            Case(When(frt_running, then=F("first_response_due_at"))),
+            Case(When(res_running, then=F("resolution_due_at"))),
+            Case(When(next_running, then=F("next_response_due_at"))),
         ),
     )
 

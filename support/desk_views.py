@@ -38,10 +38,12 @@ from support.desk_services import (
     save_macro,
     send_reply,
 )
+from support.knowledge_selectors import ticket_suggestions
 from support.macros import PLACEHOLDERS, MacroContext, render_macro_text
 from support.models import Agent, Macro, Ticket
 from support.services.agents import agent_for_user
 from support.services.records import RecordError, assign_ticket, change_status
+from support.sla import sla_state
 
 # ----------------------------------------------------------------------------------------------- inbox
 
@@ -114,8 +116,11 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, *, reply_form: ReplyFo
     agents = selectors.agent_choices(tenant=tenant)
     return {
         "ticket": ticket,
+        "sla_state": sla_state(ticket),
+        "sla_states": selectors.SLA_STATES,
         "timeline": selectors.ticket_timeline(tenant=tenant, ticket=ticket),
         "other_tickets": selectors.other_open_tickets(tenant=tenant, ticket=ticket),
+        "suggestions": list(ticket_suggestions(tenant=tenant, ticket=ticket)),
         "health": selectors.account_health_badge(ticket.account),
         "macros": macros,
         "reply_form": reply_form or ReplyForm(macros=macros, initial={"channel": ticket.channel}),

@@ -98,7 +98,8 @@ def test_sla_state_filter_reads_the_due_times(inbox):
     with a.scope():
         # The SLA engine fills these columns; here they are set directly.
         Ticket.objects.filter(external_id="T-email").update(first_response_due_at=now - dt.timedelta(minutes=5))
-        Ticket.objects.filter(external_id="T-chat").update(first_response_due_at=now + dt.timedelta(minutes=20))
+        # Without a policy the warning window is the SLA engine's minimum, 15 minutes.
+        Ticket.objects.filter(external_id="T-chat").update(first_response_due_at=now + dt.timedelta(minutes=10))
         Ticket.objects.filter(external_id="T-phone").update(resolution_due_at=now + dt.timedelta(hours=8))
     assert _ids(_get(inbox, sla="breached")) == ["T-email"]
     assert _ids(_get(inbox, sla="due_soon")) == ["T-chat"]

@@ -51,6 +51,30 @@ def test_timeline_shows_every_channel_in_order(conv):
         assert channel in body
     assert 'class="msg outbound internal"' in body and "Internal note" in body
     assert "schedule callback" in body  # the abandoned inbound call offers a callback
+    assert '<span class="sla none">No SLA</span>' in body
+
+
+def test_suggested_articles_are_shown(conv):
+    from support.knowledge_services import save_article
+    from support.models import Article, ArticleSuggestion
+
+    a = conv["world"]
+    with a.scope():
+        article = save_article(tenant=a.tenant, article=Article(tenant=a.tenant, title="Renew your sync token",
+                                                                slug="sync-token", body_markdown="x",
+                                                                is_published=True))
+        ArticleSuggestion.objects.create(tenant=a.tenant, ticket=conv["ticket"], article=article, rank=0.8)
+    body = a.client_for().get(conv["url"]).content.decode()
+    assert "Renew your sync token" in body
+    assert reverse("helpcenter-article", args=[a.tenant.slug, "sync-token"]) in body
+
+
+def test_sla_badge_reads_the_due_times(conv):
+    a = conv["world"]
+    with a.scope():
+        Ticket.objects.filter(pk=conv["ticket"].pk).update(resolution_due_at=ago(1))
+    body = a.client_for().get(conv["url"]).content.decode()
+    assert '<span class="sla breached">Breached</span>' in body
 
 
 def test_customer_context_other_tickets_and_health_placeholder(conv):
