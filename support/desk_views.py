@@ -65,8 +65,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     me = selectors.agent_of_user(tenant=tenant, user=request.user)
     tickets = selectors.inbox_tickets(tenant=tenant, now=now, me=me, **form.selector_kwargs())
     since = _since(request) or now
-    query = request.GET.copy()
-    query.pop("page", None)
+    query = request.GET.copy()  # the poll keeps the filters, sort and page
     query["since"] = since.isoformat()
     context = {
         "form": form,
@@ -186,11 +185,11 @@ def ticket_macro(request: HttpRequest, ticket_pk: int) -> HttpResponse:
     """The reply box filled with the chosen macro rendered for this ticket (htmx swaps it in)."""
     ticket = get_ticket_for_tenant(request.tenant, pk=ticket_pk)
     choice = request.GET.get("macro", "")
-    text = ""
-    if choice:
-        macro = get_macro_for_tenant(request.tenant, pk=choice)
-        agent = selectors.agent_of_user(tenant=request.tenant, user=request.user)
-        text = render_macro_text(macro.body, MacroContext.for_ticket(ticket=ticket, agent=agent))
+    if not choice:
+        return HttpResponse(status=204)  # "no macro": htmx swaps nothing, so typed text stays
+    macro = get_macro_for_tenant(request.tenant, pk=choice)
+    agent = selectors.agent_of_user(tenant=request.tenant, user=request.user)
+    text = render_macro_text(macro.body, MacroContext.for_ticket(ticket=ticket, agent=agent))
     return render(request, "support/ticket_detail.html#reply-body", {"body_text": text})
 
 

@@ -127,6 +127,9 @@ def test_partial_polls_every_15_seconds_and_highlights_new_items(inbox):
     fresh = [r for r in row if "T-new" in r][0]
     assert 'badge new' in fresh
     assert "channel=chat" in poll.context["poll_url"]  # the poll keeps the filters
+    assert "page=" not in poll.context["poll_url"]
+    paged = client.get(inbox["url"], {"channel": "chat", "page": "2"})
+    assert "page=2" in paged.context["poll_url"]  # ... and the page being read
 
 
 def test_bulk_assign_goes_through_the_assign_service(inbox):

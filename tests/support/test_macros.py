@@ -76,6 +76,7 @@ def test_macro_picker_fills_the_reply_box_escaped(macro_world):
     # Another tenant's (or a missing) macro is a 404.
     assert a.client_for().get(url, {"macro": 999999}).status_code == 404
     assert a.client_for().get(url, {"macro": "x"}).status_code == 404
+    assert a.client_for().get(url, {"macro": ""}).status_code == 204  # nothing to insert: the text stays
 
 
 def test_reply_with_a_macro_counts_a_use(macro_world):
