@@ -16,8 +16,10 @@ Decisions (the README's "Knowledge base" section repeats them):
   across article lengths. The top 3 published articles of the ticket's tenant are stored.
 - **Threshold** ``Tenant.settings["kb_suggest_threshold"]``, default 0.2 (:data:`DEFAULT_THRESHOLD`);
   ``Tenant.settings["kb_send_suggestions"]`` (default false) also sends the articles at or above it to
-  the customer: ``sent_to_customer_at`` is recorded and an outbound ``bot`` interaction with their
-  help-center links is appended to the ticket.
+  the customer: ``sent_to_customer_at`` is recorded and an outbound public ``bot`` interaction with their
+  titles and help-center links is appended to the ticket (:func:`send_suggestions`).
+- **When**: the ticket's first public interaction must be the contact's inbound message (the question);
+  a ticket with no interaction yet is qualified when its first inbound message is appended.
 - **Deflection** (``deflected``): decided once the 7 days after sending have passed: True when the
   contact did not come back within them: no public inbound contact interaction on the ticket and no new
   ticket from the same contact, started in ``(sent_to_customer_at, sent_to_customer_at + 7 days]``.
@@ -30,9 +32,11 @@ import re
 
 import markdown
 import nh3
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import transaction
 from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q, Value
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -46,6 +50,7 @@ from support.models import (
     Interaction,
     Ticket,
 )
+from support.services.records import append_interaction
 
 SEARCH_CONFIG = "english"
 DEFAULT_THRESHOLD = 0.2
@@ -197,9 +202,11 @@ def qualify_ticket(*, ticket: Ticket, now: dt.datetime | None = None) -> list[Ar
         if existing:
             return existing
         first = first_public_interaction(ticket)
-        if first is not None and not (first.direction == Direction.INBOUND and first.author_type == AuthorType.CONTACT):
+        if first is None:
+            return []  # no question yet: appending the first inbound message qualifies it (records.py)
+        if not (first.direction == Direction.INBOUND and first.author_type == AuthorType.CONTACT):
             return []
-        text = " ".join(filter(None, [ticket.subject, first.body if first else ""]))
+        text = " ".join(filter(None, [ticket.subject, first.body]))
         articles = rank_articles(tenant=tenant, text=text)
         threshold = threshold_for(tenant)
         send = bool((tenant.settings or {}).get("kb_send_suggestions")) and bool(articles)
@@ -213,7 +220,47 @@ def qualify_ticket(*, ticket: Ticket, now: dt.datetime | None = None) -> list[Ar
         if articles and articles[0].rank >= threshold:
             Ticket.objects.filter(tenant=tenant, pk=ticket.pk).update(self_service_suggested=True, updated_at=now)
             ticket.self_service_suggested = True
+            if send:
+                send_suggestions(tenant=tenant, ticket=ticket, articles=[a for a in articles if a.rank >= threshold],
+                                 sent_at=now)
     return suggestions
+
+
+# ------------------------------------------------------------------------------------------- sending
+
+
+def help_center_url(tenant: Tenant, article: Article) -> str:
+    """The article's public help-center URL: ``Tenant.settings["public_base_url"]`` (else the
+    ``PUBLIC_BASE_URL`` setting) + its path; just the path when neither is set."""
+    base = (tenant.settings or {}).get("public_base_url") or getattr(settings, "PUBLIC_BASE_URL", "")
+    path = reverse("helpcenter-article", kwargs={"help_slug": tenant.slug, "article_slug": article.slug})
+    return f"{str(base).rstrip('/')}{path}"
+
+
+def suggestions_message(*, tenant: Tenant, articles: list[Article]) -> str:
+    lines = ["These articles from our help center may answer your question:", ""]
+    lines += [f"- {a.title}: {help_center_url(tenant, a)}" for a in articles]
+    lines += ["", "If they do not, just reply: an agent will answer you."]
+    return "\n".join(lines)
+
+
+def suggestions_external_id(ticket: Ticket) -> str:
+    return f"kb-suggestions-{ticket.pk}"
+
+
+def send_suggestions(*, tenant: Tenant, ticket: Ticket, articles: list[Article], sent_at: dt.datetime) -> bool:
+    """Record the sending as an outbound public ``bot`` interaction on the ticket's channel (the channel
+    integration delivers it); its external_id is derived from the ticket, so a re-run never sends twice.
+    A bot message is not a first response (METRICS.md counts agents only). Returns False if already sent."""
+    external_id = suggestions_external_id(ticket)
+    if Interaction.objects.filter(tenant=tenant, external_id=external_id).exists():
+        return False
+    append_interaction(tenant=tenant, ticket=ticket, data={
+        "external_id": external_id, "channel": ticket.channel, "direction": Direction.OUTBOUND,
+        "author_type": AuthorType.BOT, "is_internal": False, "started_at": sent_at,
+        "body": suggestions_message(tenant=tenant, articles=articles),
+    })
+    return True
 
 
 # ---------------------------------------------------------------------------------------- deflection

@@ -13,6 +13,13 @@ give the values METRICS.md defines:
   first inbound interaction is live (chat, phone) and was answered, its ``answered_at`` counts as a
   response too (by the agent who answered). No inbound contact interaction = no first response.
 
+``next_response_due_at`` (SLA next-response clock): while the ticket is open and its SLA policy has a
+next-response target, the latest public conversational interaction decides it: a contact's inbound
+message that came *after the first response* starts the clock (its ``started_at`` + the target, in the
+policy's calendar or business seconds, support.sla.due_after); an agent's public outbound reply stops it
+(null). Messages before the first response are covered by the first-response clock; bot, system and
+internal interactions neither start nor stop it; resolving or closing the ticket clears it.
+
 Decision on reopening: a public inbound interaction from the contact that starts after the ticket's
 latest status change while the ticket is ``resolved`` adds a status row ``open`` at that time. A
 ``closed`` ticket is final: the integration (or an agent) opens a new ticket. An older inbound
@@ -27,13 +34,14 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from accounts.models import Contact, CustomerAccount, Tenant
 from support.models import (
     LIVE_CHANNELS,
     Agent,
+    ArticleSuggestion,
     AuthorType,
     Direction,
     IdentityKind,
@@ -45,7 +53,7 @@ from support.models import (
 )
 from support.services.agents import agents_by_email, teams_by_name
 from support.services.identities import IdentityError, link_free_identities, resolve_contact
-from support.sla import on_ticket_created
+from support.sla import due_after, on_ticket_created
 
 
 class RecordError(ValueError):
@@ -118,6 +126,24 @@ def recompute_first_response(*, tenant: Tenant, ticket: Ticket) -> None:
     if candidates:
         # The live answer wins a tie: it is the same moment, and the agent who picked up answered.
         ticket.first_response_at, ticket.first_responder_id = min(candidates, key=lambda c: c[0])
+
+
+def recompute_next_response(*, tenant: Tenant, ticket: Ticket) -> None:
+    """next_response_due_at from the interactions (module docstring); call after first response and status."""
+    ticket.next_response_due_at = None
+    if not ticket.is_open or ticket.first_response_at is None or not ticket.sla_policy_id:
+        return
+    policy = ticket.sla_policy
+    if policy.next_response_seconds is None:
+        return
+    latest = (
+        Interaction.objects.filter(tenant=tenant, ticket=ticket, is_internal=False)
+        .filter(Q(direction=Direction.INBOUND, author_type=AuthorType.CONTACT)
+                | Q(direction=Direction.OUTBOUND, author_type=AuthorType.AGENT))
+        .order_by("-started_at", "-id").values("direction", "started_at").first()
+    )
+    if latest and latest["direction"] == Direction.INBOUND and latest["started_at"] > ticket.first_response_at:
+        ticket.next_response_due_at = due_after(policy, latest["started_at"], policy.next_response_seconds)
 
 
 def _save_ticket(ticket: Ticket) -> None:
@@ -259,6 +285,8 @@ def change_status(
             changed = True
         if changed:
             recompute_status(tenant=tenant, ticket=ticket)
+            if not ticket.is_open:
+                ticket.next_response_due_at = None  # the clock runs on open tickets only
             _save_ticket(ticket)
     return Written(ticket, created=not exists, changed=changed)
 
@@ -360,5 +388,22 @@ def append_interaction(
         recompute_first_response(tenant=tenant, ticket=ticket)
         if _maybe_reopen(tenant, ticket, interaction):
             recompute_status(tenant=tenant, ticket=ticket)
+        recompute_next_response(tenant=tenant, ticket=ticket)
         _save_ticket(ticket)
+        if created and _is_first_contact_message(tenant, ticket, interaction):
+            # A ticket created (by the API) before its first message was not qualified then: the
+            # knowledge base needs the question. The new-ticket task is idempotent (one policy, one
+            # set of suggestions), so enqueueing it again here is safe.
+            on_ticket_created(ticket=ticket)
     return Written(interaction, created=created)
+
+
+def _is_first_contact_message(tenant: Tenant, ticket: Ticket, interaction: Interaction) -> bool:
+    """``interaction`` is the ticket's only public inbound contact interaction and no suggestion exists."""
+    if not (interaction.direction == Direction.INBOUND and interaction.author_type == AuthorType.CONTACT
+            and not interaction.is_internal):
+        return False
+    inbound = Interaction.objects.filter(tenant=tenant, ticket=ticket, direction=Direction.INBOUND,
+                                         author_type=AuthorType.CONTACT, is_internal=False)
+    return (not inbound.exclude(pk=interaction.pk).exists()
+            and not ArticleSuggestion.objects.filter(tenant=tenant, ticket=ticket).exists())

@@ -4,9 +4,11 @@ qualification and its threshold, deflection after 7 days, frequent questions, wr
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +16,7 @@ from django.utils import timezone
 from accounts.models import Role
 from support import knowledge_selectors, knowledge_services
 from support.models import Article, ArticleCategory, ArticleSuggestion, Interaction, Ticket
+from support.services.records import append_interaction, upsert_ticket
 from support.tasks import decide_deflections, process_new_ticket
 from tests.factories import MembershipFactory, UserFactory
 
@@ -262,3 +265,122 @@ def test_article_list_query_count_is_bounded(world_a):
     with CaptureQueriesContext(connection) as many:
         assert client.get(url).status_code == 200
     assert len(many) == len(few) <= 12
+
+
+# --------------------------------------------------------------------------------- sending (issue 4)
+
+
+def _sending_tenant(world, **extra):
+    world.tenant.settings = {"kb_suggest_threshold": 0.01, "kb_send_suggestions": True, **extra}
+    world.tenant.save()
+
+
+def test_sent_suggestions_are_a_bot_message_that_is_not_a_first_response(world_a):
+    add_articles(world_a)
+    _sending_tenant(world_a)
+    with world_a.scope():
+        ticket = Ticket.objects.create(tenant=world_a.tenant, external_id="send-1", contact=world_a.contacts[0],
+                                       channel="messaging", subject="Forgot password", created_at=timezone.now())
+        append_interaction(tenant=world_a.tenant, ticket=ticket, data={
+            "external_id": "send-1-q", "channel": "messaging", "direction": "inbound", "author_type": "contact",
+            "body": "I need to reset my password", "started_at": ticket.created_at})
+    process_new_ticket(world_a.tenant.pk, ticket.pk)
+    with world_a.scope():
+        ticket.refresh_from_db()
+        (bot,) = Interaction.objects.filter(ticket=ticket, author_type="bot")
+        sent = list(ArticleSuggestion.objects.filter(ticket=ticket, sent_to_customer_at__isnull=False)
+                    .select_related("article"))
+        assert ticket.self_service_suggested and sent
+        assert (bot.external_id, bot.direction, bot.channel, bot.is_internal) == (
+            f"kb-suggestions-{ticket.pk}", "outbound", "messaging", False)
+        assert all(s.sent_to_customer_at == bot.started_at for s in sent)
+        for s in sent:
+            assert s.article.title in bot.body
+            assert f"/help/{world_a.tenant.slug}/a/{s.article.slug}/" in bot.body
+        # METRICS.md: only an agent's public outbound interaction is a first response.
+        assert ticket.first_response_at is None and ticket.first_responder_id is None
+        # A re-run (a retried task, a catch-up) never sends twice.
+        knowledge_services.qualify_ticket(ticket=ticket)
+        assert not knowledge_services.send_suggestions(tenant=world_a.tenant, ticket=ticket,
+                                                       articles=[s.article for s in sent], sent_at=timezone.now())
+        assert Interaction.objects.filter(ticket=ticket, author_type="bot").count() == 1
+    # The links in the message are the public help-center pages.
+    path = re.search(r"/help/\S+", bot.body).group(0)
+    assert Client().get(path).status_code == 200
+
+
+def test_sent_suggestion_links_use_the_public_base_url(world_a):
+    add_articles(world_a)
+    _sending_tenant(world_a, public_base_url="https://help.alpha.example/")
+    with world_a.scope():
+        ticket = new_ticket(world_a, "Forgot password", "reset my password")
+        knowledge_services.qualify_ticket(ticket=ticket)
+        body = Interaction.objects.get(ticket=ticket, author_type="bot").body
+    assert "https://help.alpha.example/help/alpha/a/reset-your-password/" in body
+
+
+def test_no_message_when_sending_is_off_or_nothing_reaches_the_threshold(world_a):
+    add_articles(world_a)
+    world_a.tenant.settings = {"kb_suggest_threshold": 0.99, "kb_send_suggestions": True}
+    world_a.tenant.save()
+    with world_a.scope():
+        ticket = new_ticket(world_a, "Forgot password", "reset my password")
+        knowledge_services.qualify_ticket(ticket=ticket)
+        assert not Interaction.objects.filter(ticket=ticket, author_type="bot").exists()
+        assert not ArticleSuggestion.objects.filter(ticket=ticket, sent_to_customer_at__isnull=False).exists()
+
+
+# ------------------------------------------------------------- ticket created before its first message
+
+
+@pytest.fixture
+def run_enqueued(monkeypatch):
+    """process_new_ticket.delay runs the task in-process; returns the list of calls."""
+    calls = []
+
+    def fake_delay(*args):
+        calls.append(args)
+        process_new_ticket(*args)
+
+    monkeypatch.setattr(process_new_ticket, "delay", fake_delay)
+    return calls
+
+
+def test_ticket_created_before_its_first_message_is_qualified_on_that_message(
+        world_a, run_enqueued, django_capture_on_commit_callbacks):
+    add_articles(world_a)
+    tenant = world_a.tenant
+    with world_a.scope():
+        with django_capture_on_commit_callbacks(execute=True):
+            ticket = upsert_ticket(tenant=tenant, data={"external_id": "api-1", "contact": "user-0",
+                                                        "channel": "email", "subject": "Question"}).obj
+        assert len(run_enqueued) == 1  # the creation hook ran, but there was no question yet
+        assert not ArticleSuggestion.objects.filter(ticket=ticket).exists()
+        message = {"channel": "email", "direction": "inbound", "author_type": "contact",
+                   "started_at": timezone.now()}
+        with django_capture_on_commit_callbacks(execute=True):
+            append_interaction(tenant=tenant, ticket=ticket, data={
+                **message, "external_id": "api-1-m1", "body": "I forgot my password and the reset link expired"})
+        assert len(run_enqueued) == 2
+        ticket.refresh_from_db()
+        suggestions = list(ArticleSuggestion.objects.filter(ticket=ticket).order_by("-rank"))
+        assert suggestions[0].article.title == "Reset your password" and ticket.self_service_suggested
+        # Once: the next messages (and a resend of the first) enqueue nothing.
+        with django_capture_on_commit_callbacks(execute=True):
+            append_interaction(tenant=tenant, ticket=ticket, data={
+                **message, "external_id": "api-1-m2", "body": "How do I export invoices to CSV?"})
+            append_interaction(tenant=tenant, ticket=ticket, data={
+                **message, "external_id": "api-1-m1", "body": "edited"})
+        assert len(run_enqueued) == 2
+        assert list(ArticleSuggestion.objects.filter(ticket=ticket).order_by("-rank")) == suggestions
+
+
+def test_agent_first_message_does_not_enqueue_qualification(world_a, run_enqueued,
+                                                            django_capture_on_commit_callbacks):
+    with world_a.scope():
+        ticket = new_ticket(world_a, "Outbound", first_author="contact")  # no interaction
+        with django_capture_on_commit_callbacks(execute=True):
+            append_interaction(tenant=world_a.tenant, ticket=ticket, data={
+                "external_id": "out-1", "channel": "email", "direction": "outbound", "author_type": "agent",
+                "body": "Hello", "started_at": timezone.now()})
+    assert run_enqueued == []
