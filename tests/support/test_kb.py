@@ -384,3 +384,14 @@ def test_agent_first_message_does_not_enqueue_qualification(world_a, run_enqueue
                 "external_id": "out-1", "channel": "email", "direction": "outbound", "author_type": "agent",
                 "body": "Hello", "started_at": timezone.now()})
     assert run_enqueued == []
+
+
+def test_frequent_questions_link_the_latest_ticket_page(world_a):
+    with world_a.scope():
+        new_ticket(world_a, "Order 1 missing", "body")
+        latest = new_ticket(world_a, "Order 2 missing", "body")
+    client = world_a.client_for(world_a.admin)
+    page = client.get(reverse("kb-frequent-questions", args=[world_a.tenant.slug])).content.decode()
+    link = reverse("ticket-detail", args=[world_a.tenant.slug, latest.pk])
+    assert f'href="{link}"' in page
+    assert client.get(link).status_code == 200
