@@ -1,4 +1,5 @@
-"""Agent presence page: go online / offline, today's online time, who is online and today's shifts."""
+"""Agent presence page: go online / offline, today's online time, who is online and today's shifts.
+The buttons are htmx (the presence panel is swapped in place); a plain POST redirects back to the page."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts.permissions import requires
+from accounts.views._common import wants_partial
 from support import selectors
 from support.services.agents import agent_for_user, go_offline, go_online
 
@@ -18,25 +20,33 @@ def _duration(delta) -> str:
     return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
+def _change(request: HttpRequest, agent) -> tuple[str, str]:
+    """Apply the posted action; (message level, text)."""
+    action = request.POST.get("action")
+    if agent is None:
+        return "error", "Your account has no agent record (set an email on your user first)."
+    if action == "online":
+        go_online(tenant=request.tenant, agent=agent)
+        return "success", "You are online."
+    if action == "offline":
+        go_offline(tenant=request.tenant, agent=agent)
+        return "success", "You are offline."
+    return "error", "Unknown action."
+
+
 @require_http_methods(["GET", "POST"])
 @requires("support.presence")
 def presence(request: HttpRequest) -> HttpResponse:
     tenant = request.tenant
     # Created on the first visit: staff with a support role become agents by using the desk.
     agent = agent_for_user(tenant=tenant, user=request.user, role=request.membership.role)
+    notice = None
     if request.method == "POST":
-        action = request.POST.get("action")
-        if agent is None:
-            messages.error(request, "Your account has no agent record (set an email on your user first).")
-        elif action == "online":
-            go_online(tenant=tenant, agent=agent)
-            messages.success(request, "You are online.")
-        elif action == "offline":
-            go_offline(tenant=tenant, agent=agent)
-            messages.success(request, "You are offline.")
-        else:
-            messages.error(request, "Unknown action.")
-        return redirect("agent-presence", tenant_slug=tenant.slug)
+        level, text = _change(request, agent)
+        if not wants_partial(request):
+            getattr(messages, level)(request, text)
+            return redirect("agent-presence", tenant_slug=tenant.slug)
+        notice = (level, text)
     start, end = selectors.local_day_bounds(tenant)
     context = {
         "agent": agent,
@@ -47,5 +57,7 @@ def presence(request: HttpRequest) -> HttpResponse:
         "today": start.date(),
         "zone": tenant.timezone,
         "now": timezone.now(),
+        "notice": notice,
     }
-    return render(request, "support/presence.html", context)
+    template = "support/presence.html#presence-panel" if notice else "support/presence.html"
+    return render(request, template, context)

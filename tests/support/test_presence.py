@@ -69,3 +69,32 @@ def test_overlapping_online_sessions_are_refused_and_a_newer_one_closes_the_open
     with pytest.raises(PresenceError):
         record_session(tenant=tenant, agent=ana, kind="online", started_at=t + dt.timedelta(hours=1),
                        ended_at=t + dt.timedelta(hours=3))
+
+
+def test_htmx_buttons_swap_the_panel_and_plain_posts_still_redirect(world_a):
+    client = world_a.client_for(world_a.admin)
+    url = reverse("agent-presence", args=[world_a.tenant.slug])
+    page = client.get(url).content.decode()
+    assert f'hx-post="{url}"' in page and 'hx-target="#presence-panel"' in page and f'action="{url}"' in page
+    r = client.post(url, {"action": "online"}, headers={"HX-Request": "true"})
+    body = r.content.decode()
+    assert r.status_code == 200 and "<html" not in body
+    assert body.lstrip().startswith('<div id="presence-panel">')
+    assert "Online since" in body and "Go offline" in body and "You are online." in body
+    with world_a.scope():
+        agent = Agent.objects.get(user=world_a.admin.user)
+        assert AgentSession.objects.filter(agent=agent, ended_at__isnull=True).count() == 1
+    r = client.post(url, {"action": "offline"}, headers={"HX-Request": "true"})
+    assert "Go online" in r.content.decode() and "You are offline." in r.content.decode()
+    # Without JavaScript: post/redirect/get, the outcome as a flash message on the page.
+    r = client.post(url, {"action": "online"})
+    assert r.status_code == 302 and r.url == url
+    assert "You are online." in client.get(url).content.decode()
+
+
+def test_presence_link_in_the_top_bar_for_support_roles_only(world_a):
+    url = reverse("agent-presence", args=[world_a.tenant.slug])
+    accounts = reverse("account-list", args=[world_a.tenant.slug])
+    assert f'href="{url}"' in world_a.client_for(world_a.admin).get(accounts).content.decode()
+    for member in (world_a.viewer, world_a.csm):
+        assert f'href="{url}"' not in world_a.client_for(member).get(accounts).content.decode()
