@@ -8,6 +8,7 @@ import zoneinfo
 from django import forms
 
 from accounts.models import Tenant
+from accounts.selectors import account_tiers
 from support.models import BusinessCalendar, Holiday, Priority, SlaPolicy
 from support.sla_calendar import WEEKDAYS, CalendarError, format_day, parse_day
 
@@ -32,6 +33,7 @@ class SlaPolicyForm(forms.ModelForm):
     def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.tenant = tenant
+        self.fields["tier"].help_text = "An account tier in use (e.g. premium); blank = any tier."
         self.fields["priority"] = forms.ChoiceField(choices=[("", "Any priority"), *Priority.choices], required=False)
         # Declared here, not by the ModelForm metaclass: a queryset built at import time would have no tenant.
         self.fields["calendar"] = forms.ModelChoiceField(
@@ -49,6 +51,17 @@ class SlaPolicyForm(forms.ModelForm):
         if SlaPolicy.objects.filter(tenant=self.tenant, name=name).exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError("Another policy has this name.")
         return name
+
+    def clean_tier(self) -> str:
+        """A tier no account has would never match (a typo): only tiers in use, or the policy's own."""
+        tier = (self.cleaned_data.get("tier") or "").strip().lower()
+        known = {t.lower() for t in account_tiers(self.tenant)}
+        if self.instance.tier:
+            known.add(self.instance.tier)
+        if tier and tier not in known:
+            raise forms.ValidationError(
+                f"No account has the tier “{tier}”; tiers in use: {', '.join(sorted(known)) or 'none'}.")
+        return tier
 
     def clean(self) -> dict:
         data = super().clean()
