@@ -1,7 +1,7 @@
 """Knowledge base writes: articles (markdown rendered and sanitized, search vector maintained),
 categories, query qualification of new inbound tickets, and deflection.
 
-Decisions (the README's "Knowledge base" section repeats them):
+Decisions (the README's "Support desk" section repeats them):
 
 - **Rendering**: ``markdown`` (extensions ``extra``, ``sane_lists``) then ``nh3`` with an allow-list of
   tags and attributes: ``<script>``/``<style>`` are dropped with their content, every ``on*`` attribute

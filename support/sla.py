@@ -1,7 +1,7 @@
 """SLA engine: policy matching, due times, SLA state of tickets, first-response achievement, breach and
 warning events, and the writes behind the SLA pages.
 
-Decisions (the README's "SLA" section repeats them):
+Decisions (the README's "Support desk" section repeats them):
 
 - **Matching**: among *active* policies whose ``tier`` is the ticket account's tier or blank (any) and
   whose ``priority`` is the ticket's priority or blank, the most specific wins: tier and priority >
@@ -10,8 +10,9 @@ Decisions (the README's "SLA" section repeats them):
   ``support.tasks.process_new_ticket`` task), from ``created_at``: first response and resolution. A
   policy with a calendar counts business seconds (support.sla_calendar walks the calendar in its time
   zone over weekends and holidays); without one, calendar seconds. ``next_response_due_at`` is not
-  stamped at creation (the first-response clock covers the first reply); whoever maintains it later
-  (the desk, after a customer reply) gets the same treatment by the state and the beat task.
+  stamped at creation (the first-response clock covers the first reply): support.services.records
+  maintains it from the interactions (a customer message after the first response starts it, an
+  agent's public reply stops it), with :func:`due_after`.
 - **Clocks**: first response runs until ``first_response_at`` (the METRICS.md FRT rule), resolution
   until ``resolved_at`` (or until the ticket is closed without being resolved), next response while
   the ticket is open. A clock that stopped after its due time stays *breached*.
