@@ -3,16 +3,19 @@ e.g. ``09:00-12:00, 13:00-17:00``), holidays. Per-tenant uniqueness is checked h
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 
 from django import forms
 
 from accounts.models import Tenant
-from accounts.selectors import account_tiers
 from support.models import BusinessCalendar, Holiday, Priority, SlaPolicy
 from support.sla_calendar import WEEKDAYS, CalendarError, format_day, parse_day
 
 DURATION_HELP = "Minutes; blank = no target."
+
+
+TIER_PATTERN = re.compile(r"^[a-z0-9_-]{1,32}$")
 
 
 class SlaPolicyForm(forms.ModelForm):
@@ -33,7 +36,7 @@ class SlaPolicyForm(forms.ModelForm):
     def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.tenant = tenant
-        self.fields["tier"].help_text = "An account tier in use (e.g. premium); blank = any tier."
+        self.fields["tier"].help_text = "The accounts' tier, e.g. premium (matched lower-cased); blank = any tier."
         self.fields["priority"] = forms.ChoiceField(choices=[("", "Any priority"), *Priority.choices], required=False)
         # Declared here, not by the ModelForm metaclass: a queryset built at import time would have no tenant.
         self.fields["calendar"] = forms.ModelChoiceField(
@@ -53,14 +56,12 @@ class SlaPolicyForm(forms.ModelForm):
         return name
 
     def clean_tier(self) -> str:
-        """A tier no account has would never match (a typo): only tiers in use, or the policy's own."""
+        """Tiers are free text set by integrations, and a vendor often writes its SLA before importing
+        the accounts that carry the tier, so any tier-like word is accepted. Matching is exact after
+        lower-casing, as ``upsert_accounts`` stores tiers lower-cased."""
         tier = (self.cleaned_data.get("tier") or "").strip().lower()
-        known = {t.lower() for t in account_tiers(self.tenant)}
-        if self.instance.tier:
-            known.add(self.instance.tier)
-        if tier and tier not in known:
-            raise forms.ValidationError(
-                f"No account has the tier “{tier}”; tiers in use: {', '.join(sorted(known)) or 'none'}.")
+        if tier and not TIER_PATTERN.match(tier):
+            raise forms.ValidationError("A tier is one word of letters, digits, '-' or '_' (e.g. premium).")
         return tier
 
     def clean(self) -> dict:

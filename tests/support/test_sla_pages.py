@@ -97,7 +97,7 @@ def test_policy_create_edit_delete(world_a):
 
 @pytest.mark.parametrize(("data", "message"), [
     ({"priority": "critical"}, "Select a valid choice"),
-    ({"tier": "platinum"}, "No account has the tier “platinum”"),
+    ({"tier": "gold plated"}, "A tier is one word"),
     ({"first_response_minutes": ""}, "Set at least one target"),
     ({"first_response_minutes": "0"}, "greater than or equal to 1"),
     ({"name": "Taken"}, "Another policy has this name"),
@@ -112,6 +112,15 @@ def test_policy_validation_errors_name_the_problem_and_save_nothing(world_a, dat
     assert r.status_code == 200 and message in r.content.decode()
     with world_a.scope():
         assert SlaPolicy.objects.count() == 1
+
+
+def test_a_policy_may_name_a_tier_before_any_account_has_it(world_a):
+    client = member(world_a, Role.MANAGER)
+    r = client.post(reverse("sla-policy-create", args=[world_a.tenant.slug]),
+                    {"name": "Platinum", "tier": "Platinum", "priority": "", "first_response_minutes": "30"})
+    assert r.status_code == 302, r.content.decode()[:500]
+    with world_a.scope():
+        assert SlaPolicy.objects.get(name="Platinum").tier == "platinum"
 
 
 def test_calendar_and_holidays_through_the_pages(world_a):
