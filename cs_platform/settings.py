@@ -36,6 +36,9 @@ if not DEBUG and SECRET_KEY == _DEV_SECRET and os.environ.get("CS_ALLOW_DEV_SECR
     raise RuntimeError("SECRET_KEY must be set when DEBUG is off")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+# Where customers reach this site, e.g. https://cs.example.com: links in messages sent to them (help-
+# center articles) are absolute with it; a tenant may override it with settings["public_base_url"].
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
