@@ -3,47 +3,18 @@ list (htmx swaps the results without reloading the page), open an account."""
 
 from __future__ import annotations
 
-import os
 import re
-import threading
-from collections.abc import Callable, Iterator
-from typing import TypeVar
 
 import pytest
-from django.db import connections
 
 from accounts.models import LifecycleStage, Role
 from accounts.tenancy import tenant_scope
+from tests.e2e.conftest import off_the_event_loop
 from tests.factories import AccountFactory, ContactFactory, MembershipFactory, TenantFactory, UserFactory
 
-# Playwright's sync API runs an event loop in this thread. Setup happens before it starts and later ORM
-# work goes through off_the_event_loop(); the guard is switched off as a safety net for fixtures.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-T = TypeVar("T")
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "e2e-password-1"
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def off_the_event_loop(func: Callable[[], T]) -> T:
-    """Run ORM code while Playwright's loop runs: in a thread of its own, whose connection is closed
-    afterwards (a connection opened from the loop's context would outlive the test and keep the
-    test database from being dropped)."""
-    result: list[T] = []
-
-    def run() -> None:
-        try:
-            result.append(func())
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    assert result, "the ORM code failed; see the thread's traceback above"
-    return result[0]
 
 
 @pytest.fixture
@@ -60,25 +31,8 @@ def tenant_data(transactional_db) -> dict:
 
 
 @pytest.fixture
-def page(tenant_data) -> Iterator:
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CS_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{CHROMIUM} is missing and CS_REQUIRE_BROWSER=1")
-        pytest.skip(f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--no-first-run"],
-        )
-        try:
-            page = browser.new_page()
-            page.set_default_timeout(10_000)
-            yield page
-        finally:
-            browser.close()
+def page(tenant_data, browser_page):
+    return browser_page
 
 
 def test_login_filter_with_htmx_and_open_an_account(live_server, tenant_data, page):

@@ -4,9 +4,7 @@ macro (htmx fills the reply box), send it (htmx swaps the conversation), see it 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-from collections.abc import Iterator
 
 import pytest
 from django.utils import timezone
@@ -15,10 +13,9 @@ from accounts.models import Role
 from accounts.tenancy import tenant_scope
 from support.models import Interaction, Macro
 from support.services.records import append_interaction, upsert_ticket
-from tests.e2e.test_accounts_browser import CHROMIUM, off_the_event_loop
+from tests.e2e.conftest import off_the_event_loop
 from tests.factories import AccountFactory, ContactFactory, MembershipFactory, TenantFactory, UserFactory
 
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 PASSWORD = "e2e-password-2"
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -45,25 +42,8 @@ def desk_data(transactional_db) -> dict:
 
 
 @pytest.fixture
-def page(desk_data) -> Iterator:
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CS_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{CHROMIUM} is missing and CS_REQUIRE_BROWSER=1")
-        pytest.skip(f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--no-first-run"],
-        )
-        try:
-            page = browser.new_page()
-            page.set_default_timeout(10_000)
-            yield page
-        finally:
-            browser.close()
+def page(desk_data, browser_page):
+    return browser_page
 
 
 def test_agent_replies_with_a_macro(live_server, desk_data, page):
