@@ -21,6 +21,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "accounts.export": frozenset({Role.ADMIN, Role.MANAGER, Role.CSM, Role.AGENT}),
     "contacts.view": ALL_ROLES,
     "contacts.edit": frozenset({Role.ADMIN, Role.MANAGER, Role.CSM, Role.AGENT}),
+    "contacts.merge": frozenset({Role.ADMIN, Role.MANAGER, Role.CSM, Role.AGENT}),  # folds duplicates (issue 4)
     "tenant.manage": frozenset({Role.ADMIN}),
     "members.manage": frozenset({Role.ADMIN}),
     "apikeys.manage": frozenset({Role.ADMIN}),

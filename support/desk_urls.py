@@ -3,6 +3,7 @@
 from django.urls import path
 
 from support import desk_views as views
+from support import merge_views
 
 urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
@@ -19,4 +20,5 @@ urlpatterns = [
     path("macros/<int:macro_pk>/delete/", views.macro_delete, name="macro-delete"),
     path("callbacks/", views.callback_queue, name="callback-queue"),
     path("callbacks/<int:callback_pk>/complete/", views.callback_complete, name="callback-complete"),
+    path("contacts/<int:contact_pk>/merge/", merge_views.contact_merge, name="contact-merge"),
 ]
