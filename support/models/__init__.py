@@ -8,6 +8,7 @@ from support.models.agents import Agent, AgentSession, Team
 from support.models.desk import Callback, Macro
 from support.models.identities import ContactIdentity, ContactMerge, IdentityKind
 from support.models.knowledge import Article, ArticleCategory, ArticleSuggestion
+from support.models.quality import QaCriterion, QaReview, QaRubric, QaScore, SupportCost
 from support.models.sla import BusinessCalendar, Holiday, SlaEvent, SlaPolicy
 from support.models.tickets import (
     LIVE_CHANNELS,
@@ -32,6 +33,11 @@ __all__ = [
     "Callback",
     "Holiday",
     "Macro",
+    "QaCriterion",
+    "QaReview",
+    "QaRubric",
+    "QaScore",
+    "SupportCost",
     "SlaEvent",
     "SlaPolicy",
     "AgentSession",
