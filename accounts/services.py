@@ -45,8 +45,10 @@ class BulkResult:
                 "updated": self.updated, "rejected": self.rejected}
 
 
-def _validated(serializer_class, items: Sequence[Any], result: BulkResult) -> dict[int, dict]:
-    """Validate each item; the second item with an external_id already seen in the batch is rejected."""
+def validate_batch(serializer_class, items: Sequence[Any], result: BulkResult, *,
+                   key: str = "external_id") -> dict[int, dict]:
+    """Validate each item of a bulk upsert (index -> clean data); invalid items are rejected into
+    ``result``, and so is a second item whose ``key`` was already seen in the batch."""
     clean: dict[int, dict] = {}
     first_index: dict[str, int] = {}
     validate = ItemValidator(serializer_class)
@@ -55,10 +57,9 @@ def _validated(serializer_class, items: Sequence[Any], result: BulkResult) -> di
         if errors:
             result.reject(index, errors)
             continue
-        seen = first_index.setdefault(data["external_id"], index)
+        seen = first_index.setdefault(data[key], index)
         if seen != index:
-            result.reject(index, [{"field": "external_id",
-                                   "message": f"duplicate external_id in this batch (first at index {seen})"}])
+            result.reject(index, [{"field": key, "message": f"duplicate {key} in this batch (first at index {seen})"}])
             continue
         clean[index] = data
     return clean
@@ -121,7 +122,7 @@ def _write(model, tenant: Tenant, prepared: dict[int, dict], fields: tuple[str, 
 
 def upsert_accounts(*, tenant: Tenant, items: Sequence[Any]) -> BulkResult:
     result = BulkResult()
-    clean = _validated(AccountItem, items, result)
+    clean = validate_batch(AccountItem, items, result)
     staff = _staff_ids_by_email(tenant, (d.get("csm_email", "") for d in clean.values()))
     prepared: dict[int, dict] = {}
     for index, data in clean.items():
@@ -141,7 +142,7 @@ def upsert_accounts(*, tenant: Tenant, items: Sequence[Any]) -> BulkResult:
 
 def upsert_contacts(*, tenant: Tenant, items: Sequence[Any]) -> BulkResult:
     result = BulkResult()
-    clean = _validated(ContactItem, items, result)
+    clean = validate_batch(ContactItem, items, result)
     account_ids = dict(
         CustomerAccount.objects.filter(
             tenant=tenant, external_id__in={d["account"] for d in clean.values()}

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.inputs import ItemValidator
 from accounts.models import Role, Tenant
-from accounts.services import BulkResult
+from accounts.services import BulkResult, validate_batch
 from support.models import Agent, AgentSession, Team
 
 AGENT_ROLES = (Role.ADMIN, Role.MANAGER, Role.AGENT)
@@ -64,20 +64,7 @@ def upsert_agents(*, tenant: Tenant, items: Sequence[Any]) -> BulkResult:
     from support.services.inputs import AgentItem
 
     result = BulkResult()
-    validate = ItemValidator(AgentItem)
-    clean: dict[int, dict] = {}
-    first: dict[str, int] = {}
-    for index, raw in enumerate(items):
-        data, errors = validate(raw)
-        if errors:
-            result.reject(index, errors)
-            continue
-        seen = first.setdefault(data["email"], index)
-        if seen != index:
-            message = f"duplicate email in this batch (first at index {seen})"
-            result.reject(index, [{"field": "email", "message": message}])
-            continue
-        clean[index] = data
+    clean = validate_batch(AgentItem, items, result, key="email")
     if not clean:
         return result
     with transaction.atomic():
