@@ -1,0 +1,451 @@
+"""The support report: every figure of METRICS.md "Interactions and tickets", by group, in SQL.
+
+:func:`support_report` is the ONE selector behind ``GET /api/v1/reports/support`` and the report pages,
+so page and API cannot disagree. It runs a constant number of queries whatever the data (one per family
+of facts: interactions by ``started_at``, live queue by ``queued_at``, chats by ``ended_at``, tickets by
+``created_at``, by ``resolved_at``, backlog, presence, costs, plus one for group names); Python only
+merges their few result rows.
+
+Decisions, where METRICS.md leaves room (the README repeats them):
+
+- **Periods.** ``from`` / ``to`` are tenant-local dates (``to`` exclusive), turned into UTC instants with
+  the tenant's zone. ``group_by=month`` gives one row per tenant-local month of the range, each computed
+  as a period of its own; a range starting or ending mid-month clips its first / last month to the range.
+- **Empty sets.** A count of nothing is 0; a figure computed over a set (durations, ASA, longest wait,
+  rates, utilization, cost per interaction) is ``null`` when the set is empty. A duration figure is the
+  object ``{count, mean, median, p90}`` (mean = sum / count; median and p90 = ``percentile_cont``), or
+  ``null`` when no item has one. Nothing is rounded.
+- **What counts as an interaction** everywhere (counts, handle time, queue figures): internal notes and
+  ``system`` interactions are excluded; bots count.
+- **Attribution** (METRICS.md "Attribution when grouping"):
+  by agent, an interaction to its ``agent``; the queue figures (ASA, abandoned, longest wait, the abandon
+  rate's denominator) only when the interaction was answered (abandoned ones go to the ``null`` group);
+  FRT and ``unanswered`` to ``first_responder`` (unanswered tickets thus to ``null``); resolution times
+  and tickets resolved to ``resolved_assignee``; utilization to the session's agent;
+  by team, the same through the agent's team, except that an unanswered live interaction belongs to its
+  ``queue_team``;
+  by channel, interactions by their channel, tickets by ``ticket.channel``.
+  ``tickets_created`` and ``backlog`` are ``null`` by agent and by team; utilization is ``null`` by channel.
+- **SLA first-response achievement** follows the FRT attribution (first responder, its team, the
+  ticket's channel): met / (met + breached) with met/breached from support.sla.annotate_first_response_met,
+  over tickets created in the period that have a policy. Breached tickets without any response go to the
+  ``null`` agent/team group.
+- **Backlog**: tickets created before the period's end whose latest status row before that instant is
+  not ``resolved`` / ``closed`` (no row yet = ``new`` = open).
+- **Utilization**: online seconds / scheduled seconds, both clipped to the period (a running session
+  counts until now); ``null`` without scheduled seconds.
+- **Cost per interaction** (METRICS.md: per month): over the tenant-local months lying *wholly* inside
+  the row's period that have cost entries: the sum of those entries / the interactions of those same
+  months. So a month row is its month's figure, and a multi-month period gives total cost / total
+  interactions of its costed whole months (months without an entry are left out of both sides, rather than
+  diluting the figure). By team: the entries naming the team / that team's interactions; the overall
+  (none, month) rows use every entry. ``null`` by agent and channel, for the ``null`` team, with no whole
+  costed month, with no interactions, or when the entries mix currencies.
+- ``csat_pct`` / ``csat_avg`` are ``null`` until surveys exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from accounts.models import Tenant
+from support.models import Agent, Team, Ticket
+from support.sla import annotate_first_response_met
+
+GROUP_BYS = ("none", "agent", "team", "month", "channel")
+METRICS = (
+    "interactions", "first_response_time", "unanswered", "asa", "abandoned", "abandon_rate", "longest_wait",
+    "handle_time", "resolution_time", "full_resolution_time", "chats_completed", "tickets_created",
+    "tickets_resolved", "backlog", "sla_first_response_achievement", "utilization", "cost_per_interaction",
+    "csat_pct", "csat_avg",
+)
+_LIVE = "('chat', 'phone')"
+_COUNTED = "NOT i.is_internal AND i.author_type <> 'system'"
+
+
+@dataclass(frozen=True)
+class Period:
+    label: str | None  # "YYYY-MM" for month rows
+    lo: dt.datetime  # UTC, inclusive
+    hi: dt.datetime  # UTC, exclusive
+
+
+def local_start(day: dt.date, zone: zoneinfo.ZoneInfo) -> dt.datetime:
+    """The UTC instant at which a tenant-local day starts."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=zone).astimezone(dt.UTC)
+
+
+def next_month(day: dt.date) -> dt.date:
+    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def previous_period(date_from: dt.date, date_to: dt.date) -> tuple[dt.date, dt.date]:
+    """The comparison period: the same number of days immediately before ``[date_from, date_to)``."""
+    return date_from - (date_to - date_from), date_from
+
+
+def _periods(date_from: dt.date, date_to: dt.date, group_by: str, zone: zoneinfo.ZoneInfo) -> list[Period]:
+    if group_by != "month":
+        return [Period(None, local_start(date_from, zone), local_start(date_to, zone))]
+    periods, month = [], date_from.replace(day=1)
+    while month < date_to:
+        lo, hi = max(month, date_from), min(next_month(month), date_to)
+        periods.append(Period(f"{month:%Y-%m}", local_start(lo, zone), local_start(hi, zone)))
+        month = next_month(month)
+    return periods
+
+
+def _whole_months(date_from: dt.date, date_to: dt.date) -> Iterable[dt.date]:
+    month = date_from if date_from.day == 1 else next_month(date_from)
+    while next_month(month) <= date_to:
+        yield month
+        month = next_month(month)
+
+
+# ------------------------------------------------------------------------------------------------ SQL
+
+
+class _Sql:
+    """Positional parameters collected in the order the SQL text is written."""
+
+    def __init__(self) -> None:
+        self.params: list[Any] = []
+
+    def p(self, value: Any) -> str:
+        self.params.append(value)
+        return "%s"
+
+
+def _periods_cte(sql: _Sql, periods: list[Period]) -> str:
+    rows = ", ".join(f"({i}, {sql.p(p.lo)}::timestamptz, {sql.p(p.hi)}::timestamptz)" for i, p in enumerate(periods))
+    return f"periods(idx, lo, hi) AS (VALUES {rows})"
+
+
+def _stats(expr: str, prefix: str) -> str:
+    return (f"COUNT({expr}) AS {prefix}_count, AVG({expr}) AS {prefix}_mean, "
+            f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {expr}) AS {prefix}_median, "
+            f"percentile_cont(0.9) WITHIN GROUP (ORDER BY {expr}) AS {prefix}_p90")
+
+
+def _seconds(interval: str) -> str:
+    return f"(EXTRACT(EPOCH FROM ({interval})))::double precision"
+
+
+# Group keys per family of facts and grouping. ``None`` = the family does not apply to the grouping.
+_INTERACTION_KEY = {
+    "none": "NULL::text", "month": "NULL::text", "agent": "i.agent_id::text", "channel": "i.channel",
+    "team": f"(CASE WHEN i.channel IN {_LIVE} AND i.answered_at IS NULL THEN i.queue_team_id ELSE a.team_id END)::text",
+}
+_QUEUE_KEY = {
+    **_INTERACTION_KEY,
+    "agent": "(CASE WHEN i.answered_at IS NOT NULL THEN i.agent_id END)::text",
+    "team": "(CASE WHEN i.answered_at IS NOT NULL THEN a.team_id ELSE i.queue_team_id END)::text",
+}
+_FIRST_RESPONSE_KEY = {"none": "NULL::text", "month": "NULL::text", "agent": "t.first_responder_id::text",
+                       "team": "a.team_id::text", "channel": "t.channel"}
+_RESOLUTION_KEY = {**_FIRST_RESPONSE_KEY, "agent": "t.resolved_assignee_id::text"}
+_SESSION_KEY = {"none": "NULL::text", "month": "NULL::text", "agent": "s.agent_id::text", "team": "a.team_id::text"}
+
+
+def _fetch(sql_text: str, params: list[Any]) -> list[dict[str, Any]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql_text, params)
+        names = [c.name for c in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _interactions(tenant: Tenant, periods: list[Period], group_by: str) -> list[dict]:
+    sql = _Sql()
+    text = f"""WITH {_periods_cte(sql, periods)}
+        SELECT p.idx, {_INTERACTION_KEY[group_by]} AS k, COUNT(*) AS interactions,
+               {_stats("i.handle_time_seconds", "handle")}
+        FROM periods p
+        JOIN support_interaction i ON i.tenant_id = {sql.p(tenant.pk)} AND i.started_at >= p.lo AND i.started_at < p.hi
+        LEFT JOIN support_agent a ON a.id = i.agent_id
+        WHERE {_COUNTED}
+        GROUP BY 1, 2"""  # noqa: S608 (every fragment is ours; values are parameters)
+    return _fetch(text, sql.params)
+
+
+def _queue(tenant: Tenant, periods: list[Period], group_by: str) -> list[dict]:
+    sql = _Sql()
+    text = f"""WITH {_periods_cte(sql, periods)}
+        SELECT p.idx, {_QUEUE_KEY[group_by]} AS k, COUNT(*) AS queued,
+               COUNT(*) FILTER (WHERE i.answered_at IS NULL) AS abandoned,
+               MAX({_seconds("COALESCE(i.answered_at, i.ended_at) - i.queued_at")}) AS longest_wait,
+               {_stats(_seconds("i.answered_at - i.queued_at"), "asa")}
+        FROM periods p
+        JOIN support_interaction i ON i.tenant_id = {sql.p(tenant.pk)} AND i.queued_at >= p.lo AND i.queued_at < p.hi
+        LEFT JOIN support_agent a ON a.id = i.agent_id
+        WHERE {_COUNTED} AND i.direction = 'inbound' AND i.channel IN {_LIVE}
+        GROUP BY 1, 2"""  # noqa: S608 (every fragment is ours; values are parameters)
+    return _fetch(text, sql.params)
+
+
+def _chats(tenant: Tenant, periods: list[Period], group_by: str) -> list[dict]:
+    sql = _Sql()
+    text = f"""WITH {_periods_cte(sql, periods)}
+        SELECT p.idx, {_QUEUE_KEY[group_by]} AS k, COUNT(*) AS chats_completed
+        FROM periods p
+        JOIN support_interaction i ON i.tenant_id = {sql.p(tenant.pk)} AND i.ended_at >= p.lo AND i.ended_at < p.hi
+        LEFT JOIN support_agent a ON a.id = i.agent_id
+        WHERE {_COUNTED} AND i.direction = 'inbound' AND i.channel = 'chat' AND i.answered_at IS NOT NULL
+        GROUP BY 1, 2"""  # noqa: S608 (every fragment is ours; values are parameters)
+    return _fetch(text, sql.params)
+
+
+def _created(tenant: Tenant, periods: list[Period], group_by: str, now: dt.datetime) -> list[dict]:
+    sla_qs = annotate_first_response_met(
+        Ticket.objects.filter(tenant=tenant, created_at__gte=periods[0].lo, created_at__lt=periods[-1].hi,
+                              sla_policy__isnull=False), now,
+    ).values("id", "sla_first_response_met")
+    sla_sql, sla_params = sla_qs.query.sql_with_params()
+    sql = _Sql()
+    cte = _periods_cte(sql, periods)
+    sql.params.extend(sla_params)
+    text = f"""WITH {cte}, sla AS ({sla_sql})
+        SELECT p.idx, {_FIRST_RESPONSE_KEY[group_by]} AS k, COUNT(*) AS tickets_created,
+               COUNT(*) FILTER (WHERE t.first_response_at IS NULL) AS unanswered,
+               {_stats(_seconds("t.first_response_at - t.created_at"), "frt")},
+               COUNT(*) FILTER (WHERE sla.sla_first_response_met) AS sla_met,
+               COUNT(*) FILTER (WHERE NOT sla.sla_first_response_met) AS sla_breached
+        FROM periods p
+        JOIN support_ticket t ON t.tenant_id = {sql.p(tenant.pk)} AND t.created_at >= p.lo AND t.created_at < p.hi
+        LEFT JOIN support_agent a ON a.id = t.first_responder_id
+        LEFT JOIN sla ON sla.id = t.id
+        GROUP BY 1, 2"""  # noqa: S608 (every fragment is ours; values are parameters)
+    return _fetch(text, sql.params)
+
+
+def _resolved(tenant: Tenant, periods: list[Period], group_by: str) -> list[dict]:
+    sql = _Sql()
+    text = f"""WITH {_periods_cte(sql, periods)}
+        SELECT p.idx, {_RESOLUTION_KEY[group_by]} AS k, COUNT(*) AS tickets_resolved,
+               {_stats(_seconds("t.resolved_at - t.created_at"), "res")},
+               {_stats(_seconds("t.last_resolved_at - t.created_at"), "full")}
+        FROM periods p
+        JOIN support_ticket t ON t.tenant_id = {sql.p(tenant.pk)} AND t.resolved_at >= p.lo AND t.resolved_at < p.hi
+        LEFT JOIN support_agent a ON a.id = t.resolved_assignee_id
+        GROUP BY 1, 2"""  # noqa: S608 (every fragment is ours; values are parameters)
+    return _fetch(text, sql.params)
+
+
+def _backlog(tenant: Tenant, periods: list[Period], group_by: str) -> list[dict]:
+    sql = _Sql()
+    key = "t.channel" if group_by == "channel" else "NULL::text"
+    text = f"""WITH {_periods_cte(sql, periods)}
+        SELECT p.idx, {key} AS k, COUNT(*) AS backlog
+        FROM periods p
+        JOIN support_ticket t ON t.tenant_id = {sql.p(tenant.pk)} AND t.created_at < p.hi
+        LEFT JOIN LATERAL (
+            SELECT sc.status FROM support_ticketstatuschange sc
+            WHERE sc.tenant_id = t.tenant_id AND sc.ticket_id = t.id AND sc.changed_at < p.hi
+            ORDER BY sc.changed_at DESC, sc.id DESC LIMIT 1
+        ) latest ON TRUE
+        WHERE COALESCE(latest.status, 'new') NOT IN ('resolved', 'closed')
+        GROUP BY 1, 2"""  # noqa: S608 (every fragment is ours; values are parameters)
+    return _fetch(text, sql.params)
+
+
+def _presence(tenant: Tenant, periods: list[Period], group_by: str, now: dt.datetime) -> list[dict]:
+    sql = _Sql()
+    cte = _periods_cte(sql, periods)
+
+    def clipped() -> str:  # a running session counts until now
+        return _seconds(f"LEAST(COALESCE(s.ended_at, {sql.p(now)}::timestamptz), p.hi) - GREATEST(s.started_at, p.lo)")
+
+    online, scheduled = clipped(), clipped()  # parameters are collected in the order of the text
+    text = f"""WITH {cte}
+        SELECT p.idx, {_SESSION_KEY[group_by]} AS k,
+               SUM({online}) FILTER (WHERE s.kind = 'online') AS online_seconds,
+               SUM({scheduled}) FILTER (WHERE s.kind = 'scheduled') AS scheduled_seconds
+        FROM periods p
+        JOIN support_agentsession s ON s.tenant_id = {sql.p(tenant.pk)} AND s.started_at < p.hi
+             AND COALESCE(s.ended_at, {sql.p(now)}::timestamptz) > p.lo
+        JOIN support_agent a ON a.id = s.agent_id
+        GROUP BY 1, 2"""  # noqa: S608 (every fragment is ours; values are parameters)
+    return _fetch(text, sql.params)
+
+
+def _costs(tenant: Tenant, periods: list[Period], group_by: str, date_from: dt.date, date_to: dt.date,
+           zone: zoneinfo.ZoneInfo) -> list[dict]:
+    """Per (period, scope): cost entries of the period's whole months and the interactions of those months
+    (scope NULL = every entry and every interaction; a team id = that team's entries and interactions)."""
+    months: list[tuple[int, dt.date, dt.datetime, dt.datetime]] = []
+    bounds = [(date_from, date_to)] if group_by != "month" else [
+        (max(dt.date.fromisoformat(p.label + "-01"), date_from), min(next_month(dt.date.fromisoformat(p.label + "-01")),
+                                                                     date_to))
+        for p in periods
+    ]
+    for idx, (lo, hi) in enumerate(bounds):
+        months += [(idx, m, local_start(m, zone), local_start(next_month(m), zone)) for m in _whole_months(lo, hi)]
+    if not months:
+        return []
+    sql = _Sql()
+    values = ", ".join(f"({idx}, {sql.p(m)}::date, {sql.p(lo)}::timestamptz, {sql.p(hi)}::timestamptz)"
+                       for idx, m, lo, hi in months)
+    tenant_id = tenant.pk
+    team_scopes = "UNION ALL SELECT idx, month, team_id, amount, currency FROM costed WHERE team_id IS NOT NULL"
+    text = f"""WITH months(idx, month, lo, hi) AS (VALUES {values}),
+        costed AS (
+            SELECT m.idx, m.month, c.team_id, c.amount, c.currency FROM months m
+            JOIN support_supportcost c ON c.tenant_id = {sql.p(tenant_id)} AND c.month = m.month
+        ),
+        entries(idx, month, scope, amount, currency) AS (
+            SELECT idx, month, NULL::bigint, amount, currency FROM costed
+            {team_scopes if group_by == "team" else ""}
+        ),
+        costs AS (
+            SELECT idx, scope, SUM(amount) AS amount, COUNT(DISTINCT currency) AS currencies
+            FROM entries GROUP BY idx, scope
+        ),
+        scope_months AS (SELECT DISTINCT e.idx, e.scope, m.lo, m.hi FROM entries e
+                         JOIN months m ON m.idx = e.idx AND m.month = e.month),
+        counts AS (
+            SELECT sm.idx, sm.scope, COUNT(i.id) AS interactions
+            FROM scope_months sm
+            JOIN support_interaction i ON i.tenant_id = {sql.p(tenant_id)} AND i.started_at >= sm.lo
+                 AND i.started_at < sm.hi AND {_COUNTED}
+            LEFT JOIN support_agent a ON a.id = i.agent_id
+            WHERE sm.scope IS NULL OR ({_INTERACTION_KEY["team"]})::bigint = sm.scope
+            GROUP BY sm.idx, sm.scope
+        )
+        SELECT c.idx, c.scope::text AS k, c.amount, c.currencies, COALESCE(n.interactions, 0) AS cost_interactions
+        FROM costs c LEFT JOIN counts n ON n.idx = c.idx AND n.scope IS NOT DISTINCT FROM c.scope"""  # noqa: S608 (fragments ours)
+    return _fetch(text, sql.params)
+
+
+# --------------------------------------------------------------------------------------------- assembly
+
+
+def _duration(row: dict, prefix: str) -> dict | None:
+    count = row.get(f"{prefix}_count") or 0
+    if not count:
+        return None
+    return {"count": count, "mean": row[f"{prefix}_mean"], "median": row[f"{prefix}_median"],
+            "p90": row[f"{prefix}_p90"]}
+
+
+def _ratio(numerator: Any, denominator: Any) -> float | None:
+    if not denominator:
+        return None
+    return float(numerator or 0) / float(denominator)
+
+
+def _row(facts: dict[str, dict], group_by: str) -> dict[str, Any]:
+    i, q, c, t = facts.get("interactions", {}), facts.get("queue", {}), facts.get("chats", {}), facts.get("created", {})
+    r, b, s, cost = facts.get("resolved", {}), facts.get("backlog", {}), facts.get("presence", {}), facts.get("cost")
+    by_person = group_by in ("agent", "team")
+    cost_applies = group_by in ("none", "month") or (group_by == "team" and facts["key"] is not None)
+    cost_value = None
+    if cost_applies and cost and cost["currencies"] == 1 and cost["cost_interactions"]:
+        cost_value = float(cost["amount"]) / cost["cost_interactions"]
+    return {
+        "interactions": i.get("interactions", 0),
+        "first_response_time": _duration(t, "frt"),
+        "unanswered": t.get("unanswered", 0),
+        "asa": _duration(q, "asa"),
+        "abandoned": q.get("abandoned", 0),
+        "abandon_rate": _ratio(q.get("abandoned"), q.get("queued")),
+        "longest_wait": q.get("longest_wait"),
+        "handle_time": _duration(i, "handle"),
+        "resolution_time": _duration(r, "res"),
+        "full_resolution_time": _duration(r, "full"),
+        "chats_completed": c.get("chats_completed", 0),
+        "tickets_created": None if by_person else t.get("tickets_created", 0),
+        "tickets_resolved": r.get("tickets_resolved", 0),
+        "backlog": None if by_person else b.get("backlog", 0),
+        "sla_first_response_achievement": _ratio(t.get("sla_met"),
+                                                 (t.get("sla_met") or 0) + (t.get("sla_breached") or 0)),
+        "utilization": None if group_by == "channel" else _ratio(s.get("online_seconds"), s.get("scheduled_seconds")),
+        "cost_per_interaction": cost_value,
+        "csat_pct": None,  # surveys do not exist yet
+        "csat_avg": None,
+    }
+
+
+def _group_names(tenant: Tenant, group_by: str, keys: set[str]) -> dict[str, str]:
+    if group_by not in ("agent", "team"):
+        return {}
+    ids = [int(k) for k in keys if k is not None]
+    if group_by == "agent":
+        rows = Agent.objects.filter(tenant=tenant, pk__in=ids).values_list("pk", "email")
+        return {str(pk): email for pk, email in rows}
+    if group_by == "team":
+        return {str(pk): name for pk, name in Team.objects.filter(tenant=tenant, pk__in=ids).values_list("pk", "name")}
+    return {}
+
+
+def support_report(*, tenant: Tenant, date_from: dt.date, date_to: dt.date, group_by: str = "none",
+                   now: dt.datetime | None = None) -> dict[str, Any]:
+    """API.md "Report shape" for tenant-local ``[date_from, date_to)`` (module docstring for the rules)."""
+    if group_by not in GROUP_BYS:
+        raise ValueError(f"group_by must be one of {', '.join(GROUP_BYS)}")
+    if date_from >= date_to:
+        raise ValueError("date_to must be after date_from")
+    now = now or timezone.now()
+    zone = tenant.zone
+    periods = _periods(date_from, date_to, group_by, zone)
+    families: dict[str, list[dict]] = {
+        "interactions": _interactions(tenant, periods, group_by),
+        "queue": _queue(tenant, periods, group_by),
+        "chats": _chats(tenant, periods, group_by),
+        "created": _created(tenant, periods, group_by, now),
+        "resolved": _resolved(tenant, periods, group_by),
+    }
+    if group_by not in ("agent", "team"):
+        families["backlog"] = _backlog(tenant, periods, group_by)
+    if group_by != "channel":
+        families["presence"] = _presence(tenant, periods, group_by, now)
+    if group_by in ("none", "month", "team"):
+        families["cost"] = _costs(tenant, periods, group_by, date_from, date_to, zone)
+
+    facts: dict[tuple[int, str | None], dict[str, Any]] = defaultdict(dict)
+    for family, rows in families.items():
+        for row in rows:
+            facts[(row["idx"], row["k"])][family] = row
+    if group_by in ("none", "month"):
+        keys_by_period = {idx: [None] for idx in range(len(periods))}
+    else:
+        keys_by_period = {0: sorted({k for _, k in facts}, key=lambda k: (k is None, k or ""))}
+    names = _group_names(tenant, group_by, {k for _, k in facts})
+
+    rows = []
+    for idx, keys in keys_by_period.items():
+        for key in keys:
+            if group_by == "month":
+                label = periods[idx].label
+            elif group_by in ("agent", "team"):
+                label = names.get(key) if key is not None else None
+            else:
+                label = key
+            rows.append({"group": label, **_row({**facts.get((idx, key), {}), "key": key}, group_by)})
+    if group_by in ("agent", "team"):
+        rows.sort(key=lambda r: (r["group"] is None, (r["group"] or "").lower()))
+    return {"from": date_from.isoformat(), "to": date_to.isoformat(), "group_by": group_by,
+            "timezone": tenant.timezone, "rows": rows}
+
+
+def fiscal_year_start(*, tenant: Tenant, today: dt.date) -> dt.date:
+    start_month = tenant.fiscal_year_start_month or 1
+    year = today.year if today.month >= start_month else today.year - 1
+    return dt.date(year, start_month, 1)
+
+
+def ytd_by_month(*, tenant: Tenant, today: dt.date, now: dt.datetime | None = None) -> dict[str, Any]:
+    """METRICS.md YTD "by month": one row per month from the fiscal-year start through the current month
+    (each its own period), and ``total`` computed over the whole range (never an average of months)."""
+    date_from = fiscal_year_start(tenant=tenant, today=today)
+    date_to = next_month(today.replace(day=1))
+    months = support_report(tenant=tenant, date_from=date_from, date_to=date_to, group_by="month", now=now)
+    total = support_report(tenant=tenant, date_from=date_from, date_to=date_to, group_by="none", now=now)
+    return {"from": months["from"], "to": months["to"], "timezone": months["timezone"], "rows": months["rows"],
+            "total": total["rows"][0]}
