@@ -37,6 +37,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "desk.assign": frozenset({Role.ADMIN, Role.MANAGER, Role.AGENT}),
     "desk.macros": frozenset({Role.ADMIN, Role.MANAGER}),
     "desk.callbacks": frozenset({Role.ADMIN, Role.MANAGER, Role.AGENT}),
+    # QA peer reviews (issue 5): managers run the program; agents review peers and see their own reviews.
+    "qa.manage": frozenset({Role.ADMIN, Role.MANAGER}),
+    "qa.review": frozenset({Role.ADMIN, Role.MANAGER, Role.AGENT}),
+    "qa.mine": ALL_ROLES,  # the page itself needs an agent record of the user
 }
 
 

@@ -36,4 +36,9 @@ SCHEDULE = {
         "task": "support.tasks.catch_up_new_tickets_all_tenants",
         "schedule": crontab(minute="*/15"),
     },
+    # QA peer reviews: every Monday, a sample of last week's resolved tickets per tenant.
+    "sample-qa-reviews": {
+        "task": "support.qa_tasks.sample_qa_reviews_all_tenants",
+        "schedule": crontab(minute=41, hour=5, day_of_week=1),
+    },
 }

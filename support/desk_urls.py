@@ -1,6 +1,6 @@
 """Agent desk pages under ``/t/<tenant_slug>/support/``: inbox, ticket page, macros, callback queue."""
 
-from django.urls import path
+from django.urls import include, path
 
 from support import desk_views as views
 from support import merge_views
@@ -21,4 +21,5 @@ urlpatterns = [
     path("callbacks/", views.callback_queue, name="callback-queue"),
     path("callbacks/<int:callback_pk>/complete/", views.callback_complete, name="callback-complete"),
     path("contacts/<int:contact_pk>/merge/", merge_views.contact_merge, name="contact-merge"),
+    path("qa/", include("support.qa_urls")),  # QA peer reviews: rubrics, queue, reviews, calibration
 ]

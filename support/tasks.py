@@ -80,3 +80,7 @@ def catch_up_new_tickets(tenant_id: int) -> int:
     for ticket_id in pending:
         process_new_ticket.delay(tenant_id, ticket_id)
     return len(pending)
+
+
+# The QA sampling tasks live in their own module; importing it here registers them with the worker.
+from support import qa_tasks  # noqa: E402, F401

@@ -46,6 +46,9 @@ OBJECT_KWARGS: dict[str, Callable[[dict], object]] = {
     "slapolicy_pk": lambda o: o["sla_policy"].pk,
     "businesscalendar_pk": lambda o: o["business_calendar"].pk,
     "holiday_pk": lambda o: o["holiday"].pk,
+    # QA peer reviews (issue 5).
+    "qarubric_pk": lambda o: o["qa_rubric"].pk,
+    "qareview_pk": lambda o: o["qa_review"].pk,
     # The public help center (/help/<help_slug>/): test_public_help_center_never_serves_other_tenants_objects.
     "help_slug": lambda o: o["tenant"].slug,
     "category_slug": lambda o: o["article_category"].slug,
@@ -87,7 +90,7 @@ def b_objects(worlds) -> dict:
         callback = Callback.objects.create(tenant=b.tenant, external_id=f"{B_ONLY}-callback", contact=contact,
                                            ticket=ticket, phone="+15550001", requested_at=job.created_at,
                                            due_at=job.created_at, note=B_ONLY)
-    kb = _b_knowledge_and_sla(b)
+    kb = _b_knowledge_and_sla(b) | _b_qa(b, ticket)
     return kb | {"account": account, "contact": contact, "job": job, "api_key": b.api_key, "membership": membership,
             "catalog_entry": catalog_entry, "ticket": ticket, "macro": macro, "callback": callback}
 
@@ -108,6 +111,17 @@ def _b_knowledge_and_sla(b) -> dict:
                                           calendar=calendar)
     return {"tenant": b.tenant, "article": article, "article_category": category, "business_calendar": calendar,
             "holiday": holiday, "sla_policy": policy}
+
+
+def _b_qa(b, ticket) -> dict:
+    from support.models import Agent, QaCriterion, QaReview, QaRubric
+
+    with b.scope():
+        agent = Agent.objects.create(tenant=b.tenant, email=f"{B_ONLY}-agent@bravo.test", name=f"{B_ONLY} agent")
+        rubric = QaRubric.objects.create(tenant=b.tenant, name=f"{B_ONLY} rubric")
+        QaCriterion.objects.create(tenant=b.tenant, rubric=rubric, name=f"{B_ONLY} criterion")
+        review = QaReview.objects.create(tenant=b.tenant, ticket=ticket, agent=agent, rubric=rubric, comment=B_ONLY)
+    return {"qa_rubric": rubric, "qa_review": review}
 
 
 def public_help_routes() -> list[Route]:
