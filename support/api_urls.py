@@ -3,7 +3,7 @@ isolation suite tries each from another tenant."""
 
 from django.urls import path
 
-from support import api
+from support import api, report_api
 
 urlpatterns = [
     path("agents/bulk", api.AgentBulkView.as_view(), name="api-agent-bulk"),
@@ -13,4 +13,6 @@ urlpatterns = [
     path("tickets/<str:ticket_external_id>/interactions", api.TicketInteractionView.as_view(),
          name="api-ticket-interactions"),
     path("tickets/<str:ticket_external_id>/status", api.TicketStatusView.as_view(), name="api-ticket-status"),
+    path("reports/support", report_api.SupportReportView.as_view(), name="api-report-support"),
+    path("support-costs", report_api.SupportCostView.as_view(), name="api-support-costs"),
 ]
