@@ -146,13 +146,18 @@ def review_detail(request: HttpRequest, qareview_pk: int) -> HttpResponse:
                 messages.success(request, "Review submitted.")
                 return redirect("qa-review-detail", tenant_slug=tenant.slug, qareview_pk=review.pk)
     siblings = selectors.other_reviews(tenant=tenant, review=review)
+    # Calibration is blind: a second reviewer sees the other scores only once their own are submitted.
+    mine_done = any(s.reviewer_id == request.user.pk and s.state == QaReview.State.SUBMITTED for s in siblings)
+    can_see_scores = (review.reviewer_id == request.user.pk and review.state == QaReview.State.SUBMITTED
+                      ) or mine_done or has_permission(request, "qa.manage")
     context = {
         "review": review,
         "ticket": review.ticket,
         "timeline": ticket_timeline(tenant=tenant, ticket=review.ticket),
         "form": form,
         "can_score": can_score,
-        "criteria_scores": _criteria_scores(tenant, review, criteria),
+        "criteria_scores": _criteria_scores(tenant, review, criteria) if can_see_scores else [],
+        "can_see_scores": can_see_scores,
         "siblings": siblings,
         "can_calibrate": (review.state == QaReview.State.SUBMITTED and review.reviewer_id != request.user.pk
                           and all(s.reviewer_id != request.user.pk for s in siblings)),

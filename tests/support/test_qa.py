@@ -371,6 +371,7 @@ def test_calibrate_button_creates_the_second_reviewers_own_row(qa):
     carl = qa["world"].client_for(qa["members"]["carl"])
     page = carl.get(url(qa, "qa-review-detail", first.pk)).content.decode()
     assert "Calibrate" in page
+    assert "80.0" not in page and "accuracy 5" not in page  # blind until Carl has scored
     response = carl.post(url(qa, "qa-review-calibrate", first.pk))
     assert response.status_code == 302
     with qa["world"].scope():
@@ -381,6 +382,10 @@ def test_calibrate_button_creates_the_second_reviewers_own_row(qa):
     response = carl.post(url(qa, "qa-review-detail", first.pk), {f"score_{qa['accuracy'].pk}": "1",
                                                                    f"score_{qa['tone'].pk}": "1"})
     assert "already submitted" in response.content.decode()
+    with qa["world"].scope():
+        submit(qa, mine, qa["members"]["carl"].user, 4, 4)
+    page = carl.get(url(qa, "qa-review-detail", first.pk)).content.decode()
+    assert "Score 80.0 / 100" in page and "accuracy 5" in page
 
 
 # ------------------------------------------------------------------------------------ mine and QA score
