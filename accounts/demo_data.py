@@ -6,6 +6,10 @@ renewal pipeline always has something due soon. Rows go in through the same serv
 bulk endpoints (``upsert_accounts`` / ``upsert_contacts``), so the demo never holds data the API
 would refuse.
 
+Usage (feature catalog, ~120 days of events) comes from ``health.demo`` and the support desk (agents, SLA,
+knowledge base, macros, tickets, callbacks, presence) from ``support.demo``: each app writes its own rows
+through its own services; this module only hands them the accounts and contacts it made.
+
 Both tenants use the same external-id scheme (``ACC-1001``, ``CON-1001-1``): look-alike data across
 tenants, as in the test database (DESIGN.md tenancy rule 6).
 """
@@ -25,6 +29,8 @@ from django.db import transaction
 from accounts import services
 from accounts.models import Contact, CustomerAccount, Job, Membership, Role, Tenant
 from accounts.tenancy import tenant_scope
+from health import demo as health_demo
+from support import demo as support_demo
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - the documented demo login, printed by `make run`
@@ -112,6 +118,8 @@ class DemoSummary:
     staff: int
     accounts: dict[str, int]
     contacts: dict[str, int]
+    events: health_demo.UsageSummary
+    support: support_demo.SupportSummary
 
 
 def _ascii(text: str) -> str:
@@ -229,8 +237,14 @@ def _ensure_demo_user() -> None:
 
 def reset_demo_tenants() -> int:
     """Delete the demo tenants with everything they own (cascades); staff users stay."""
-    deleted, _ = Tenant.objects.filter(slug__in=[spec.slug for spec in DEMO_TENANTS]).delete()
-    return deleted
+    tenants = list(Tenant.objects.filter(slug__in=[spec.slug for spec in DEMO_TENANTS]))
+    released = 0
+    with transaction.atomic():
+        for tenant in tenants:
+            with tenant_scope(tenant):
+                released += support_demo.release_calendars(tenant=tenant)
+        deleted, _ = Tenant.objects.filter(pk__in=[t.pk for t in tenants]).delete()
+    return released + deleted
 
 
 class DemoDataError(RuntimeError):
@@ -242,7 +256,15 @@ def _check(result: services.BulkResult, what: str) -> None:
         raise DemoDataError(f"{what}: the service rejected demo items: {result.rejected[:3]}")
 
 
+def _agent_users(tenant: Tenant) -> list[tuple[Any, str]]:
+    """The demo admin first (the Technical team in support.demo), then the staff with the agent role."""
+    members = Membership.objects.filter(tenant=tenant).select_related("user").order_by("user__email")
+    demo = [(m.user, m.role) for m in members if m.user.email == DEMO_EMAIL]
+    return demo + [(m.user, m.role) for m in members if m.role == Role.AGENT and m.user.email != DEMO_EMAIL]
+
+
 def seed_tenant(spec: DemoTenant, *, accounts: int, contacts_per_account: int, today: dt.date,
+                events: int = 0, tickets: int = 0,
                 progress: Callable[[int], None] = lambda n: None) -> DemoSummary:
     with transaction.atomic():
         tenant = Tenant.objects.filter(slug=spec.slug).first()
@@ -274,11 +296,22 @@ def seed_tenant(spec: DemoTenant, *, accounts: int, contacts_per_account: int, t
                 for name in ("created", "updated", "duplicates"):
                     setattr(totals[kind], name, getattr(totals[kind], name) + getattr(result, name))
                 progress(len(chunk))
+        contacts_by_account: dict[str, list[str]] = {}
+        for item in contact_list:
+            contacts_by_account.setdefault(item["account"], []).append(item["external_id"])
+        health_demo.seed_catalog(tenant=tenant)
+        usage = health_demo.seed_usage(tenant=tenant, accounts=account_list, contacts=contacts_by_account,
+                                       today=today, total=events, progress=progress)
+        support = support_demo.seed_support(tenant=tenant, agent_users=_agent_users(tenant), accounts=account_list,
+                                            contacts=contacts_by_account, today=today, tickets=tickets,
+                                            progress=progress)
     return DemoSummary(
         tenant=tenant,
         staff=len(staff),
         accounts={k: getattr(totals["accounts"], k) for k in ("created", "updated", "duplicates")},
         contacts={k: getattr(totals["contacts"], k) for k in ("created", "updated", "duplicates")},
+        events=usage,
+        support=support,
     )
 
 

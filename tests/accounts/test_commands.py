@@ -138,7 +138,8 @@ def _snapshot() -> dict:
     }
 
 
-SEED_ARGS = ("seed_demo", "--accounts", "12", "--contacts-per-account", "3", "--today", "2026-03-01")
+SEED_ARGS = ("seed_demo", "--accounts", "12", "--contacts-per-account", "3", "--today", "2026-03-01",
+             "--events-per-tenant", "300", "--tickets-per-tenant", "8")  # usage and support: test_seed_demo_full
 
 
 @pytest.mark.django_db
@@ -195,7 +196,8 @@ def test_seed_demo_reset_rebuilds_the_same_external_rows():
 
 @pytest.mark.django_db
 def test_demo_login_shows_the_tenant_switcher(client):
-    run("seed_demo", "--accounts", "2", "--contacts-per-account", "1")
+    run("seed_demo", "--accounts", "2", "--contacts-per-account", "1", "--events-per-tenant", "50",
+        "--tickets-per-tenant", "3")
     assert client.login(username=demo_data.DEMO_EMAIL, password=demo_data.DEMO_PASSWORD)
     page = client.get(reverse("home"))
     assert page.status_code == 200
