@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from django.db import connection
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Count, Prefetch, Q, QuerySet
 
 from accounts.access import fetch_one
 from accounts.models import Tenant
@@ -75,7 +75,8 @@ def my_reviews(*, tenant: Tenant, agent: Agent) -> QuerySet[QaReview]:
     """Submitted reviews of the agent's work, newest first, with their scores per criterion."""
     return (QaReview.objects.filter(tenant=tenant, agent=agent, state=QaReview.State.SUBMITTED)
             .select_related("ticket", "rubric", "reviewer")
-            .prefetch_related("scores__criterion")
+            .prefetch_related(Prefetch("scores", queryset=QaScore.objects.filter(tenant=tenant).select_related(
+                "criterion").order_by("criterion__position", "criterion__name", "pk")))
             .order_by("-submitted_at", "-pk"))
 
 

@@ -133,6 +133,10 @@ def _rubric_post(name, rows, *, initial=0):
 
 def test_rubric_crud_by_a_manager(qa):
     client = qa["world"].client_for(qa["manager"])
+    assert 'name="criteria-TOTAL_FORMS"' in client.get(url(qa, "qa-rubric-create")).content.decode()
+    edit = client.get(url(qa, "qa-rubric-detail", qa["rubric"].pk)).content.decode()
+    assert 'value="Accuracy"' in edit and 'value="Tone"' in edit
+    assert "Build sample" in client.get(url(qa, "qa-queue")).content.decode()
     response = client.post(url(qa, "qa-rubric-create"), _rubric_post("Chat quality", [
         {"name": "Empathy", "weight": "2", "max_score": "5", "position": "0"},
         {"name": "Resolution", "weight": "1", "max_score": "3", "position": "1"},
@@ -301,6 +305,7 @@ def test_queue_never_shows_the_reviewers_own_tickets(qa):
                           reviewer=qa["members"]["bob"].user)
     ana = qa["world"].client_for(qa["members"]["ana"])
     page = ana.get(url(qa, "qa-queue")).content.decode()
+    assert "Build sample" not in page  # agents review; managers build samples
     review_url = lambda r: url(qa, "qa-review-detail", r.pk)  # noqa: E731
     assert review_url(bob_review) in page
     assert review_url(ana_review) not in page and review_url(taken) not in page
