@@ -237,14 +237,9 @@ def _ensure_demo_user() -> None:
 
 def reset_demo_tenants() -> int:
     """Delete the demo tenants with everything they own (cascades); staff users stay."""
-    tenants = list(Tenant.objects.filter(slug__in=[spec.slug for spec in DEMO_TENANTS]))
-    released = 0
     with transaction.atomic():
-        for tenant in tenants:
-            with tenant_scope(tenant):
-                released += support_demo.release_calendars(tenant=tenant)
-        deleted, _ = Tenant.objects.filter(pk__in=[t.pk for t in tenants]).delete()
-    return released + deleted
+        deleted, _ = Tenant.objects.filter(slug__in=[spec.slug for spec in DEMO_TENANTS]).delete()
+    return deleted
 
 
 class DemoDataError(RuntimeError):

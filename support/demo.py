@@ -204,13 +204,6 @@ def seed_macros(*, tenant: Tenant) -> None:
             save_macro(tenant=tenant, macro=Macro(name=name, body=body))
 
 
-def release_calendars(*, tenant: Tenant) -> int:
-    """Before deleting a demo tenant: drop its SLA policies. ``SlaPolicy.calendar`` is ``PROTECT``, which
-    (unlike ``RESTRICT``) refuses even when the calendar and the policy both go in the tenant's cascade."""
-    deleted, _ = SlaPolicy.objects.filter(tenant=tenant).delete()
-    return deleted
-
-
 # --------------------------------------------------------------------------------------------- tickets
 
 

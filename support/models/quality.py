@@ -15,7 +15,7 @@ class SupportCost(TenantOwnedModel):
     where the entry names a team)."""
 
     month = models.DateField(help_text="first day of the month")
-    team = models.ForeignKey("support.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    team = models.ForeignKey("support.Team", null=True, blank=True, on_delete=models.RESTRICT, related_name="+")
     amount = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
     currency = models.CharField(max_length=3, default="USD")
     note = models.CharField(max_length=200, blank=True)
@@ -70,7 +70,7 @@ class QaReview(TenantOwnedModel):
 
     ticket = models.ForeignKey("support.Ticket", on_delete=models.CASCADE, related_name="qa_reviews")
     agent = models.ForeignKey("support.Agent", on_delete=models.CASCADE, related_name="qa_reviews")
-    rubric = models.ForeignKey(QaRubric, on_delete=models.PROTECT, related_name="reviews")
+    rubric = models.ForeignKey(QaRubric, on_delete=models.RESTRICT, related_name="reviews")
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="+")
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.MANUAL)
@@ -92,7 +92,7 @@ class QaReview(TenantOwnedModel):
 
 class QaScore(TenantOwnedModel):
     review = models.ForeignKey(QaReview, on_delete=models.CASCADE, related_name="scores")
-    criterion = models.ForeignKey(QaCriterion, on_delete=models.PROTECT, related_name="+")
+    criterion = models.ForeignKey(QaCriterion, on_delete=models.RESTRICT, related_name="+")
     score = models.PositiveSmallIntegerField()
     comment = models.TextField(blank=True)
 

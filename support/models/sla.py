@@ -43,7 +43,7 @@ class SlaPolicy(TenantOwnedModel):
     first_response_seconds = models.PositiveIntegerField(null=True, blank=True)
     next_response_seconds = models.PositiveIntegerField(null=True, blank=True)
     resolution_seconds = models.PositiveIntegerField(null=True, blank=True)
-    calendar = models.ForeignKey(BusinessCalendar, null=True, blank=True, on_delete=models.PROTECT,
+    calendar = models.ForeignKey(BusinessCalendar, null=True, blank=True, on_delete=models.RESTRICT,
                                  related_name="policies", help_text="count business hours; blank = calendar time")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,0 +1,64 @@
+"""Deleting a tenant removes everything it owns and nothing of any other tenant.
+
+Foreign keys that guard against deleting a row still in use (a calendar used by a policy, a rubric
+with reviews) are RESTRICT, not PROTECT: PROTECT would refuse even when the tenant takes both away.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.apps import apps
+from django.db.models.deletion import RestrictedError
+
+from accounts.models import Tenant
+from accounts.tenancy import TenantOwnedModel
+from support.models import BusinessCalendar, QaCriterion, QaReview, QaRubric, QaScore, SlaPolicy, SupportCost, Team
+from tests.support.desk_helpers import build_agents, make_ticket
+
+
+def _rows_of(tenant_id: int) -> dict[str, int]:
+    return {
+        model._meta.label: model.objects.unscoped().filter(tenant_id=tenant_id).count()
+        for model in apps.get_models() if issubclass(model, TenantOwnedModel)
+    }
+
+
+def _fill_support(world) -> None:
+    with world.scope():
+        agents = build_agents(world.tenant)
+        agent = agents["ana"]
+        calendar = BusinessCalendar.objects.create(name="Office", weekly_hours={"0": [["09:00", "17:00"]]})
+        SlaPolicy.objects.create(name="Premium", tier="premium", first_response_seconds=3600, calendar=calendar)
+        team = Team.objects.create(name="Costly")
+        SupportCost.objects.create(month=dt.date(2026, 1, 1), team=team, amount=Decimal("100"))
+        rubric = QaRubric.objects.create(name="Default")
+        criterion = QaCriterion.objects.create(rubric=rubric, name="Tone")
+        ticket = make_ticket(world.tenant, "T-del")
+        review = QaReview.objects.create(ticket=ticket, agent=agent, rubric=rubric, state="submitted", score=80)
+        QaScore.objects.create(review=review, criterion=criterion, score=4)
+
+
+def test_deleting_a_tenant_removes_all_its_rows_and_leaves_the_other_alone(worlds):
+    a, b = worlds
+    _fill_support(a)
+    _fill_support(b)
+    b_before = _rows_of(b.tenant.pk)
+    Tenant.objects.filter(pk=a.tenant.pk).delete()
+    assert not any(_rows_of(a.tenant.pk).values())
+    assert _rows_of(b.tenant.pk) == b_before
+
+
+def test_a_calendar_still_used_by_a_policy_cannot_be_deleted_alone(worlds):
+    a, _ = worlds
+    _fill_support(a)
+    with a.scope():
+        calendar = BusinessCalendar.objects.get(name="Office")
+        try:
+            calendar.delete()
+        except RestrictedError:
+            pass
+        else:
+            raise AssertionError("a calendar used by a policy was deleted")
+        assert SlaPolicy.objects.get(name="Premium").calendar_id == calendar.pk
