@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import ProtectedError
+from django.db.models import RestrictedError
 from django.utils import timezone
 
 from accounts.models import Tenant
@@ -60,7 +60,7 @@ def save_rubric(*, tenant: Tenant, rubric: QaRubric, name: str, criteria: list[C
             if row is not None:
                 try:
                     QaCriterion.objects.filter(tenant=tenant, pk=row.pk).delete()
-                except ProtectedError:
+                except RestrictedError:
                     raise QaError(f"{row.name}: already scored in reviews, it cannot be deleted") from None
             continue
         row = row or QaCriterion(tenant=tenant, rubric=rubric)

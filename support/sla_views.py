@@ -4,7 +4,7 @@ Thin: parse, fetch through support.knowledge_access, call support.sla, render.""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Count, ProtectedError
+from django.db.models import Count, RestrictedError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -115,7 +115,7 @@ def calendar_delete(request: HttpRequest, businesscalendar_pk: int) -> HttpRespo
     calendar = get_businesscalendar_for_tenant(request.tenant, pk=businesscalendar_pk)
     try:
         BusinessCalendar.objects.filter(tenant=request.tenant, pk=calendar.pk).delete()
-    except ProtectedError:
+    except RestrictedError:
         messages.error(request, f"Calendar “{calendar.name}” is used by SLA policies; change them first.")
         return redirect("sla-calendar-edit", tenant_slug=request.tenant.slug, businesscalendar_pk=calendar.pk)
     messages.success(request, f"Calendar “{calendar.name}” deleted.")
