@@ -41,6 +41,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "qa.manage": frozenset({Role.ADMIN, Role.MANAGER}),
     "qa.review": frozenset({Role.ADMIN, Role.MANAGER, Role.AGENT}),
     "qa.mine": ALL_ROLES,  # the page itself needs an agent record of the user
+    # Support reports (issue 5): agents see their own row of the agent report; managers and admins all.
+    "reports.view": frozenset({Role.ADMIN, Role.MANAGER, Role.AGENT}),
+    "reports.manage": frozenset({Role.ADMIN, Role.MANAGER}),
 }
 
 

@@ -22,4 +22,5 @@ urlpatterns = [
     path("callbacks/<int:callback_pk>/complete/", views.callback_complete, name="callback-complete"),
     path("contacts/<int:contact_pk>/merge/", merge_views.contact_merge, name="contact-merge"),
     path("qa/", include("support.qa_urls")),  # QA peer reviews: rubrics, queue, reviews, calibration
+    path("reports/", include("support.report_urls")),  # report pages: agents, teams, management
 ]

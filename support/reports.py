@@ -42,6 +42,9 @@ Decisions, where METRICS.md leaves room (the README repeats them):
   (none, month) rows use every entry. ``null`` by agent and channel, for the ``null`` team, with no whole
   costed month, with no interactions, or when the entries mix currencies.
 - ``csat_pct`` / ``csat_avg`` are ``null`` until surveys exist.
+- ``qa_score`` (issue 5, support.qa_selectors.qa_scores): the mean score of QA reviews submitted in the
+  period, by reviewed agent / their team; ``null`` by month and channel, for the ``null`` group, and for a
+  group without submitted reviews. One more query (none, agent, team).
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ from django.utils import timezone
 
 from accounts.models import Tenant
 from support.models import Agent, Team, Ticket
+from support.qa_selectors import qa_scores
 from support.sla import annotate_first_response_met
 
 GROUP_BYS = ("none", "agent", "team", "month", "channel")
@@ -418,6 +422,7 @@ def support_report(*, tenant: Tenant, date_from: dt.date, date_to: dt.date, grou
         keys_by_period = {0: sorted({k for _, k in facts}, key=lambda k: (k is None, k or ""))}
     names = _group_names(tenant, group_by, {k for _, k in facts})
 
+    qa = _qa_by_key(tenant, periods, group_by)
     rows = []
     for idx, keys in keys_by_period.items():
         for key in keys:
@@ -427,11 +432,46 @@ def support_report(*, tenant: Tenant, date_from: dt.date, date_to: dt.date, grou
                 label = names.get(key) if key is not None else None
             else:
                 label = key
-            rows.append({"group": label, **_row({**facts.get((idx, key), {}), "key": key}, group_by)})
+            rows.append({"group": label, **_row({**facts.get((idx, key), {}), "key": key}, group_by),
+                         "qa_score": qa.get(key) if qa is not None else None})
     if group_by in ("agent", "team"):
         rows.sort(key=lambda r: (r["group"] is None, (r["group"] or "").lower()))
     return {"from": date_from.isoformat(), "to": date_to.isoformat(), "group_by": group_by,
             "timezone": tenant.timezone, "rows": rows}
+
+
+def _qa_by_key(tenant: Tenant, periods: list[Period], group_by: str) -> dict[str | None, float | None] | None:
+    """QA score per group key (one query), or None when the grouping has no QA score (month, channel)."""
+    if group_by not in ("none", "agent", "team"):
+        return None
+    rows = qa_scores(tenant=tenant, date_from_utc=periods[0].lo, date_to_utc=periods[-1].hi, group_by=group_by)
+    if group_by == "none":
+        return {None: rows[0]["qa_score"]}
+    id_field = "agent_id" if group_by == "agent" else "team_id"
+    return {str(r[id_field]): r["qa_score"] for r in rows}
+
+
+def _figure(value: Any) -> Any:
+    """The comparable number of a figure: a duration's mean, else the value itself."""
+    return value.get("mean") if isinstance(value, dict) else value
+
+
+def compare_with_previous(report: dict[str, Any], previous: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each row of ``report`` beside the same group's row of ``previous`` (the same selector over
+    support.reports.previous_period): ``{"group", "row", "previous" (row or None), "change": {metric: delta}}``.
+    A change is current - previous of the figure (a duration's mean); ``None`` when either side is ``null``.
+    Rows of ``previous`` without a counterpart in ``report`` are not shown."""
+    before = {r["group"]: r for r in previous["rows"]}
+    out = []
+    for row in report["rows"]:
+        prev = before.get(row["group"])
+        change = {}
+        for metric in (*METRICS, "qa_score"):
+            now_value = _figure(row.get(metric))
+            then_value = _figure(prev.get(metric)) if prev else None
+            change[metric] = None if now_value is None or then_value is None else now_value - then_value
+        out.append({"group": row["group"], "row": row, "previous": prev, "change": change})
+    return out
 
 
 def fiscal_year_start(*, tenant: Tenant, today: dt.date) -> dt.date:
