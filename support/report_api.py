@@ -44,8 +44,9 @@ _DURATION = inline_serializer("DurationFigure", {
     "count": serializers.IntegerField(), "mean": serializers.FloatField(), "median": serializers.FloatField(),
     "p90": serializers.FloatField(),
 }, allow_null=True)
-_ROW_FIELDS = {name: (_DURATION if name.endswith("_time") else serializers.FloatField(allow_null=True))
-               for name in METRICS}
+_DURATIONS = {"first_response_time", "asa", "handle_time", "resolution_time", "full_resolution_time"}
+_ROW_FIELDS = {name: (_DURATION if name in _DURATIONS else serializers.FloatField(allow_null=True))
+               for name in (*METRICS, "qa_score")}
 REPORT = inline_serializer("SupportReport", {
     "from": serializers.DateField(), "to": serializers.DateField(), "group_by": serializers.CharField(),
     "timezone": serializers.CharField(),

@@ -69,3 +69,13 @@ def test_schema_and_docs_are_served(db):
     docs = Client().get("/api/docs/")
     assert docs.status_code == 200
     assert b"cdn" not in docs.content.lower()  # Swagger UI assets come from our own static files
+
+
+def test_support_report_rows_declare_every_figure_with_its_shape(schema):
+    row = schema["components"]["schemas"]["SupportReportRow"]["properties"]
+    from support.reports import METRICS
+
+    assert set(METRICS) | {"group", "qa_score"} <= set(row)
+    for duration in ("first_response_time", "asa", "handle_time", "resolution_time", "full_resolution_time"):
+        assert "DurationFigure" in json.dumps(row[duration]), duration
+    assert "DurationFigure" not in json.dumps(row["abandon_rate"])
