@@ -40,12 +40,18 @@ def _date(params: Any, name: str) -> dt.date:
     raise exceptions.ValidationError({name: ["not a valid date; use YYYY-MM-DD"]})
 
 
-_DURATION = inline_serializer("DurationFigure", {
-    "count": serializers.IntegerField(), "mean": serializers.FloatField(), "median": serializers.FloatField(),
-    "p90": serializers.FloatField(),
-}, allow_null=True)
+class DurationFigure(serializers.Serializer):
+    count = serializers.IntegerField()
+    mean = serializers.FloatField()
+    median = serializers.FloatField()
+    p90 = serializers.FloatField()
+
+
+def _duration_figure() -> serializers.Serializer:
+    # One instance per field: an instance shared by several names keeps only the last name.
+    return DurationFigure(allow_null=True)
 _DURATIONS = {"first_response_time", "asa", "handle_time", "resolution_time", "full_resolution_time"}
-_ROW_FIELDS = {name: (_DURATION if name in _DURATIONS else serializers.FloatField(allow_null=True))
+_ROW_FIELDS = {name: (_duration_figure() if name in _DURATIONS else serializers.FloatField(allow_null=True))
                for name in (*METRICS, "qa_score")}
 REPORT = inline_serializer("SupportReport", {
     "from": serializers.DateField(), "to": serializers.DateField(), "group_by": serializers.CharField(),
