@@ -109,6 +109,10 @@ def database_from_env() -> dict:
         if socket_dir:
             config["HOST"] = socket_dir[0]
     config.setdefault("OPTIONS", {})
+    # JIT compilation cost 0.1-0.2 s per report query (bench/support_reports.py) and never paid back on
+    # queries that run well under a second; DB_JIT=on restores PostgreSQL's default.
+    if os.environ.get("DB_JIT", "off") == "off":
+        config["OPTIONS"].setdefault("options", "-c jit=off")
     config["CONN_HEALTH_CHECKS"] = True
     config["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_cs_platform")}
     return config

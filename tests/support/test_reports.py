@@ -301,3 +301,22 @@ def test_query_count_does_not_grow_with_the_data(desk, group_by):
     big, seen = count()
     assert seen == 100
     assert small == big
+
+
+def test_backlog_takes_the_latest_change_before_the_end_with_ties_broken_by_order(world_a):
+    """Two changes at the same instant: the one recorded last decides whether the ticket is open."""
+    from support.models import TicketStatusChange
+    from tests.support.desk_helpers import make_ticket as make_desk_ticket
+
+    a = world_a
+    jan = {"tenant": a.tenant, "date_from": dt.date(2025, 1, 1), "date_to": dt.date(2025, 2, 1)}
+    with a.scope():
+        ticket = make_desk_ticket(a.tenant, "TIE-1", created_at=utc(2025, 1, 2))
+        TicketStatusChange.objects.filter(ticket=ticket).delete()
+        for status in ("open", "resolved"):
+            TicketStatusChange.objects.create(ticket=ticket, status=status, changed_at=utc(2025, 1, 10))
+        assert support_report(**jan)["rows"][0]["backlog"] == 0
+        TicketStatusChange.objects.create(ticket=ticket, status="open", changed_at=utc(2025, 1, 10))
+        # A change after the period's end does not count for it.
+        TicketStatusChange.objects.create(ticket=ticket, status="closed", changed_at=utc(2025, 2, 3))
+        assert support_report(**jan)["rows"][0]["backlog"] == 1
