@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from accounts.access import get_job_for_tenant
 from accounts.imports import run_import
-from accounts.models import Job, Tenant
-from accounts.tenancy import current_tenant, tenant_task
+from accounts.models import Job
+from accounts.tenancy import current_tenant, fan_out_per_tenant, tenant_task
 
 FINISHED_JOB_PAYLOAD_DAYS = 7
 
@@ -18,10 +18,7 @@ FINISHED_JOB_PAYLOAD_DAYS = 7
 @shared_task(name="accounts.tasks.prune_finished_jobs")
 def prune_finished_jobs() -> int:
     """Fan out one task per tenant, so each runs in its own scope."""
-    tenant_ids = list(Tenant.objects.values_list("id", flat=True))
-    for tenant_id in tenant_ids:
-        prune_job_payloads.delay(tenant_id)
-    return len(tenant_ids)
+    return fan_out_per_tenant(prune_job_payloads)
 
 
 @shared_task(name="accounts.tasks.prune_job_payloads")

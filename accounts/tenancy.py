@@ -111,3 +111,14 @@ def tenant_task(func: Callable) -> Callable:
 
     wrapper.enters_tenant_scope = True  # checked by tests/architecture
     return wrapper
+
+
+def fan_out_per_tenant(task: Any) -> int:
+    """Enqueue ``task(tenant_id)`` once per tenant: the body of every cross-tenant beat task, so that
+    each tenant's work runs in its own scope (rule 5). Answers how many were enqueued."""
+    from accounts.models import Tenant
+
+    tenant_ids = list(Tenant.objects.values_list("id", flat=True))
+    for tenant_id in tenant_ids:
+        task.delay(tenant_id)
+    return len(tenant_ids)

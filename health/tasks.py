@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from accounts.models import Tenant
-from accounts.tenancy import current_tenant, tenant_task
+from accounts.tenancy import current_tenant, fan_out_per_tenant, tenant_task
 from health import services
 
 
@@ -22,10 +21,7 @@ def create_usage_partitions() -> list[str]:
 @shared_task(name="health.tasks.enforce_usage_retention")
 def enforce_usage_retention() -> int:
     """Fan out one retention purge per tenant, so each runs in its own scope."""
-    tenant_ids = list(Tenant.objects.values_list("id", flat=True))
-    for tenant_id in tenant_ids:
-        purge_usage_events.delay(tenant_id)
-    return len(tenant_ids)
+    return fan_out_per_tenant(purge_usage_events)
 
 
 @shared_task(name="health.tasks.purge_usage_events")

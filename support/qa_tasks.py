@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from accounts.models import Tenant
-from accounts.tenancy import current_tenant, tenant_task
+from accounts.tenancy import current_tenant, fan_out_per_tenant, tenant_task
 from support.qa_services import sample_for_week
 
 
 @shared_task(name="support.qa_tasks.sample_qa_reviews_all_tenants")
 def sample_qa_reviews_all_tenants() -> int:
-    tenant_ids = list(Tenant.objects.values_list("id", flat=True))
-    for tenant_id in tenant_ids:
-        sample_qa_reviews.delay(tenant_id)
-    return len(tenant_ids)
+    return fan_out_per_tenant(sample_qa_reviews)
 
 
 @shared_task(name="support.qa_tasks.sample_qa_reviews")

@@ -8,20 +8,12 @@ import datetime as dt
 from celery import shared_task
 from django.utils import timezone
 
-from accounts.models import Tenant
-from accounts.tenancy import current_tenant, tenant_task
+from accounts.tenancy import current_tenant, fan_out_per_tenant, tenant_task
 from support import knowledge_services, sla
 from support.models import ArticleSuggestion, Ticket
 
 # Tickets created this recently without a policy or suggestions are retried by the catch-up task.
 CATCH_UP_WINDOW = dt.timedelta(hours=2)
-
-
-def _fan_out(task) -> int:
-    tenant_ids = list(Tenant.objects.values_list("id", flat=True))
-    for tenant_id in tenant_ids:
-        task.delay(tenant_id)
-    return len(tenant_ids)
 
 
 @shared_task(name="support.tasks.process_new_ticket")
@@ -37,7 +29,7 @@ def process_new_ticket(tenant_id: int, ticket_id: int) -> None:
 
 @shared_task(name="support.tasks.check_sla_all_tenants")
 def check_sla_all_tenants() -> int:
-    return _fan_out(check_sla)
+    return fan_out_per_tenant(check_sla)
 
 
 @shared_task(name="support.tasks.check_sla")
@@ -49,7 +41,7 @@ def check_sla(tenant_id: int) -> dict:
 
 @shared_task(name="support.tasks.decide_deflections_all_tenants")
 def decide_deflections_all_tenants() -> int:
-    return _fan_out(decide_deflections)
+    return fan_out_per_tenant(decide_deflections)
 
 
 @shared_task(name="support.tasks.decide_deflections")
@@ -61,7 +53,7 @@ def decide_deflections(tenant_id: int) -> dict:
 
 @shared_task(name="support.tasks.catch_up_new_tickets_all_tenants")
 def catch_up_new_tickets_all_tenants() -> int:
-    return _fan_out(catch_up_new_tickets)
+    return fan_out_per_tenant(catch_up_new_tickets)
 
 
 @shared_task(name="support.tasks.catch_up_new_tickets")

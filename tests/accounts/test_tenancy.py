@@ -83,3 +83,19 @@ def test_home_lists_tenants_for_multi_tenant_users(worlds, client):
     assert current_tenant_or_none() is None
     with tenant_scope(a.tenant):
         assert Membership.objects.filter(user=a.admin.user).count() == 1
+
+
+def test_fan_out_enqueues_the_task_once_per_tenant(worlds):
+    from accounts.models import Tenant
+    from accounts.tenancy import fan_out_per_tenant
+
+    class RecordingTask:  # stands in for the broker: only what would be enqueued matters here
+        def __init__(self):
+            self.calls = []
+
+        def delay(self, tenant_id):
+            self.calls.append(tenant_id)
+
+    task = RecordingTask()
+    assert fan_out_per_tenant(task) == Tenant.objects.count() == 2
+    assert sorted(task.calls) == sorted(w.tenant.pk for w in worlds)
