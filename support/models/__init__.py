@@ -4,7 +4,7 @@ Other support features (inbox, macros, callbacks, knowledge base, SLA, metrics) 
 definitions of every field follow ../shared/METRICS.md "Interactions and tickets".
 """
 
-from support.models.agents import Agent, AgentSession, Team
+from support.models.agents import Agent, AgentSession, Team, TeamManager
 from support.models.desk import Callback, Macro
 from support.models.identities import ContactIdentity, ContactMerge, IdentityKind
 from support.models.knowledge import Article, ArticleCategory, ArticleSuggestion
@@ -50,6 +50,7 @@ __all__ = [
     "Interaction",
     "Priority",
     "Team",
+    "TeamManager",
     "Ticket",
     "TicketAssignment",
     "TicketStatus",

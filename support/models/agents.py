@@ -20,6 +20,19 @@ class Team(TenantOwnedModel):
         return self.name
 
 
+class TeamManager(TenantOwnedModel):
+    """A staff user who manages a team: a ``manager`` sees that team's figures in the support reports
+    (support.report_views); a manager of no team sees none. Admins see every team regardless."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="managers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "team", "user"], name="support_team_manager_unique")]
+        indexes = [models.Index(fields=["tenant", "user"], name="support_team_manager_user")]
+
+
 class Agent(TenantOwnedModel):
     """A person who answers customers: a staff user with the agent role (``user`` set), or an agent
     known only by email from the API (a helpdesk's agents, ``user`` null until they sign in)."""
