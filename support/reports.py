@@ -60,6 +60,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Tenant
+from support.backlog import backlog_at
 from support.models import Agent, Team, Ticket
 from support.qa_selectors import qa_scores
 from support.sla import annotate_first_response_met
@@ -80,6 +81,8 @@ class Period:
     label: str | None  # "YYYY-MM" for month rows
     lo: dt.datetime  # UTC, inclusive
     hi: dt.datetime  # UTC, exclusive
+    date_lo: dt.date  # the same bounds as tenant-local dates (cost entries are per local month)
+    date_hi: dt.date
 
 
 def local_start(day: dt.date, zone: zoneinfo.ZoneInfo) -> dt.datetime:
@@ -96,13 +99,15 @@ def previous_period(date_from: dt.date, date_to: dt.date) -> tuple[dt.date, dt.d
     return date_from - (date_to - date_from), date_from
 
 
-def _periods(date_from: dt.date, date_to: dt.date, group_by: str, zone: zoneinfo.ZoneInfo) -> list[Period]:
-    if group_by != "month":
-        return [Period(None, local_start(date_from, zone), local_start(date_to, zone))]
+def _period(label: str | None, lo: dt.date, hi: dt.date, zone: zoneinfo.ZoneInfo) -> Period:
+    return Period(label, local_start(lo, zone), local_start(hi, zone), lo, hi)
+
+
+def _months(date_from: dt.date, date_to: dt.date, zone: zoneinfo.ZoneInfo) -> list[Period]:
+    """One period per tenant-local month of the range, the first and last clipped to it."""
     periods, month = [], date_from.replace(day=1)
     while month < date_to:
-        lo, hi = max(month, date_from), min(next_month(month), date_to)
-        periods.append(Period(f"{month:%Y-%m}", local_start(lo, zone), local_start(hi, zone)))
+        periods.append(_period(f"{month:%Y-%m}", max(month, date_from), min(next_month(month), date_to), zone))
         month = next_month(month)
     return periods
 
@@ -143,9 +148,9 @@ def _seconds(interval: str) -> str:
     return f"(EXTRACT(EPOCH FROM ({interval})))::double precision"
 
 
-# Group keys per family of facts and grouping. ``None`` = the family does not apply to the grouping.
+# Group keys per family of facts and grouping (``key_by``: none, agent, team, channel; months are periods).
 _INTERACTION_KEY = {
-    "none": "NULL::text", "month": "NULL::text", "agent": "i.agent_id::text", "channel": "i.channel",
+    "none": "NULL::text", "agent": "i.agent_id::text", "channel": "i.channel",
     "team": f"(CASE WHEN i.channel IN {_LIVE} AND i.answered_at IS NULL THEN i.queue_team_id ELSE a.team_id END)::text",
 }
 _QUEUE_KEY = {
@@ -153,10 +158,10 @@ _QUEUE_KEY = {
     "agent": "(CASE WHEN i.answered_at IS NOT NULL THEN i.agent_id END)::text",
     "team": "(CASE WHEN i.answered_at IS NOT NULL THEN a.team_id ELSE i.queue_team_id END)::text",
 }
-_FIRST_RESPONSE_KEY = {"none": "NULL::text", "month": "NULL::text", "agent": "t.first_responder_id::text",
+_FIRST_RESPONSE_KEY = {"none": "NULL::text", "agent": "t.first_responder_id::text",
                        "team": "a.team_id::text", "channel": "t.channel"}
 _RESOLUTION_KEY = {**_FIRST_RESPONSE_KEY, "agent": "t.resolved_assignee_id::text"}
-_SESSION_KEY = {"none": "NULL::text", "month": "NULL::text", "agent": "s.agent_id::text", "team": "a.team_id::text"}
+_SESSION_KEY = {"none": "NULL::text", "agent": "s.agent_id::text", "team": "a.team_id::text"}
 
 
 def _fetch(sql_text: str, params: list[Any]) -> list[dict[str, Any]]:
@@ -166,10 +171,10 @@ def _fetch(sql_text: str, params: list[Any]) -> list[dict[str, Any]]:
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _interactions(tenant: Tenant, periods: list[Period], group_by: str) -> list[dict]:
+def _interactions(tenant: Tenant, periods: list[Period], key_by: str) -> list[dict]:
     sql = _Sql()
     text = f"""WITH {_periods_cte(sql, periods)}
-        SELECT p.idx, {_INTERACTION_KEY[group_by]} AS k, COUNT(*) AS interactions,
+        SELECT p.idx, {_INTERACTION_KEY[key_by]} AS k, COUNT(*) AS interactions,
                {_stats("i.handle_time_seconds", "handle")}
         FROM periods p
         JOIN support_interaction i ON i.tenant_id = {sql.p(tenant.pk)} AND i.started_at >= p.lo AND i.started_at < p.hi
@@ -179,10 +184,10 @@ def _interactions(tenant: Tenant, periods: list[Period], group_by: str) -> list[
     return _fetch(text, sql.params)
 
 
-def _queue(tenant: Tenant, periods: list[Period], group_by: str) -> list[dict]:
+def _queue(tenant: Tenant, periods: list[Period], key_by: str) -> list[dict]:
     sql = _Sql()
     text = f"""WITH {_periods_cte(sql, periods)}
-        SELECT p.idx, {_QUEUE_KEY[group_by]} AS k, COUNT(*) AS queued,
+        SELECT p.idx, {_QUEUE_KEY[key_by]} AS k, COUNT(*) AS queued,
                COUNT(*) FILTER (WHERE i.answered_at IS NULL) AS abandoned,
                MAX({_seconds("COALESCE(i.answered_at, i.ended_at) - i.queued_at")}) AS longest_wait,
                {_stats(_seconds("i.answered_at - i.queued_at"), "asa")}
@@ -194,10 +199,10 @@ def _queue(tenant: Tenant, periods: list[Period], group_by: str) -> list[dict]:
     return _fetch(text, sql.params)
 
 
-def _chats(tenant: Tenant, periods: list[Period], group_by: str) -> list[dict]:
+def _chats(tenant: Tenant, periods: list[Period], key_by: str) -> list[dict]:
     sql = _Sql()
     text = f"""WITH {_periods_cte(sql, periods)}
-        SELECT p.idx, {_QUEUE_KEY[group_by]} AS k, COUNT(*) AS chats_completed
+        SELECT p.idx, {_QUEUE_KEY[key_by]} AS k, COUNT(*) AS chats_completed
         FROM periods p
         JOIN support_interaction i ON i.tenant_id = {sql.p(tenant.pk)} AND i.ended_at >= p.lo AND i.ended_at < p.hi
         LEFT JOIN support_agent a ON a.id = i.agent_id
@@ -206,7 +211,7 @@ def _chats(tenant: Tenant, periods: list[Period], group_by: str) -> list[dict]:
     return _fetch(text, sql.params)
 
 
-def _created(tenant: Tenant, periods: list[Period], group_by: str, now: dt.datetime) -> list[dict]:
+def _created(tenant: Tenant, periods: list[Period], key_by: str, now: dt.datetime) -> list[dict]:
     sla_qs = annotate_first_response_met(
         Ticket.objects.filter(tenant=tenant, created_at__gte=periods[0].lo, created_at__lt=periods[-1].hi,
                               sla_policy__isnull=False), now,
@@ -216,7 +221,7 @@ def _created(tenant: Tenant, periods: list[Period], group_by: str, now: dt.datet
     cte = _periods_cte(sql, periods)
     sql.params.extend(sla_params)
     text = f"""WITH {cte}, sla AS ({sla_sql})
-        SELECT p.idx, {_FIRST_RESPONSE_KEY[group_by]} AS k, COUNT(*) AS tickets_created,
+        SELECT p.idx, {_FIRST_RESPONSE_KEY[key_by]} AS k, COUNT(*) AS tickets_created,
                COUNT(*) FILTER (WHERE t.first_response_at IS NULL) AS unanswered,
                {_stats(_seconds("t.first_response_at - t.created_at"), "frt")},
                COUNT(*) FILTER (WHERE sla.sla_first_response_met) AS sla_met,
@@ -229,10 +234,10 @@ def _created(tenant: Tenant, periods: list[Period], group_by: str, now: dt.datet
     return _fetch(text, sql.params)
 
 
-def _resolved(tenant: Tenant, periods: list[Period], group_by: str) -> list[dict]:
+def _resolved(tenant: Tenant, periods: list[Period], key_by: str) -> list[dict]:
     sql = _Sql()
     text = f"""WITH {_periods_cte(sql, periods)}
-        SELECT p.idx, {_RESOLUTION_KEY[group_by]} AS k, COUNT(*) AS tickets_resolved,
+        SELECT p.idx, {_RESOLUTION_KEY[key_by]} AS k, COUNT(*) AS tickets_resolved,
                {_stats(_seconds("t.resolved_at - t.created_at"), "res")},
                {_stats(_seconds("t.last_resolved_at - t.created_at"), "full")}
         FROM periods p
@@ -242,35 +247,14 @@ def _resolved(tenant: Tenant, periods: list[Period], group_by: str) -> list[dict
     return _fetch(text, sql.params)
 
 
-def _backlog(tenant: Tenant, periods: list[Period], group_by: str) -> list[dict]:
-    """Tickets open at each period's end: created before it, and whose latest status change before it
-    (by changed_at, then id) is not resolved or closed (no change yet = new = open).
-
-    Computed from status spans in one pass over the history (each change holds until the next one),
-    not by a latest-change lookup per ticket and period: that was 2M index probes for YTD by month
-    over 300k tickets (~6 s, bench/support_reports.py)."""
-    sql = _Sql()
-    key = "t.channel" if group_by == "channel" else "NULL::text"
-    text = f"""WITH {_periods_cte(sql, periods)},
-        spans AS (
-            SELECT sc.ticket_id, sc.status, sc.changed_at AS since,
-                   lead(sc.changed_at) OVER (PARTITION BY sc.ticket_id ORDER BY sc.changed_at, sc.id) AS until
-            FROM support_ticketstatuschange sc WHERE sc.tenant_id = {sql.p(tenant.pk)}
-        ),
-        closed_at_end AS (
-            SELECT p.idx, s.ticket_id FROM periods p
-            JOIN spans s ON s.since < p.hi AND (s.until IS NULL OR s.until >= p.hi)
-            WHERE s.status IN ('resolved', 'closed')
-        )
-        SELECT p.idx, {key} AS k, COUNT(*) AS backlog
-        FROM periods p
-        JOIN support_ticket t ON t.tenant_id = {sql.p(tenant.pk)} AND t.created_at < p.hi
-        WHERE NOT EXISTS (SELECT 1 FROM closed_at_end c WHERE c.idx = p.idx AND c.ticket_id = t.id)
-        GROUP BY 1, 2"""  # noqa: S608 (every fragment is ours; values are parameters)
-    return _fetch(text, sql.params)
+def _backlog(tenant: Tenant, periods: list[Period], key_by: str) -> list[dict]:
+    """Tickets open at each period's end (support.backlog: one pass over the open spans)."""
+    open_at = backlog_at(tenant.pk, [p.hi for p in periods], by_channel=key_by == "channel")
+    return [{"idx": idx, "k": k, "backlog": n} for idx, p in enumerate(periods)
+            for (end, k), n in open_at.items() if end == p.hi]
 
 
-def _presence(tenant: Tenant, periods: list[Period], group_by: str, now: dt.datetime) -> list[dict]:
+def _presence(tenant: Tenant, periods: list[Period], key_by: str, now: dt.datetime) -> list[dict]:
     sql = _Sql()
     cte = _periods_cte(sql, periods)
 
@@ -279,7 +263,7 @@ def _presence(tenant: Tenant, periods: list[Period], group_by: str, now: dt.date
 
     online, scheduled = clipped(), clipped()  # parameters are collected in the order of the text
     text = f"""WITH {cte}
-        SELECT p.idx, {_SESSION_KEY[group_by]} AS k,
+        SELECT p.idx, {_SESSION_KEY[key_by]} AS k,
                SUM({online}) FILTER (WHERE s.kind = 'online') AS online_seconds,
                SUM({scheduled}) FILTER (WHERE s.kind = 'scheduled') AS scheduled_seconds
         FROM periods p
@@ -290,18 +274,11 @@ def _presence(tenant: Tenant, periods: list[Period], group_by: str, now: dt.date
     return _fetch(text, sql.params)
 
 
-def _costs(tenant: Tenant, periods: list[Period], group_by: str, date_from: dt.date, date_to: dt.date,
-           zone: zoneinfo.ZoneInfo) -> list[dict]:
+def _costs(tenant: Tenant, periods: list[Period], key_by: str, zone: zoneinfo.ZoneInfo) -> list[dict]:
     """Per (period, scope): cost entries of the period's whole months and the interactions of those months
     (scope NULL = every entry and every interaction; a team id = that team's entries and interactions)."""
-    months: list[tuple[int, dt.date, dt.datetime, dt.datetime]] = []
-    bounds = [(date_from, date_to)] if group_by != "month" else [
-        (max(dt.date.fromisoformat(p.label + "-01"), date_from), min(next_month(dt.date.fromisoformat(p.label + "-01")),
-                                                                     date_to))
-        for p in periods
-    ]
-    for idx, (lo, hi) in enumerate(bounds):
-        months += [(idx, m, local_start(m, zone), local_start(next_month(m), zone)) for m in _whole_months(lo, hi)]
+    months = [(idx, m, local_start(m, zone), local_start(next_month(m), zone))
+              for idx, p in enumerate(periods) for m in _whole_months(p.date_lo, p.date_hi)]
     if not months:
         return []
     sql = _Sql()
@@ -309,6 +286,9 @@ def _costs(tenant: Tenant, periods: list[Period], group_by: str, date_from: dt.d
                        for idx, m, lo, hi in months)
     tenant_id = tenant.pk
     team_scopes = "UNION ALL SELECT idx, month, team_id, amount, currency FROM costed WHERE team_id IS NOT NULL"
+    by_team = key_by == "team"
+    team_key = f"({_INTERACTION_KEY['team']})::bigint" if by_team else "NULL::bigint"
+    agent_join = "LEFT JOIN support_agent a ON a.id = i.agent_id" if by_team else ""
     text = f"""WITH months(idx, month, lo, hi) AS (VALUES {values}),
         costed AS (
             SELECT m.idx, m.month, c.team_id, c.amount, c.currency FROM months m
@@ -316,24 +296,30 @@ def _costs(tenant: Tenant, periods: list[Period], group_by: str, date_from: dt.d
         ),
         entries(idx, month, scope, amount, currency) AS (
             SELECT idx, month, NULL::bigint, amount, currency FROM costed
-            {team_scopes if group_by == "team" else ""}
+            {team_scopes if by_team else ""}
         ),
         costs AS (
             SELECT idx, scope, SUM(amount) AS amount, COUNT(DISTINCT currency) AS currencies
             FROM entries GROUP BY idx, scope
         ),
-        scope_months AS (SELECT DISTINCT e.idx, e.scope, m.lo, m.hi FROM entries e
-                         JOIN months m ON m.idx = e.idx AND m.month = e.month),
+        scope_months AS (SELECT DISTINCT idx, scope, month FROM entries),
+        counted_months AS (SELECT DISTINCT m.month, m.lo, m.hi FROM months m
+                           JOIN scope_months sm ON sm.idx = m.idx AND sm.month = m.month),
+        per_month AS (  -- each costed month's interactions counted once, however many periods hold it
+            SELECT cm.month, {team_key} AS team, COUNT(*) AS n
+            FROM counted_months cm
+            JOIN support_interaction i ON i.tenant_id = {sql.p(tenant_id)} AND i.started_at >= cm.lo
+                 AND i.started_at < cm.hi AND {_COUNTED}
+            {agent_join}
+            GROUP BY 1, 2
+        ),
         counts AS (
-            SELECT sm.idx, sm.scope, COUNT(i.id) AS interactions
-            FROM scope_months sm
-            JOIN support_interaction i ON i.tenant_id = {sql.p(tenant_id)} AND i.started_at >= sm.lo
-                 AND i.started_at < sm.hi AND {_COUNTED}
-            LEFT JOIN support_agent a ON a.id = i.agent_id
-            WHERE sm.scope IS NULL OR ({_INTERACTION_KEY["team"]})::bigint = sm.scope
+            SELECT sm.idx, sm.scope, SUM(pm.n) AS interactions
+            FROM scope_months sm JOIN per_month pm ON pm.month = sm.month AND (sm.scope IS NULL OR pm.team = sm.scope)
             GROUP BY sm.idx, sm.scope
         )
-        SELECT c.idx, c.scope::text AS k, c.amount, c.currencies, COALESCE(n.interactions, 0) AS cost_interactions
+        SELECT c.idx, c.scope::text AS k, c.amount, c.currencies,
+               COALESCE(n.interactions, 0)::bigint AS cost_interactions
         FROM costs c LEFT JOIN counts n ON n.idx = c.idx AND n.scope IS NOT DISTINCT FROM c.scope"""  # noqa: S608 (fragments ours)
     return _fetch(text, sql.params)
 
@@ -355,11 +341,11 @@ def _ratio(numerator: Any, denominator: Any) -> float | None:
     return float(numerator or 0) / float(denominator)
 
 
-def _row(facts: dict[str, dict], group_by: str) -> dict[str, Any]:
+def _row(facts: dict[str, dict], key_by: str) -> dict[str, Any]:
     i, q, c, t = facts.get("interactions", {}), facts.get("queue", {}), facts.get("chats", {}), facts.get("created", {})
     r, b, s, cost = facts.get("resolved", {}), facts.get("backlog", {}), facts.get("presence", {}), facts.get("cost")
-    by_person = group_by in ("agent", "team")
-    cost_applies = group_by in ("none", "month") or (group_by == "team" and facts["key"] is not None)
+    by_person = key_by in ("agent", "team")
+    cost_applies = key_by == "none" or (key_by == "team" and facts["key"] is not None)
     cost_value = None
     if cost_applies and cost and cost["currencies"] == 1 and cost["cost_interactions"]:
         cost_value = float(cost["amount"]) / cost["cost_interactions"]
@@ -380,23 +366,68 @@ def _row(facts: dict[str, dict], group_by: str) -> dict[str, Any]:
         "backlog": None if by_person else b.get("backlog", 0),
         "sla_first_response_achievement": _ratio(t.get("sla_met"),
                                                  (t.get("sla_met") or 0) + (t.get("sla_breached") or 0)),
-        "utilization": None if group_by == "channel" else _ratio(s.get("online_seconds"), s.get("scheduled_seconds")),
+        "utilization": None if key_by == "channel" else _ratio(s.get("online_seconds"), s.get("scheduled_seconds")),
         "cost_per_interaction": cost_value,
         "csat_pct": None,  # surveys do not exist yet
         "csat_avg": None,
     }
 
 
-def _group_names(tenant: Tenant, group_by: str, keys: set[str]) -> dict[str, str]:
-    if group_by not in ("agent", "team"):
+def _group_names(tenant: Tenant, key_by: str, keys: set[str]) -> dict[str, str]:
+    if key_by not in ("agent", "team"):
         return {}
     ids = [int(k) for k in keys if k is not None]
-    if group_by == "agent":
+    if key_by == "agent":
         rows = Agent.objects.filter(tenant=tenant, pk__in=ids).values_list("pk", "email")
         return {str(pk): email for pk, email in rows}
-    if group_by == "team":
+    if key_by == "team":
         return {str(pk): name for pk, name in Team.objects.filter(tenant=tenant, pk__in=ids).values_list("pk", "name")}
     return {}
+
+
+def _compute(tenant: Tenant, periods: list[Period], key_by: str, now: dt.datetime,
+             qa_period: int | None) -> list[tuple[int, str | None, dict[str, Any]]]:
+    """``(period index, group label, row)`` for every period x group with data (every period for
+    ``none``), in a constant number of queries. Periods may overlap (YTD months and their total). The QA
+    score is computed for ``periods[qa_period]`` only (None: no QA score)."""
+    families: dict[str, list[dict]] = {
+        "interactions": _interactions(tenant, periods, key_by),
+        "queue": _queue(tenant, periods, key_by),
+        "chats": _chats(tenant, periods, key_by),
+        "created": _created(tenant, periods, key_by, now),
+        "resolved": _resolved(tenant, periods, key_by),
+    }
+    if key_by not in ("agent", "team"):
+        families["backlog"] = _backlog(tenant, periods, key_by)
+    if key_by != "channel":
+        families["presence"] = _presence(tenant, periods, key_by, now)
+    if key_by in ("none", "team"):
+        families["cost"] = _costs(tenant, periods, key_by, tenant.zone)
+
+    facts: dict[tuple[int, str | None], dict[str, Any]] = defaultdict(dict)
+    for family, rows in families.items():
+        for row in rows:
+            facts[(row["idx"], row["k"])][family] = row
+    names = _group_names(tenant, key_by, {k for _, k in facts})
+    qa = _qa_by_key(tenant, periods[qa_period], key_by) if qa_period is not None else None
+    out = []
+    for idx in range(len(periods)):
+        keys = [None] if key_by == "none" else sorted({k for i, k in facts if i == idx},
+                                                      key=lambda k: (k is None, k or ""))
+        for key in keys:
+            label = (names.get(key) if key is not None else None) if key_by in ("agent", "team") else key
+            row = _row({**facts.get((idx, key), {}), "key": key}, key_by)
+            out.append((idx, label, {**row, "qa_score": qa.get(key) if qa is not None and idx == qa_period else None}))
+    return out
+
+
+def _by_group_name(rows: list[dict]) -> list[dict]:
+    return sorted(rows, key=lambda r: (r["group"] is None, (r["group"] or "").lower()))
+
+
+def _check_range(date_from: dt.date, date_to: dt.date) -> None:
+    if date_from >= date_to:
+        raise ValueError("date_to must be after date_from")
 
 
 def support_report(*, tenant: Tenant, date_from: dt.date, date_to: dt.date, group_by: str = "none",
@@ -404,61 +435,43 @@ def support_report(*, tenant: Tenant, date_from: dt.date, date_to: dt.date, grou
     """API.md "Report shape" for tenant-local ``[date_from, date_to)`` (module docstring for the rules)."""
     if group_by not in GROUP_BYS:
         raise ValueError(f"group_by must be one of {', '.join(GROUP_BYS)}")
-    if date_from >= date_to:
-        raise ValueError("date_to must be after date_from")
+    _check_range(date_from, date_to)
     now = now or timezone.now()
-    zone = tenant.zone
-    periods = _periods(date_from, date_to, group_by, zone)
-    families: dict[str, list[dict]] = {
-        "interactions": _interactions(tenant, periods, group_by),
-        "queue": _queue(tenant, periods, group_by),
-        "chats": _chats(tenant, periods, group_by),
-        "created": _created(tenant, periods, group_by, now),
-        "resolved": _resolved(tenant, periods, group_by),
-    }
-    if group_by not in ("agent", "team"):
-        families["backlog"] = _backlog(tenant, periods, group_by)
-    if group_by != "channel":
-        families["presence"] = _presence(tenant, periods, group_by, now)
-    if group_by in ("none", "month", "team"):
-        families["cost"] = _costs(tenant, periods, group_by, date_from, date_to, zone)
-
-    facts: dict[tuple[int, str | None], dict[str, Any]] = defaultdict(dict)
-    for family, rows in families.items():
-        for row in rows:
-            facts[(row["idx"], row["k"])][family] = row
-    if group_by in ("none", "month"):
-        keys_by_period = {idx: [None] for idx in range(len(periods))}
+    if group_by == "month":
+        periods = _months(date_from, date_to, tenant.zone)
+        computed = _compute(tenant, periods, "none", now, qa_period=None)
+        rows = [{"group": periods[idx].label, **row} for idx, _, row in computed]
     else:
-        keys_by_period = {0: sorted({k for _, k in facts}, key=lambda k: (k is None, k or ""))}
-    names = _group_names(tenant, group_by, {k for _, k in facts})
-
-    qa = _qa_by_key(tenant, periods, group_by)
-    rows = []
-    for idx, keys in keys_by_period.items():
-        for key in keys:
-            if group_by == "month":
-                label = periods[idx].label
-            elif group_by in ("agent", "team"):
-                label = names.get(key) if key is not None else None
-            else:
-                label = key
-            rows.append({"group": label, **_row({**facts.get((idx, key), {}), "key": key}, group_by),
-                         "qa_score": qa.get(key) if qa is not None else None})
-    if group_by in ("agent", "team"):
-        rows.sort(key=lambda r: (r["group"] is None, (r["group"] or "").lower()))
+        periods = [_period(None, date_from, date_to, tenant.zone)]
+        qa_period = 0 if group_by in ("none", "agent", "team") else None
+        rows = [{"group": label, **row} for _, label, row in _compute(tenant, periods, group_by, now, qa_period)]
+        if group_by in ("agent", "team"):
+            rows = _by_group_name(rows)
     return {"from": date_from.isoformat(), "to": date_to.isoformat(), "group_by": group_by,
             "timezone": tenant.timezone, "rows": rows}
 
 
-def _qa_by_key(tenant: Tenant, periods: list[Period], group_by: str) -> dict[str | None, float | None] | None:
-    """QA score per group key (one query), or None when the grouping has no QA score (month, channel)."""
-    if group_by not in ("none", "agent", "team"):
+def team_months(*, tenant: Tenant, date_from: dt.date, date_to: dt.date,
+                now: dt.datetime | None = None) -> dict[str, Any]:
+    """Per tenant-local month of ``[date_from, date_to)`` and team (METRICS.md team attribution; ``group``
+    None = no team): the support_report row of that team in that month, each month its own period.
+    Months x teams with no data at all are left out. Rows by month, then team name. QA score is null."""
+    _check_range(date_from, date_to)
+    periods = _months(date_from, date_to, tenant.zone)
+    computed = _compute(tenant, periods, "team", now or timezone.now(), qa_period=None)
+    rows = [{"month": periods[idx].label, "group": label, **row} for idx, label, row in computed]
+    rows.sort(key=lambda r: (r["month"], r["group"] is None, (r["group"] or "").lower()))
+    return {"from": date_from.isoformat(), "to": date_to.isoformat(), "timezone": tenant.timezone, "rows": rows}
+
+
+def _qa_by_key(tenant: Tenant, period: Period, key_by: str) -> dict[str | None, float | None] | None:
+    """QA score per group key (one query), or None when the grouping has no QA score (channel)."""
+    if key_by not in ("none", "agent", "team"):
         return None
-    rows = qa_scores(tenant=tenant, date_from_utc=periods[0].lo, date_to_utc=periods[-1].hi, group_by=group_by)
-    if group_by == "none":
+    rows = qa_scores(tenant=tenant, date_from_utc=period.lo, date_to_utc=period.hi, group_by=key_by)
+    if key_by == "none":
         return {None: rows[0]["qa_score"]}
-    id_field = "agent_id" if group_by == "agent" else "team_id"
+    id_field = "agent_id" if key_by == "agent" else "team_id"
     return {str(r[id_field]): r["qa_score"] for r in rows}
 
 
@@ -493,10 +506,13 @@ def fiscal_year_start(*, tenant: Tenant, today: dt.date) -> dt.date:
 
 def ytd_by_month(*, tenant: Tenant, today: dt.date, now: dt.datetime | None = None) -> dict[str, Any]:
     """METRICS.md YTD "by month": one row per month from the fiscal-year start through the current month
-    (each its own period), and ``total`` computed over the whole range (never an average of months)."""
+    (each its own period), and ``total`` computed over the whole range (never an average of months).
+    Months and total come from the same queries (the total is one more, overlapping, period)."""
     date_from = fiscal_year_start(tenant=tenant, today=today)
     date_to = next_month(today.replace(day=1))
-    months = support_report(tenant=tenant, date_from=date_from, date_to=date_to, group_by="month", now=now)
-    total = support_report(tenant=tenant, date_from=date_from, date_to=date_to, group_by="none", now=now)
-    return {"from": months["from"], "to": months["to"], "timezone": months["timezone"], "rows": months["rows"],
-            "total": total["rows"][0]}
+    months = _months(date_from, date_to, tenant.zone)
+    periods = [*months, _period(None, date_from, date_to, tenant.zone)]
+    computed = _compute(tenant, periods, "none", now or timezone.now(), qa_period=len(months))
+    rows = [{"group": periods[idx].label, **row} for idx, _, row in computed]
+    return {"from": date_from.isoformat(), "to": date_to.isoformat(), "timezone": tenant.timezone,
+            "rows": rows[:-1], "total": rows[-1]}

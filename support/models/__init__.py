@@ -19,6 +19,7 @@ from support.models.tickets import (
     Priority,
     Ticket,
     TicketAssignment,
+    TicketOpenSpan,
     TicketStatus,
     TicketStatusChange,
 )
@@ -54,5 +55,6 @@ __all__ = [
     "Ticket",
     "TicketAssignment",
     "TicketStatus",
+    "TicketOpenSpan",
     "TicketStatusChange",
 ]

@@ -200,6 +200,26 @@ class TicketStatusChange(TenantOwnedModel):
         indexes = [models.Index(fields=["tenant", "ticket", "changed_at"], name="support_status_ticket")]
 
 
+class TicketOpenSpan(TenantOwnedModel):
+    """When a ticket was open (derived; support.backlog keeps it): open for every instant T with
+    ``opened_at < T <= closed_at`` (``closed_at`` null = still open). Rebuilt from the ticket's
+    ``created_at`` and status history whenever either changes, so the backlog at any set of instants is
+    one pass over this narrow table instead of a latest-status lookup per ticket and instant."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=16)  # the ticket's, for the backlog by channel
+    opened_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["tenant", "ticket"], name="support_openspan_ticket"),
+            # The backlog reads spans still open at its earliest instant: closed after it, or never.
+            models.Index(fields=["tenant", "closed_at"], include=["opened_at", "channel"],
+                         name="support_openspan_closed"),
+        ]
+
+
 class TicketAssignment(TenantOwnedModel):
     """Assignment history; ``agent`` null = unassigned from then on."""
 

@@ -38,6 +38,7 @@ from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from accounts.models import Contact, CustomerAccount, Tenant
+from support.backlog import refresh_open_spans
 from support.models import (
     LIVE_CHANNELS,
     Agent,
@@ -94,6 +95,7 @@ def recompute_status(*, tenant: Tenant, ticket: Ticket) -> None:
             TicketAssignment.objects.filter(tenant=tenant, ticket=ticket, assigned_at__lte=ticket.resolved_at)
             .order_by("-assigned_at", "-id").values_list("agent_id", flat=True).first()
         )
+    refresh_open_spans(ticket)  # the backlog's view of the same history (support.backlog)
 
 
 def recompute_assignee(*, tenant: Tenant, ticket: Ticket) -> None:
@@ -244,7 +246,10 @@ def upsert_ticket(*, tenant: Tenant, data: dict, by: AbstractBaseUser | None = N
                     _save_ticket(ticket)
             except IntegrityError:
                 raise RecordError("created concurrently by another request; retry", field="external_id") from None
+            refresh_open_spans(ticket)
             on_ticket_created(ticket=ticket)  # after commit: SLA due times and KB qualification (support.sla)
+        if not created and any(getattr(ticket, name) != before[name] for name in ("created_at", "channel")):
+            refresh_open_spans(ticket)  # the spans start at created_at and carry the channel
         if "assignee" in data and _assign(tenant, ticket, assignee, ticket.created_at if created else timezone.now(),
                                           by):
             recompute_assignee(tenant=tenant, ticket=ticket)
