@@ -23,4 +23,5 @@ urlpatterns = [
     path("contacts/<int:contact_pk>/merge/", merge_views.contact_merge, name="contact-merge"),
     path("qa/", include("support.qa_urls")),  # QA peer reviews: rubrics, queue, reviews, calibration
     path("reports/", include("support.report_urls")),  # report pages: agents, teams, management
+    path("teams/", include("support.team_urls")),  # teams: agents and managers (report visibility)
 ]

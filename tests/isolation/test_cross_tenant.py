@@ -49,6 +49,8 @@ OBJECT_KWARGS: dict[str, Callable[[dict], object]] = {
     # QA peer reviews (issue 5).
     "qarubric_pk": lambda o: o["qa_rubric"].pk,
     "qareview_pk": lambda o: o["qa_review"].pk,
+    # Support teams (issue 5: which managers see which team in the reports).
+    "team_pk": lambda o: o["team"].pk,
     # The public help center (/help/<help_slug>/): test_public_help_center_never_serves_other_tenants_objects.
     "help_slug": lambda o: o["tenant"].slug,
     "category_slug": lambda o: o["article_category"].slug,
@@ -114,14 +116,20 @@ def _b_knowledge_and_sla(b) -> dict:
 
 
 def _b_qa(b, ticket) -> dict:
-    from support.models import Agent, QaCriterion, QaReview, QaRubric
+    from support.models import Agent, QaCriterion, QaReview, QaRubric, Team, TeamManager
 
     with b.scope():
-        agent = Agent.objects.create(tenant=b.tenant, email=f"{B_ONLY}-agent@bravo.test", name=f"{B_ONLY} agent")
+        # A team with an agent and a manager: a wrongly reached edit or delete would change all three.
+        team = Team.objects.create(tenant=b.tenant, name=f"{B_ONLY} team")
+        agent = Agent.objects.create(tenant=b.tenant, email=f"{B_ONLY}-agent@bravo.test", name=f"{B_ONLY} agent",
+                                     team=team)
+        manager = MembershipFactory(tenant=b.tenant, role=Role.MANAGER,
+                                    user=UserFactory(username=f"{B_ONLY}-manager@bravo.test"))
+        TeamManager.objects.create(tenant=b.tenant, team=team, user=manager.user)
         rubric = QaRubric.objects.create(tenant=b.tenant, name=f"{B_ONLY} rubric")
         QaCriterion.objects.create(tenant=b.tenant, rubric=rubric, name=f"{B_ONLY} criterion")
         review = QaReview.objects.create(tenant=b.tenant, ticket=ticket, agent=agent, rubric=rubric, comment=B_ONLY)
-    return {"qa_rubric": rubric, "qa_review": review}
+    return {"qa_rubric": rubric, "qa_review": review, "team": team}
 
 
 def public_help_routes() -> list[Route]:
