@@ -96,22 +96,22 @@ def backlog_at(tenant_id: int, instants: list[dt.datetime], by_channel: bool = F
     if not ends:
         return {}
     key = "channel" if by_channel else "NULL::text"
+    # One scan: spans counted per (bucket of opened_at, bucket of closed_at); +1 and -1 folded in below.
     sql = f"""
-        SELECT b, k, SUM(delta)::bigint FROM (
-            SELECT width_bucket(opened_at, %(ends)s::timestamptz[]) AS b, {key} AS k, 1 AS delta
-            FROM support_ticketopenspan
-            WHERE tenant_id = %(tenant_id)s AND opened_at < %(last)s AND (closed_at IS NULL OR closed_at >= %(first)s)
-            UNION ALL
-            SELECT width_bucket(closed_at, %(ends)s::timestamptz[]), {key}, -1
-            FROM support_ticketopenspan
-            WHERE tenant_id = %(tenant_id)s AND closed_at >= %(first)s AND closed_at < %(last)s
-        ) d GROUP BY b, k"""  # noqa: S608 (the key fragment is ours; values are parameters)
+        SELECT width_bucket(opened_at, %(ends)s::timestamptz[]),
+               CASE WHEN closed_at IS NOT NULL THEN width_bucket(closed_at, %(ends)s::timestamptz[]) END,
+               {key}, COUNT(*)
+        FROM support_ticketopenspan
+        WHERE tenant_id = %(tenant_id)s AND opened_at < %(last)s AND (closed_at IS NULL OR closed_at >= %(first)s)
+        GROUP BY 1, 2, 3"""  # noqa: S608 (the key fragment is ours; values are parameters)
     with connection.cursor() as cursor:
         cursor.execute(sql, {"ends": ends, "tenant_id": tenant_id, "first": ends[0], "last": ends[-1]})
         buckets = cursor.fetchall()
-    deltas: dict[str | None, dict[int, int]] = defaultdict(dict)
-    for bucket, k, delta in buckets:
-        deltas[k][bucket] = delta
+    deltas: dict[str | None, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for opened_bucket, closed_bucket, k, n in buckets:
+        deltas[k][opened_bucket] += n
+        if closed_bucket is not None:
+            deltas[k][closed_bucket] -= n
     out: dict[tuple, int] = {}
     for k, by_bucket in deltas.items():
         running = 0

@@ -101,8 +101,13 @@ class Ticket(TenantOwnedModel):
             models.UniqueConstraint(fields=["tenant", "external_id"], name="support_ticket_unique_external_id"),
         ]
         indexes = [
-            models.Index(fields=["tenant", "created_at"], name="support_ticket_created"),
-            models.Index(fields=["tenant", "resolved_at"], name="support_ticket_resolved"),
+            # Covering the support reports' reads (support.reports: tickets by created_at, by resolved_at), so
+            # a year of tickets is an index-only scan rather than a visit to every wide ticket row.
+            models.Index(fields=["tenant", "created_at"], name="support_ticket_created_at",
+                         include=["first_response_at", "first_responder", "first_response_due_at", "sla_policy",
+                                  "channel"]),
+            models.Index(fields=["tenant", "resolved_at"], name="support_ticket_resolved_at",
+                         include=["created_at", "last_resolved_at", "resolved_assignee", "channel"]),
             models.Index(fields=["tenant", "updated_at", "id"], name="support_ticket_updated"),
             models.Index(fields=["tenant", "status", "updated_at"], name="support_ticket_status"),
             models.Index(fields=["tenant", "assignee", "status"], name="support_ticket_assignee"),
@@ -173,7 +178,17 @@ class Interaction(TenantOwnedModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["tenant", "started_at"], name="support_interaction_started"),
+            # The support reports' reads (support.reports), each an index-only scan over its period: every
+            # interaction by started_at; inbound live ones by queued_at; answered inbound chats by ended_at.
+            models.Index(fields=["tenant", "started_at"], name="support_interaction_period",
+                         include=["agent", "channel", "direction", "author_type", "is_internal", "handle_time_seconds",
+                                  "answered_at", "queue_team"]),
+            models.Index(fields=["tenant", "queued_at"], name="support_interaction_queue",
+                         include=["answered_at", "ended_at", "agent", "queue_team", "author_type", "is_internal"],
+                         condition=models.Q(direction="inbound", channel__in=["chat", "phone"])),
+            models.Index(fields=["tenant", "ended_at"], name="support_interaction_chat_end",
+                         include=["agent", "queue_team", "author_type", "is_internal"],
+                         condition=models.Q(direction="inbound", channel="chat", answered_at__isnull=False)),
             models.Index(fields=["tenant", "agent", "started_at"], name="support_interaction_agent"),
             models.Index(fields=["tenant", "ticket", "started_at"], name="support_interaction_ticket"),
         ]

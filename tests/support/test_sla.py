@@ -8,6 +8,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from support import sla
 from support.models import BusinessCalendar, Holiday, SlaEvent, SlaPolicy, Ticket, TicketStatus
@@ -153,6 +154,10 @@ def test_first_response_met_semantics(world_a):
             == expected
         rows = sla.annotate_first_response_met(Ticket.objects.all(), later).values_list("pk", "sla_first_response_met")
         assert dict(rows) == expected
+        with connection.cursor() as cursor:  # the reports' SQL twin
+            cursor.execute(f"SELECT t.id, {sla.first_response_met_sql('t', '%s')} FROM support_ticket t"  # noqa: S608
+                           " WHERE t.tenant_id = %s", [later, a.tenant.pk])
+            assert dict(cursor.fetchall()) == expected
 
 
 def test_check_sla_records_warnings_and_breaches_once(worlds):
