@@ -30,6 +30,7 @@ from accounts.models import Tenant
 from health.catalog import save_catalog_entry
 from health.ingest import ingest_events
 from health.models import CatalogEntry
+from health.rollups import merge_pending_usage
 
 SEED = 20250101
 HISTORY_DAYS = 120
@@ -208,4 +209,7 @@ def seed_usage(*, tenant: Tenant, accounts: list[dict[str, Any]], contacts: dict
         summary.accepted += result.accepted
         summary.duplicates += result.duplicates
         progress(len(batch))
+    # Fold the staged batches in now (``health.rollups``): the demo's rollups and seen times are complete
+    # without a Celery worker.
+    merge_pending_usage(tenant=tenant)
     return summary

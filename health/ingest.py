@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -41,9 +42,9 @@ from django.db import IntegrityError, connection, transaction
 
 from accounts import selectors as account_selectors
 from accounts.models import Tenant
-from accounts.services import BulkResult, create_contacts_from_events, record_contacts_seen
-from health import partitions
-from health.models import UsageDaily, UsageEventKey
+from accounts.services import BulkResult, create_contacts_from_events
+from health import partitions, rollups
+from health.models import UsageEventKey, UsagePending
 from learning.services import enroll_new_contacts
 
 FIELDS = frozenset({"event_id", "account", "contact", "name", "occurred_at", "properties"})
@@ -278,7 +279,6 @@ def _store(tenant: Tenant, events: list[CleanEvent], known: dict[str, tuple[int,
                 enroll_new_contacts(tenant=tenant, contact_ids=made.created_ids)
         rows = []
         rejected = []
-        seen: dict[int, tuple[dt.datetime, dt.datetime]] = {}
         for event in events:
             contact_id = None
             if event.contact is not None:
@@ -286,12 +286,12 @@ def _store(tenant: Tenant, events: list[CleanEvent], known: dict[str, tuple[int,
                 if contact_id is None:
                     rejected.append(event.index)
                     continue
-                first, last = seen.get(contact_id, (event.occurred_at, event.occurred_at))
-                seen[contact_id] = (min(first, event.occurred_at), max(last, event.occurred_at))
             rows.append((event.event_id, account_ids[event.account], contact_id, event.name, event.occurred_at,
                          event.properties))
         accepted = _copy_and_insert(tenant, rows, truncate_first=nested) if rows else 0
-        record_contacts_seen(tenant=tenant, seen=seen)
+        if accepted:
+            tenant_id = tenant.pk
+            transaction.on_commit(lambda: rollups.schedule_merge(tenant_id))
     # Counted only once the transaction has succeeded (a retry after a missing partition runs it again).
     for index in rejected:
         result.reject(index, [_error("contact", "this contact belongs to another account")])
@@ -301,7 +301,7 @@ def _store(tenant: Tenant, events: list[CleanEvent], known: dict[str, tuple[int,
 
 
 def _copy_and_insert(tenant: Tenant, rows: list[tuple], *, truncate_first: bool) -> int:
-    keys, rollups = UsageEventKey._meta.db_table, UsageDaily._meta.db_table
+    keys, pending = UsageEventKey._meta.db_table, UsagePending._meta.db_table
     with connection.cursor() as cursor:
         # ON COMMIT DELETE ROWS empties the stage at every commit; inside a caller's transaction (a test,
         # an import) several batches may share one, so it is emptied by hand there.
@@ -328,18 +328,27 @@ def _copy_and_insert(tenant: Tenant, rows: list[tuple], *, truncate_first: bool)
                                                  properties)
                 SELECT %(tenant)s, occurred_at, account_id, contact_id, event_id, name, properties::jsonb
                 FROM accepted
-            ), rolled AS (
-                INSERT INTO {rollups} (tenant_id, account_id, contact_id, day, event_name, count)
-                SELECT %(tenant)s, account_id, contact_id, (occurred_at AT TIME ZONE %(zone)s)::date, name,
-                       count(*)::integer
-                FROM accepted
-                GROUP BY 2, 3, 4, 5
-                ORDER BY 2, 3, 4, 5
-                ON CONFLICT (tenant_id, account_id, contact_id, day, event_name)
-                DO UPDATE SET count = {rollups}.count + EXCLUDED.count
+            ), buckets AS (
+                SELECT account_id, contact_id, (occurred_at AT TIME ZONE %(zone)s)::date AS day, name,
+                       count(*)::integer AS n
+                FROM accepted GROUP BY 1, 2, 3, 4
+            ), seen AS (
+                SELECT contact_id, min(occurred_at) AS first_at, max(occurred_at) AS last_at
+                FROM accepted WHERE contact_id IS NOT NULL GROUP BY 1
+            ), staged AS (
+                INSERT INTO {pending} (tenant_id, batch_id, created_at, events, account_ids, contact_ids, days,
+                                       event_names, counts, seen_contact_ids, seen_first, seen_last)
+                SELECT %(tenant)s, %(batch)s, now(), (SELECT count(*) FROM accepted), b.*,
+                       coalesce(s.ids, '{{}}'), coalesce(s.firsts, '{{}}'), coalesce(s.lasts, '{{}}')
+                FROM (SELECT array_agg(account_id) AS accounts, array_agg(contact_id) AS contacts,
+                             array_agg(day) AS days, array_agg(name) AS names, array_agg(n) AS counts
+                      FROM buckets) b,
+                     (SELECT array_agg(contact_id) AS ids, array_agg(first_at) AS firsts, array_agg(last_at) AS lasts
+                      FROM seen) s
+                WHERE b.accounts IS NOT NULL
             )
             SELECT count(*) FROM accepted
             """,  # noqa: S608 (table names are ours)
-            {"tenant": tenant.pk, "zone": tenant.timezone},
+            {"tenant": tenant.pk, "zone": tenant.timezone, "batch": uuid.uuid4()},
         )
         return cursor.fetchone()[0]

@@ -1,9 +1,13 @@
 """Adoption metrics (METRICS.md "Adoption and health inputs"), read from the daily rollups.
 
-Everything here is set-based SQL over :class:`health.models.UsageDaily` joined to the catalog and the
-contacts: one query per figure family whatever the number of accounts or contacts, so pages and the
-API stay at a constant number of queries. Pages and ``GET /api/v1/accounts/{id}/usage`` call the same
-functions, so they cannot disagree.
+Everything here is set-based SQL over the daily rollups joined to the catalog and the contacts. The
+rollups are read through the view ``health_usage_rollups``: :class:`health.models.UsageDaily` plus the
+ingested batches still staged for merging (:class:`health.models.UsagePending`, ``health/rollups.py``), so
+a batch counts as soon as it is committed, whether merged yet or not, and exactly once. A bucket may appear
+more than once in the view (merged and staged parts), so every query only aggregates over it (SUM, MIN,
+MAX, COUNT DISTINCT), never counts its rows. One query per figure family whatever the number of accounts
+or contacts, so pages and the API stay at a constant number of queries. Pages and
+``GET /api/v1/accounts/{id}/usage`` call the same functions, so they cannot disagree.
 
 Conventions, applied everywhere below:
 - ``UsageDaily.day`` is already the tenant's local date, so a window is plain date arithmetic: the
@@ -236,7 +240,7 @@ usage AS (
            COALESCE(SUM(ud.count) FILTER (WHERE ud.day >= %(dw)s), 0) AS events_window,
            COUNT(DISTINCT ce.feature) FILTER (WHERE ud.day >= %(dw)s) AS features_used,
            COUNT(DISTINCT c.id) AS activated
-    FROM health_usagedaily ud
+    FROM health_usage_rollups ud
     JOIN acc ON acc.id = ud.account_id
     LEFT JOIN accounts_contact c
            ON c.id = ud.contact_id AND c.account_id = ud.account_id AND c.tenant_id = ud.tenant_id
@@ -252,7 +256,7 @@ known AS (
 ),
 milestone_first AS (
     SELECT ud.account_id, ce.id AS entry_id, MIN(ud.day) AS first_day
-    FROM health_usagedaily ud
+    FROM health_usage_rollups ud
     JOIN acc ON acc.id = ud.account_id
     JOIN health_catalogentry ce
       ON ce.tenant_id = ud.tenant_id AND ce.event_name = ud.event_name AND ce.is_value_milestone
@@ -350,7 +354,7 @@ WITH weeks AS (
 )
 SELECT w.week, COUNT(DISTINCT c.id), COALESCE(SUM(ud.count), 0)
 FROM weeks w
-LEFT JOIN health_usagedaily ud
+LEFT JOIN health_usage_rollups ud
        ON ud.tenant_id = %(tenant)s AND ud.account_id = %(account)s AND ud.count > 0
       AND ud.day >= w.week AND ud.day < w.week + 7 AND ud.day <= %(today)s
 LEFT JOIN accounts_contact c
@@ -387,7 +391,7 @@ class FeatureUse:
 _FEATURES_SQL = """
 SELECT ce.feature, MIN(ce.category), COALESCE(SUM(ud.count), 0)
 FROM health_catalogentry ce
-LEFT JOIN health_usagedaily ud
+LEFT JOIN health_usage_rollups ud
        ON ud.tenant_id = ce.tenant_id AND ud.event_name = ce.event_name AND ud.account_id = %(account)s
       AND ud.day BETWEEN %(dw)s AND %(today)s AND ud.count > 0
 WHERE ce.tenant_id = %(tenant)s
@@ -417,7 +421,7 @@ class MilestoneReach:
 _MILESTONES_SQL = """
 SELECT ce.event_name, ce.feature, MIN(ud.day)
 FROM health_catalogentry ce
-LEFT JOIN health_usagedaily ud
+LEFT JOIN health_usage_rollups ud
        ON ud.tenant_id = ce.tenant_id AND ud.event_name = ce.event_name AND ud.account_id = %(account)s
       AND ud.day <= %(today)s AND ud.count > 0
       AND (%(since)s::date IS NULL OR ud.day >= %(since)s::date)
@@ -457,13 +461,13 @@ SELECT c.id, c.name, c.email, c.external_id, u.last_seen, COALESCE(u.events, 0),
 FROM accounts_contact c
 LEFT JOIN LATERAL (
     SELECT MAX(ud.day) AS last_seen, SUM(ud.count) FILTER (WHERE ud.day >= %(dw)s) AS events
-    FROM health_usagedaily ud
+    FROM health_usage_rollups ud
     WHERE ud.tenant_id = c.tenant_id AND ud.contact_id = c.id AND ud.account_id = c.account_id
       AND ud.day <= %(today)s AND ud.count > 0
 ) u ON true
 LEFT JOIN LATERAL (
     SELECT array_agg(DISTINCT ce.feature ORDER BY ce.feature) AS features
-    FROM health_usagedaily ud
+    FROM health_usage_rollups ud
     JOIN health_catalogentry ce ON ce.tenant_id = ud.tenant_id AND ce.event_name = ud.event_name
     WHERE ud.tenant_id = c.tenant_id AND ud.contact_id = c.id AND ud.account_id = c.account_id
       AND ud.day BETWEEN %(dw)s AND %(today)s AND ud.count > 0
@@ -558,7 +562,7 @@ class UnknownEvent:
 
 _UNKNOWN_EVENTS_SQL = """
 SELECT ud.event_name, SUM(ud.count), COUNT(DISTINCT ud.account_id), MAX(ud.day)
-FROM health_usagedaily ud
+FROM health_usage_rollups ud
 WHERE ud.tenant_id = %(tenant)s AND ud.count > 0
   AND NOT EXISTS (
       SELECT 1 FROM health_catalogentry ce WHERE ce.tenant_id = ud.tenant_id AND ce.event_name = ud.event_name

@@ -9,7 +9,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from accounts.tenancy import current_tenant, fan_out_per_tenant, tenant_task
-from health import services
+from health import rollups, services
 
 
 @shared_task(name="health.tasks.create_usage_partitions")
@@ -34,3 +34,17 @@ def purge_usage_events(tenant_id: int) -> int:
 def drop_expired_usage_partitions() -> list[str]:
     """Drop event partitions emptied by every tenant's retention (runs after the purges)."""
     return services.drop_expired_usage_partitions()
+
+
+@shared_task(name="health.tasks.merge_usage_rollups")
+@tenant_task
+def merge_usage_rollups(tenant_id: int) -> int:
+    """Fold the tenant's staged ingestion batches into the daily rollups (``health.rollups``); answers how
+    many batches were folded. Enqueued by ingestion after its commit; safe to run twice or concurrently."""
+    return rollups.merge_pending_usage(tenant=current_tenant()).batches
+
+
+@shared_task(name="health.tasks.merge_all_usage_rollups")
+def merge_all_usage_rollups() -> int:
+    """Safety net for a merge whose enqueue failed (broker down): one merge per tenant."""
+    return fan_out_per_tenant(merge_usage_rollups)

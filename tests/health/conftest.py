@@ -9,6 +9,7 @@ from django.db import connection
 
 from accounts.tenancy import tenant_scope
 from health.models import UsageDaily, UsageEvent
+from health.rollups import merge_pending_usage
 
 BULK_URL = "/api/v1/events/bulk"
 
@@ -34,11 +35,20 @@ def stored_events(world) -> list[tuple]:
                                                                         "contact__external_id", "name"))
 
 
-def rollups(world) -> dict[tuple, int]:
+def rollups(world, *, merge: bool = True) -> dict[tuple, int]:
+    """The tenant's daily rollups, after folding its staged batches in (``merge=False``: as merged so far)."""
     with tenant_scope(world.tenant):
+        if merge:
+            merge_pending_usage(tenant=world.tenant)
         rows = UsageDaily.objects.values_list("account__external_id", "contact__external_id", "day", "event_name",
                                               "count")
         return {tuple(r[:4]): r[4] for r in rows}
+
+
+def merge(world) -> None:
+    """Fold the tenant's staged batches into the rollups and the contacts' seen times (the merge task's work)."""
+    with tenant_scope(world.tenant):
+        merge_pending_usage(tenant=world.tenant)
 
 
 def partition_exists(name: str) -> bool:

@@ -16,7 +16,7 @@ from health.models import UsageDaily, UsageEventKey
 from health.partitions import partition_name
 from health.services import ingest_events
 from tests.factories import make_api_key
-from tests.health.conftest import BULK_URL, event, partition_exists, post_events, rollups, stored_events
+from tests.health.conftest import BULK_URL, event, merge, partition_exists, post_events, rollups, stored_events
 
 pytestmark = pytest.mark.django_db
 
@@ -189,6 +189,10 @@ def test_unknown_contact_is_created_and_enrolled(world_a, monkeypatch):
     with tenant_scope(world_a.tenant):
         new = {c.external_id: c for c in Contact.objects.filter(external_id__in=["new-1", "new-2"])}
     assert new["new-1"].account.external_id == "acc-0" and new["new-2"].account.external_id == "acc-1"
+    # Created with the batch's earliest event time as both seen times; the merge widens last_seen.
+    assert new["new-1"].first_seen_at == new["new-1"].last_seen_at == dt.datetime(2026, 1, 10, 9, tzinfo=dt.UTC)
+    merge(world_a)
+    new["new-1"].refresh_from_db()
     assert new["new-1"].first_seen_at == dt.datetime(2026, 1, 10, 9, tzinfo=dt.UTC)
     assert new["new-1"].last_seen_at == dt.datetime(2026, 1, 15, 12, tzinfo=dt.UTC)
     assert calls == [{"tenant": world_a.tenant, "contact_ids": sorted([new["new-1"].pk, new["new-2"].pk])}]
@@ -208,6 +212,7 @@ def test_first_and_last_seen_widen_and_never_shrink(world_a):
                           event("s2", occurred_at="2026-01-16T12:00:00Z")])
     post_events(world_a, [event("s3", occurred_at="2026-01-15T18:00:00Z")])  # inside: changes nothing
     post_events(world_a, [event("s4", occurred_at="2026-01-02T00:00:00Z")])
+    merge(world_a)
     contact = world_a.contacts[0]
     with tenant_scope(world_a.tenant):
         contact.refresh_from_db()
@@ -236,6 +241,7 @@ def test_tenants_are_isolated(world_a, world_b):
         assert not Contact.objects.filter(external_id="new-in-a").exists()
         assert UsageEventKey.objects.count() == 2
     # The rows written for A point at A's account and contact, not B's look-alikes.
+    merge(world_a)
     with tenant_scope(world_a.tenant):
         assert set(UsageDaily.objects.values_list("account__tenant_id", flat=True)) == {world_a.tenant.pk}
 
@@ -285,14 +291,17 @@ def test_last_seen_is_kept_to_its_grain_and_first_seen_is_exact(world_a):
     contact = world_a.contacts[0]
     noon = dt.datetime(2026, 1, 15, 12, tzinfo=dt.UTC)
     post_events(world_a, [event("g1", occurred_at="2026-01-15T12:00:00Z")])
+    merge(world_a)
     within = noon + LAST_SEEN_GRAIN - dt.timedelta(minutes=1)
     post_events(world_a, [event("g2", occurred_at=within.isoformat())])  # within the grain: not written
+    merge(world_a)
     with tenant_scope(world_a.tenant):
         contact.refresh_from_db()
     assert (contact.first_seen_at, contact.last_seen_at) == (noon, noon)
     beyond = noon + LAST_SEEN_GRAIN + dt.timedelta(minutes=1)
     post_events(world_a, [event("g3", occurred_at=beyond.isoformat()),
                           event("g4", occurred_at="2026-01-15T11:59:00Z")])  # earlier by a minute: written
+    merge(world_a)
     with tenant_scope(world_a.tenant):
         contact.refresh_from_db()
     assert contact.first_seen_at == noon - dt.timedelta(minutes=1)
@@ -302,6 +311,7 @@ def test_last_seen_is_kept_to_its_grain_and_first_seen_is_exact(world_a):
 def test_rollups_go_with_their_contact_and_account_without_database_foreign_keys(world_a):
     # UsageDaily has no database FKs (health/models.py): Django's collector must still cascade.
     post_events(world_a, [event("d1"), event("d2", contact="user-1", account="acc-1"), event("d3", contact=None)])
+    merge(world_a)
     with tenant_scope(world_a.tenant):
         world_a.contacts[0].delete()
         assert set(UsageDaily.objects.values_list("contact__external_id", flat=True)) == {"user-1", None}
