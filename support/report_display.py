@@ -230,15 +230,21 @@ def month_labels(date_from: str, date_to: str) -> list[str]:
 def team_month_tables(result: dict[str, Any]) -> list[dict[str, Any]]:
     """support.reports.team_months as one table per team (by name, "no team" last) with a row for every
     month of the range. A month without a row of that team had no data: its counts are 0 and its figures
-    null, as the selector gives for an empty set."""
+    null, as the selector gives for an empty set. A team none of whose rows has anything to show in
+    TEAM_MONTH_COLUMNS is left out (e.g. "no team" holding only unanswered tickets, a figure not shown)."""
     by_team: dict[str | None, dict[str, dict]] = defaultdict(dict)
     for row in result["rows"]:
-        by_team[row["group"]][row["month"]] = row
+        if _shows_something(row):
+            by_team[row["group"]][row["month"]] = row
     months = month_labels(result["from"], result["to"])
     teams = sorted(by_team, key=lambda name: (name is None, (name or "").lower()))
     return [{"team": team,
              "rows": [by_team[team].get(month) or _empty_row(month, team) for month in months]}
             for team in teams]
+
+
+def _shows_something(row: dict[str, Any]) -> bool:
+    return any(row.get(c.metric) not in (None, 0) for c in TEAM_MONTH_COLUMNS)
 
 
 def _empty_row(month: str, team: str | None) -> dict[str, Any]:
