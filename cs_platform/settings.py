@@ -118,6 +118,11 @@ def database_from_env() -> dict:
     return config
 
 
+# Independent report queries run this many at a time, each on its own connection (cs_platform.parallel_reads);
+# 1 = one after another on the request's connection.
+READ_THREADS = max(1, int(os.environ.get("READ_THREADS", "2")))
+
+
 DATABASES = {"default": database_from_env()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

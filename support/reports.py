@@ -52,7 +52,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,6 +60,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Tenant
+from cs_platform.parallel_reads import run_reads
 from support.backlog import backlog_at
 from support.models import Agent, Team
 from support.qa_selectors import qa_scores
@@ -402,19 +403,21 @@ def _compute(tenant: Tenant, periods: list[Period], key_by: str, now: dt.datetim
     """``(period index, group label, row)`` for every period x group with data (every period for
     ``none``), in a constant number of queries. Periods may overlap (YTD months and their total). The QA
     score is computed for ``periods[qa_period]`` only (None: no QA score)."""
-    families: dict[str, list[dict]] = {
-        "interactions": _interactions(tenant, periods, key_by),
-        "queue": _queue(tenant, periods, key_by),
-        "chats": _chats(tenant, periods, key_by),
-        "created": _created(tenant, periods, key_by, now),
-        "resolved": _resolved(tenant, periods, key_by),
+    # Independent queries, longest first: cs_platform.parallel_reads runs them two at a time when it may.
+    jobs: dict[str, Callable[[], list[dict]]] = {
+        "interactions": lambda: _interactions(tenant, periods, key_by),
+        "resolved": lambda: _resolved(tenant, periods, key_by),
+        "created": lambda: _created(tenant, periods, key_by, now),
     }
-    if key_by not in ("agent", "team"):
-        families["backlog"] = _backlog(tenant, periods, key_by)
-    if key_by != "channel":
-        families["presence"] = _presence(tenant, periods, key_by, now)
     if key_by in ("none", "team"):
-        families["cost"] = _costs(tenant, periods, key_by, tenant.zone)
+        jobs["cost"] = lambda: _costs(tenant, periods, key_by, tenant.zone)
+    if key_by not in ("agent", "team"):
+        jobs["backlog"] = lambda: _backlog(tenant, periods, key_by)
+    jobs["queue"] = lambda: _queue(tenant, periods, key_by)
+    if key_by != "channel":
+        jobs["presence"] = lambda: _presence(tenant, periods, key_by, now)
+    jobs["chats"] = lambda: _chats(tenant, periods, key_by)
+    families = run_reads(jobs)
 
     facts: dict[tuple[int, str | None], dict[str, Any]] = defaultdict(dict)
     for family, rows in families.items():

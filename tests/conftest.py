@@ -13,6 +13,7 @@ from django.test import Client
 
 from accounts.models import ApiKey, Contact, CustomerAccount, Membership, Role, Tenant
 from accounts.tenancy import tenant_scope
+from cs_platform import parallel_reads
 from tests.factories import (
     AccountFactory,
     ContactFactory,
@@ -21,6 +22,14 @@ from tests.factories import (
     UserFactory,
     make_api_key,
 )
+
+
+@pytest.fixture(autouse=True)
+def _close_parallel_read_connections():
+    """Reports run outside a transaction (transactional tests, the live server) open connections in
+    cs_platform.parallel_reads' threads; close them so the test database can be dropped."""
+    yield
+    parallel_reads.shutdown()
 
 
 @dataclass
