@@ -205,7 +205,7 @@ def distribution_charts(histograms: dict[str, Histogram]) -> list[dict[str, Any]
     out = []
     for metric in FIGURES:
         histogram, column = histograms[metric], _COLUMNS[metric]
-        bars = [Bar(label=label, value=n, title=f"{column.label} {label}: {n:,}")
+        bars = [Bar(label=label, value=n, title=f"{column.label} {label}: {n:,}", muted=n == 0)
                 for (label, _), n in zip(BUCKETS, histogram.counts, strict=True)]
         svg: SafeString = horizontal_bars(
             bars, aria_label=f"{column.label}: how {histogram.total:,} items spread over duration buckets")

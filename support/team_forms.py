@@ -17,7 +17,8 @@ class AgentChoices(forms.ModelMultipleChoiceField):
     def label_from_instance(self, agent: Agent) -> str:
         where = f" (now in {agent.team.name})" if agent.team_id and agent.team_id != self.team_id else ""
         inactive = "" if agent.is_active else " (inactive)"
-        return f"{agent.name or agent.email} <{agent.email}>{inactive}{where}"
+        who = f"{agent.name} <{agent.email}>" if agent.name else agent.email
+        return f"{who}{inactive}{where}"
 
 
 class ManagerChoices(forms.ModelMultipleChoiceField):

@@ -108,3 +108,28 @@ def test_month_labels_and_the_no_team_table_last():
         {"month": "2025-01", "group": "beta", "interactions": 2},
         {"month": "2025-01", "group": "Alpha", "interactions": 3}]}
     assert [t["team"] for t in team_month_tables(result)] == ["Alpha", "beta", None]
+
+
+def test_management_query_count_does_not_grow_with_teams_or_months_data(two_teams):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    world = two_teams["world"]
+    client = world.client_for()
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url(world, "report-management", "period=ytd")).status_code == 200
+        return len(ctx.captured_queries)
+
+    few = count()
+    t = world.tenant
+    this_month = timezone.now().astimezone(t.zone).date().replace(day=1)
+    start = dt.datetime(this_month.year, this_month.month, 2, 18, tzinfo=dt.UTC)
+    with world.scope():
+        for i in range(3):
+            team = Team.objects.create(tenant=t, name=f"Gamma {i}")
+            Agent.objects.create(tenant=t, email=f"g{i}@alpha.test", team=team)
+            ticket = make_ticket(t, f"G{i}", channel="chat", created_at=start)
+            add(t, ticket, f"g{i}-chat", channel="chat", started_at=start, agent=f"g{i}@alpha.test",
+                answered_at=start + dt.timedelta(seconds=5 + i), ended_at=start + dt.timedelta(minutes=3))
+    assert count() == few
