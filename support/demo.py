@@ -24,7 +24,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from accounts.inputs import ItemValidator
-from accounts.models import Contact, Tenant
+from accounts.models import Contact, Membership, Role, Tenant
 from support import sla
 from support.desk_services import request_callback, save_macro
 from support.knowledge_services import save_article, save_category, set_published
@@ -36,6 +36,8 @@ from support.models import (
     BusinessCalendar,
     Macro,
     SlaPolicy,
+    Team,
+    TeamManager,
     Ticket,
 )
 from support.services.agents import agent_for_user, record_session, upsert_agents
@@ -165,6 +167,19 @@ def seed_agents(*, tenant: Tenant, agent_users: list[tuple[AbstractBaseUser, str
         raise DemoSupportError(f"{tenant.slug} agents: rejected {result.rejected[:3]}")
     return {a.email: a for a in Agent.objects.filter(tenant=tenant, email__in=[i["email"] for i in items])
             .select_related("team")}
+
+
+def seed_team_managers(*, tenant: Tenant) -> int:
+    """Every member with the manager role manages the Frontline team, so that signing in as one shows what a
+    manager sees in the support reports. Idempotent; answers how many manager rows were added."""
+    frontline = Team.objects.filter(tenant=tenant, name=FRONTLINE).first()
+    if frontline is None:
+        return 0
+    users = Membership.objects.filter(tenant=tenant, role=Role.MANAGER).values_list("user_id", flat=True)
+    known = set(TeamManager.objects.filter(tenant=tenant, team=frontline).values_list("user_id", flat=True))
+    added = [TeamManager(tenant=tenant, team=frontline, user_id=u) for u in users if u not in known]
+    TeamManager.objects.bulk_create(added, ignore_conflicts=True)
+    return len(added)
 
 
 def seed_sla(*, tenant: Tenant) -> None:
@@ -449,6 +464,7 @@ def seed_support(*, tenant: Tenant, agent_users: list[tuple[AbstractBaseUser, st
                  progress: Callable[[int], None] = lambda n: None) -> SupportSummary:
     """Everything above for one tenant (the caller enters the tenant scope)."""
     agents = seed_agents(tenant=tenant, agent_users=agent_users)
+    seed_team_managers(tenant=tenant)
     seed_sla(tenant=tenant)
     seed_knowledge_base(tenant=tenant)
     seed_macros(tenant=tenant)

@@ -195,3 +195,16 @@ def test_manager_sees_their_new_team_in_the_reports(setup):
     from support.report_visibility import managed_teams
     with world.scope():
         assert [t.name for t in managed_teams(tenant=world.tenant, user=setup["boss"].user)] == ["Tier 2"]
+
+
+def test_demo_managers_manage_the_frontline_team(world_a):
+    from support.demo import FRONTLINE, seed_team_managers
+    world = world_a
+    boss = member(world, Role.MANAGER, "demo-boss@alpha.test")
+    with world.scope():
+        assert seed_team_managers(tenant=world.tenant) == 0  # no Frontline team yet
+        team = Team.objects.create(tenant=world.tenant, name=FRONTLINE)
+        assert seed_team_managers(tenant=world.tenant) == 1
+        assert seed_team_managers(tenant=world.tenant) == 0  # idempotent
+        assert list(TeamManager.objects.filter(tenant=world.tenant).values_list("team", "user")) == [
+            (team.pk, boss.user.pk)]
