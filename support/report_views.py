@@ -136,10 +136,10 @@ def team_report(request: HttpRequest) -> HttpResponse:
 _MANAGEMENT_CSV = {  # ?format=csv&table=...: the YTD tables, which do not depend on the picked period
     "ytd": lambda request: csv_response(ytd_csv_text(*_ytd_months_and_total(request), YTD_COLUMNS),
                                         stem="report-management-ytd", request=request),
-    "ytd-teams": lambda request: csv_response(ytd_csv_text(_ytd_teams(request)["rows"], None, TEAM_YTD_COLUMNS,
+    "ytd-teams": lambda request: csv_response(ytd_csv_text(_ytd_teams(request)["totals"], None, TEAM_YTD_COLUMNS,
                                                            group_label="team"),
                                               stem="report-management-ytd-teams", request=request),
-    "ytd-team-months": lambda request: csv_response(team_month_csv_text(_ytd_team_months(request)),
+    "ytd-team-months": lambda request: csv_response(team_month_csv_text(team_month_tables(_ytd_teams(request))),
                                                     stem="report-management-ytd-team-months", request=request),
 }
 
@@ -168,10 +168,11 @@ def management_report(request: HttpRequest) -> HttpResponse:
         [Bar(label=r["group"][2:], value=r["interactions"], title=f"{r['group']}: {r['interactions']} interactions")
          for r in months["rows"]],
         line_value=None, line_label="", aria_label=f"Interactions per month, {months['from']} to {months['to']}")
-    team_tables = _ytd_team_months(request)
+    teams = _ytd_teams(request)  # YTD by team and by team and month, from one set of queries
+    team_tables = team_month_tables(teams)
     context.update(ytd=months, ytd_columns=YTD_COLUMNS, chart=chart,
                    ytd_rows=value_rows([*months["rows"], {**months["total"], "group": "YTD total"}], YTD_COLUMNS),
-                   team_columns=TEAM_YTD_COLUMNS, team_rows=value_rows(_ytd_teams(request)["rows"], TEAM_YTD_COLUMNS),
+                   team_columns=TEAM_YTD_COLUMNS, team_rows=value_rows(teams["totals"], TEAM_YTD_COLUMNS),
                    team_month_columns=TEAM_MONTH_COLUMNS, team_month_tables=team_month_display(team_tables),
                    team_month_raw=team_tables)
     return render_list(request, "support/reports/management.html", context)
@@ -189,10 +190,7 @@ def _ytd_months_and_total(request: HttpRequest) -> tuple[list[dict], dict]:
 
 
 def _ytd_teams(request: HttpRequest) -> dict:
+    """support.reports.team_months over the fiscal year to date: ``rows`` per team and month, ``totals`` per
+    team over the whole range (the YTD by team table)."""
     start, end = _ytd_range(request)
-    return support_report(tenant=request.tenant, date_from=start, date_to=end, group_by="team", now=timezone.now())
-
-
-def _ytd_team_months(request: HttpRequest) -> list[dict]:
-    start, end = _ytd_range(request)
-    return team_month_tables(team_months(tenant=request.tenant, date_from=start, date_to=end, now=timezone.now()))
+    return team_months(tenant=request.tenant, date_from=start, date_to=end, now=timezone.now())

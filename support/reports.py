@@ -470,13 +470,20 @@ def team_months(*, tenant: Tenant, date_from: dt.date, date_to: dt.date,
                 now: dt.datetime | None = None) -> dict[str, Any]:
     """Per tenant-local month of ``[date_from, date_to)`` and team (METRICS.md team attribution; ``group``
     None = no team): the support_report row of that team in that month, each month its own period.
-    Months x teams with no data at all are left out. Rows by month, then team name. QA score is null."""
+    Months x teams with no data at all are left out. Rows by month, then team name; their QA score is null.
+
+    ``totals``: each team's row over the whole range, exactly ``support_report(group_by="team")["rows"]``
+    (QA score included), computed by the same queries as one more, overlapping, period."""
     _check_range(date_from, date_to)
-    periods = _months(date_from, date_to, tenant.zone)
-    computed = _compute(tenant, periods, "team", now or timezone.now(), qa_period=None)
-    rows = [{"month": periods[idx].label, "group": label, **row} for idx, label, row in computed]
+    months = _months(date_from, date_to, tenant.zone)
+    periods = [*months, _period(None, date_from, date_to, tenant.zone)]
+    computed = _compute(tenant, periods, "team", now or timezone.now(), qa_period=len(months))
+    rows = [{"month": periods[idx].label, "group": label, **row} for idx, label, row in computed
+            if idx < len(months)]
     rows.sort(key=lambda r: (r["month"], r["group"] is None, (r["group"] or "").lower()))
-    return {"from": date_from.isoformat(), "to": date_to.isoformat(), "timezone": tenant.timezone, "rows": rows}
+    totals = _by_group_name([{"group": label, **row} for idx, label, row in computed if idx == len(months)])
+    return {"from": date_from.isoformat(), "to": date_to.isoformat(), "timezone": tenant.timezone, "rows": rows,
+            "totals": totals}
 
 
 def _qa_by_key(tenant: Tenant, period: Period, key_by: str) -> dict[str | None, float | None] | None:

@@ -133,3 +133,21 @@ def test_management_query_count_does_not_grow_with_teams_or_months_data(two_team
             add(t, ticket, f"g{i}-chat", channel="chat", started_at=start, agent=f"g{i}@alpha.test",
                 answered_at=start + dt.timedelta(seconds=5 + i), ended_at=start + dt.timedelta(minutes=3))
     assert count() == few
+
+
+def test_totals_are_the_team_report_over_the_whole_range(two_teams):
+    """team_months' totals come from the same queries as its months, as one more overlapping period, and
+    must equal support_report by team over the range (figures, QA score and order)."""
+    from support.reports import support_report, team_months
+
+    world = two_teams["world"]
+    first = dt.date.fromisoformat(two_teams["p"] + "-01")
+    last = dt.date.fromisoformat(two_teams["m"] + "-01")
+    end = dt.date(last.year + last.month // 12, last.month % 12 + 1, 1)
+    now = timezone.now()
+    with world.scope():
+        result = team_months(tenant=world.tenant, date_from=first, date_to=end, now=now)
+        report = support_report(tenant=world.tenant, date_from=first, date_to=end, group_by="team", now=now)
+    assert result["totals"] == report["rows"]
+    # The "no team" row holds tickets nobody answered (FRT attribution), none of the interactions.
+    assert {r["group"]: r["interactions"] for r in result["totals"]} == {"Alpha team": 2, "Beta team": 3, None: 0}
