@@ -88,20 +88,26 @@ def _merge_chunk(tenant: Tenant, chunk: int, between_steps) -> MergeResult:
         batch_ids = [row[0] for row in claimed]
         params = {"tenant": tenant.pk, "batches": batch_ids}
         # Buckets of an account or contact deleted since the batch was stored are dropped, as Django's
-        # cascade would have deleted their rollup rows (the arrays carry no foreign keys).
+        # cascade would have deleted their rollup rows (the arrays carry no foreign keys). The staged buckets
+        # are summed first (buckets recur across batches), then checked with hash joins: the planner cannot
+        # estimate what unnest() yields and, left to itself, re-ran the unnest per account (~100x slower).
+        cursor.execute("SET LOCAL enable_nestloop = off")
         cursor.execute(
             f"""
+            WITH staged AS MATERIALIZED (
+                SELECT b.account_id, b.contact_id, b.day, b.event_name, sum(b.count)::integer AS count
+                FROM {PENDING} p
+                CROSS JOIN LATERAL unnest(p.account_ids, p.contact_ids, p.days, p.event_names, p.counts)
+                    AS b(account_id, contact_id, day, event_name, count)
+                WHERE p.tenant_id = %(tenant)s AND p.batch_id = ANY(%(batches)s::uuid[])
+                GROUP BY 1, 2, 3, 4
+            )
             INSERT INTO {ROLLUPS} (tenant_id, account_id, contact_id, day, event_name, count)
-            SELECT %(tenant)s, b.account_id, b.contact_id, b.day, b.event_name, sum(b.count)::integer
-            FROM {PENDING} p
-            CROSS JOIN LATERAL unnest(p.account_ids, p.contact_ids, p.days, p.event_names, p.counts)
-                AS b(account_id, contact_id, day, event_name, count)
-            WHERE p.tenant_id = %(tenant)s AND p.batch_id = ANY(%(batches)s::uuid[])
-              AND EXISTS (SELECT 1 FROM accounts_customeraccount a
-                          WHERE a.id = b.account_id AND a.tenant_id = %(tenant)s)
-              AND (b.contact_id IS NULL OR EXISTS (SELECT 1 FROM accounts_contact c
-                                                   WHERE c.id = b.contact_id AND c.tenant_id = %(tenant)s))
-            GROUP BY 2, 3, 4, 5
+            SELECT %(tenant)s, s.account_id, s.contact_id, s.day, s.event_name, s.count
+            FROM staged s
+            JOIN accounts_customeraccount a ON a.id = s.account_id AND a.tenant_id = %(tenant)s
+            LEFT JOIN accounts_contact c ON c.id = s.contact_id AND c.tenant_id = %(tenant)s
+            WHERE s.contact_id IS NULL OR c.id IS NOT NULL
             ORDER BY 2, 3, 4, 5
             ON CONFLICT (tenant_id, account_id, contact_id, day, event_name)
             DO UPDATE SET count = {ROLLUPS}.count + EXCLUDED.count

@@ -318,3 +318,33 @@ def test_rollups_go_with_their_contact_and_account_without_database_foreign_keys
         world_a.contacts[1].account.delete()
         assert list(UsageDaily.objects.values_list("account__external_id", "contact__external_id")) == [
             ("acc-0", None)]
+
+
+FAST_PATH_EXTRA = [
+    {"event_id": " padded "}, {"occurred_at": " 2026-01-15T12:00:00Z "}, {"name": "café.viewed"},
+    {"contact": "  "}, {"contact": None}, {"properties": None}, {"properties": {}},
+    {"properties": {"nested": {"list": [1, 2.5, None, True, "x"]}, "n": 10**30}},
+    {"properties": {1: "non-text key"}}, {"properties": {"s": "\ud800"}}, {"properties": {"s": "\\u0000"}},
+    {"occurred_at": "2026-01-15T12:00:00+05:30"}, {"occurred_at": "2000-01-01T00:00:00Z"},
+    {"occurred_at": "1999-12-31T23:59:59Z"}, {"event_id": "x" * 200}, {"account": "a" * 129},
+]
+
+
+@pytest.mark.parametrize("change", [c for c, _ in BAD_ITEMS] + FAST_PATH_EXTRA + [{}])
+def test_fast_validation_never_accepts_what_full_validation_rejects(change):
+    now = dt.datetime(2026, 1, 20, tzinfo=dt.UTC)
+    item = event("e1", properties={"plan": "pro", "seats": 3}) | change
+    fast = ingest.fast_valid_item(7, item, now + ingest.FUTURE_SKEW)
+    full, errors = ingest.validate_item(7, item, now)
+    if errors:
+        assert fast is None
+    elif fast is not None:
+        assert (fast.index, fast.event_id, fast.account, fast.contact, fast.name, fast.occurred_at) == (
+            full.index, full.event_id, full.account, full.contact, full.name, full.occurred_at)
+        assert json.loads(fast.properties) == json.loads(full.properties)
+
+
+def test_fast_validation_takes_the_common_item():
+    now = dt.datetime(2026, 1, 20, tzinfo=dt.UTC)
+    assert ingest.fast_valid_item(0, event("e1", properties={"a": 1}), now) is not None
+    assert ingest.fast_valid_item(0, event("e1", contact=None), now) is not None
