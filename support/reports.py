@@ -57,12 +57,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
+from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import Tenant
 from cs_platform.parallel_reads import run_reads
 from support.backlog import backlog_at
-from support.models import Agent, Team
+from support.models import Agent, SupportCost, Team
 from support.qa_selectors import qa_scores
 from support.sla import first_response_met_sql
 
@@ -154,26 +155,33 @@ def _seconds(interval: str) -> str:
 
 
 # Group keys per family of facts and grouping (``key_by``: none, agent, team, channel; months are periods).
+# Native types, not text: grouping sorts by the key, and ids sort far faster as integers and channels in the
+# "C" collation than as text in the database's locale; _fetch turns keys into strings.
 _INTERACTION_KEY = {
-    "none": "NULL::text", "agent": "i.agent_id::text", "channel": "i.channel",
-    "team": f"(CASE WHEN i.channel IN {_LIVE} AND i.answered_at IS NULL THEN i.queue_team_id ELSE a.team_id END)::text",
+    "none": "NULL::bigint", "agent": "i.agent_id", "channel": 'i.channel COLLATE "C"',
+    "team": f"(CASE WHEN i.channel IN {_LIVE} AND i.answered_at IS NULL THEN i.queue_team_id ELSE a.team_id END)",
 }
 _QUEUE_KEY = {
     **_INTERACTION_KEY,
-    "agent": "(CASE WHEN i.answered_at IS NOT NULL THEN i.agent_id END)::text",
-    "team": "(CASE WHEN i.answered_at IS NOT NULL THEN a.team_id ELSE i.queue_team_id END)::text",
+    "agent": "(CASE WHEN i.answered_at IS NOT NULL THEN i.agent_id END)",
+    "team": "(CASE WHEN i.answered_at IS NOT NULL THEN a.team_id ELSE i.queue_team_id END)",
 }
-_FIRST_RESPONSE_KEY = {"none": "NULL::text", "agent": "t.first_responder_id::text",
-                       "team": "a.team_id::text", "channel": "t.channel"}
-_RESOLUTION_KEY = {**_FIRST_RESPONSE_KEY, "agent": "t.resolved_assignee_id::text"}
-_SESSION_KEY = {"none": "NULL::text", "agent": "s.agent_id::text", "team": "a.team_id::text"}
+_FIRST_RESPONSE_KEY = {"none": "NULL::bigint", "agent": "t.first_responder_id",
+                       "team": "a.team_id", "channel": 't.channel COLLATE "C"'}
+_RESOLUTION_KEY = {**_FIRST_RESPONSE_KEY, "agent": "t.resolved_assignee_id"}
+_SESSION_KEY = {"none": "NULL::bigint", "agent": "s.agent_id", "team": "a.team_id"}
 
 
 def _fetch(sql_text: str, params: list[Any]) -> list[dict[str, Any]]:
+    """Rows as dicts, the group key ``k`` as a string (or None)."""
     with connection.cursor() as cursor:
         cursor.execute(sql_text, params)
         names = [c.name for c in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    for row in rows:
+        if row.get("k") is not None:
+            row["k"] = str(row["k"])
+    return rows
 
 
 def _agent_join(column: str, key_by: str) -> str:
@@ -287,54 +295,59 @@ def _presence(tenant: Tenant, periods: list[Period], key_by: str, now: dt.dateti
     return _fetch(text, sql.params)
 
 
-def _costs(tenant: Tenant, periods: list[Period], key_by: str, zone: zoneinfo.ZoneInfo) -> list[dict]:
-    """Per (period, scope): cost entries of the period's whole months and the interactions of those months
-    (scope NULL = every entry and every interaction; a team id = that team's entries and interactions)."""
-    months = [(idx, m, local_start(m, zone), local_start(next_month(m), zone))
-              for idx, p in enumerate(periods) for m in _whole_months(p.date_lo, p.date_hi)]
+def _costed_months(periods: list[Period]) -> list[dt.date]:
+    """The tenant-local months lying wholly inside some period: cost entries count only for those."""
+    return sorted({m for p in periods for m in _whole_months(p.date_lo, p.date_hi)})
+
+
+def _month_periods(periods: list[Period], months: list[dt.date], zone: zoneinfo.ZoneInfo) -> tuple[list[Period],
+                                                                                                  dict[dt.date, int]]:
+    """``periods`` plus a period for each of ``months`` not already one of them, and each month's index: the
+    interactions family then counts every costed month once, in the same query and by the same rules as the
+    interactions figure (cost per interaction can never use another count)."""
+    index = {(p.date_lo, p.date_hi): i for i, p in enumerate(periods)}
+    extended, where = list(periods), {}
+    for month in months:
+        bounds = (month, next_month(month))
+        if bounds not in index:
+            index[bounds] = len(extended)
+            extended.append(_period(f"{month:%Y-%m}", *bounds, zone))
+        where[month] = index[bounds]
+    return extended, where
+
+
+def _cost_entries(tenant: Tenant, months: list[dt.date]) -> list[dict]:
+    """Support cost entries of those months, summed per (month, team, currency): a handful of rows."""
     if not months:
         return []
-    sql = _Sql()
-    values = ", ".join(f"({idx}, {sql.p(m)}::date, {sql.p(lo)}::timestamptz, {sql.p(hi)}::timestamptz)"
-                       for idx, m, lo, hi in months)
-    tenant_id = tenant.pk
-    team_scopes = "UNION ALL SELECT idx, month, team_id, amount, currency FROM costed WHERE team_id IS NOT NULL"
-    by_team = key_by == "team"
-    team_key = f"({_INTERACTION_KEY['team']})::bigint" if by_team else "NULL::bigint"
-    agent_join = "LEFT JOIN support_agent a ON a.id = i.agent_id" if by_team else ""
-    text = f"""WITH months(idx, month, lo, hi) AS (VALUES {values}),
-        costed AS (
-            SELECT m.idx, m.month, c.team_id, c.amount, c.currency FROM months m
-            JOIN support_supportcost c ON c.tenant_id = {sql.p(tenant_id)} AND c.month = m.month
-        ),
-        entries(idx, month, scope, amount, currency) AS (
-            SELECT idx, month, NULL::bigint, amount, currency FROM costed
-            {team_scopes if by_team else ""}
-        ),
-        costs AS (
-            SELECT idx, scope, SUM(amount) AS amount, COUNT(DISTINCT currency) AS currencies
-            FROM entries GROUP BY idx, scope
-        ),
-        scope_months AS (SELECT DISTINCT idx, scope, month FROM entries),
-        counted_months AS (SELECT DISTINCT m.month, m.lo, m.hi FROM months m
-                           JOIN scope_months sm ON sm.idx = m.idx AND sm.month = m.month),
-        per_month AS (  -- each costed month's interactions counted once, however many periods hold it
-            SELECT cm.month, {team_key} AS team, COUNT(*) AS n
-            FROM counted_months cm
-            JOIN support_interaction i ON i.tenant_id = {sql.p(tenant_id)} AND i.started_at >= cm.lo
-                 AND i.started_at < cm.hi AND {_COUNTED}
-            {agent_join}
-            GROUP BY 1, 2
-        ),
-        counts AS (
-            SELECT sm.idx, sm.scope, SUM(pm.n) AS interactions
-            FROM scope_months sm JOIN per_month pm ON pm.month = sm.month AND (sm.scope IS NULL OR pm.team = sm.scope)
-            GROUP BY sm.idx, sm.scope
-        )
-        SELECT c.idx, c.scope::text AS k, c.amount, c.currencies,
-               COALESCE(n.interactions, 0)::bigint AS cost_interactions
-        FROM costs c LEFT JOIN counts n ON n.idx = c.idx AND n.scope IS NOT DISTINCT FROM c.scope"""  # noqa: S608 (fragments ours)
-    return _fetch(text, sql.params)
+    return list(SupportCost.objects.filter(tenant=tenant, month__in=months).values("month", "team_id", "currency")
+                .annotate(amount=Sum("amount")).order_by())
+
+
+def _costs(periods: list[Period], key_by: str, entries: list[dict], month_index: dict[dt.date, int],
+           interaction_rows: list[dict]) -> list[dict]:
+    """Per (period, scope): the cost entries of the period's whole months and the interactions of those of
+    its months that have an entry in scope (scope None = every entry and every interaction; by team, a team
+    id = the entries naming that team and that team's interactions)."""
+    counted: dict[tuple[int, str | None], int] = {(r["idx"], r["k"]): r["interactions"] for r in interaction_rows}
+    out = []
+    for idx, period in enumerate(periods):
+        months = set(_whole_months(period.date_lo, period.date_hi))
+        mine = [e for e in entries if e["month"] in months]
+        scopes: set[int | None] = {None} | ({e["team_id"] for e in mine if e["team_id"]} if key_by == "team" else set())
+        for scope in scopes:
+            in_scope = [e for e in mine if scope is None or e["team_id"] == scope]
+            if not in_scope:
+                continue
+            key = None if scope is None else str(scope)
+            interactions = 0
+            for month in {e["month"] for e in in_scope}:
+                mi = month_index[month]
+                interactions += (sum(n for (i, _), n in counted.items() if i == mi) if scope is None
+                                 else counted.get((mi, key), 0))
+            out.append({"idx": idx, "k": key, "amount": sum(e["amount"] for e in in_scope),
+                        "currencies": len({e["currency"] for e in in_scope}), "cost_interactions": interactions})
+    return out
 
 
 # --------------------------------------------------------------------------------------------- assembly
@@ -403,14 +416,14 @@ def _compute(tenant: Tenant, periods: list[Period], key_by: str, now: dt.datetim
     """``(period index, group label, row)`` for every period x group with data (every period for
     ``none``), in a constant number of queries. Periods may overlap (YTD months and their total). The QA
     score is computed for ``periods[qa_period]`` only (None: no QA score)."""
+    costed = _costed_months(periods) if key_by in ("none", "team") else []
+    counted_periods, month_index = _month_periods(periods, costed, tenant.zone)
     # Independent queries, longest first: cs_platform.parallel_reads runs them two at a time when it may.
     jobs: dict[str, Callable[[], list[dict]]] = {
-        "interactions": lambda: _interactions(tenant, periods, key_by),
+        "interactions": lambda: _interactions(tenant, counted_periods, key_by),
         "resolved": lambda: _resolved(tenant, periods, key_by),
         "created": lambda: _created(tenant, periods, key_by, now),
     }
-    if key_by in ("none", "team"):
-        jobs["cost"] = lambda: _costs(tenant, periods, key_by, tenant.zone)
     if key_by not in ("agent", "team"):
         jobs["backlog"] = lambda: _backlog(tenant, periods, key_by)
     jobs["queue"] = lambda: _queue(tenant, periods, key_by)
@@ -418,6 +431,10 @@ def _compute(tenant: Tenant, periods: list[Period], key_by: str, now: dt.datetim
         jobs["presence"] = lambda: _presence(tenant, periods, key_by, now)
     jobs["chats"] = lambda: _chats(tenant, periods, key_by)
     families = run_reads(jobs)
+    if costed:
+        families["cost"] = _costs(periods, key_by, _cost_entries(tenant, costed), month_index,
+                                  families["interactions"])
+    families["interactions"] = [r for r in families["interactions"] if r["idx"] < len(periods)]
 
     facts: dict[tuple[int, str | None], dict[str, Any]] = defaultdict(dict)
     for family, rows in families.items():
