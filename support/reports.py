@@ -3,8 +3,11 @@
 :func:`support_report` is the ONE selector behind ``GET /api/v1/reports/support`` and the report pages,
 so page and API cannot disagree. It runs a constant number of queries whatever the data (one per family
 of facts: interactions by ``started_at``, live queue by ``queued_at``, chats by ``ended_at``, tickets by
-``created_at``, by ``resolved_at``, backlog, presence, costs, plus one for group names); Python only
-merges their few result rows.
+``created_at``, by ``resolved_at``, backlog (support.backlog's open spans), presence, plus cost entries,
+QA scores and group names); Python only merges their few result rows. Each family reads every period with
+its own index-only range scan, and the families run two at a time on their own connections outside a
+transaction (cs_platform.parallel_reads). ``ytd_by_month`` and ``team_months`` add their whole-range total
+as one more period of the same queries. bench/support_reports.py measures them (README "Benchmarks").
 
 Decisions, where METRICS.md leaves room (the README repeats them):
 
@@ -31,7 +34,9 @@ Decisions, where METRICS.md leaves room (the README repeats them):
   over tickets created in the period that have a policy. Breached tickets without any response go to the
   ``null`` agent/team group.
 - **Backlog**: tickets created before the period's end whose latest status row before that instant is
-  not ``resolved`` / ``closed`` (no row yet = ``new`` = open).
+  not ``resolved`` / ``closed`` (no row yet = ``new`` = open); read from support.backlog's open spans,
+  which the records services derive from that same history (tests/support/test_backlog.py checks them
+  against the definition on random histories).
 - **Utilization**: online seconds / scheduled seconds, both clipped to the period (a running session
   counts until now); ``null`` without scheduled seconds.
 - **Cost per interaction** (METRICS.md: per month): over the tenant-local months lying *wholly* inside
@@ -40,7 +45,9 @@ Decisions, where METRICS.md leaves room (the README repeats them):
   interactions of its costed whole months (months without an entry are left out of both sides, rather than
   diluting the figure). By team: the entries naming the team / that team's interactions; the overall
   (none, month) rows use every entry. ``null`` by agent and channel, for the ``null`` team, with no whole
-  costed month, with no interactions, or when the entries mix currencies.
+  costed month, with no interactions, or when the entries mix currencies. Each costed month's interactions
+  are the interactions figure's own count for that month (the month is added as a period of that query
+  when it is not one already), so the two can never count differently.
 - ``csat_pct`` / ``csat_avg`` are ``null`` until surveys exist.
 - ``qa_score`` (issue 5, support.qa_selectors.qa_scores): the mean score of QA reviews submitted in the
   period, by reviewed agent / their team; ``null`` by month and channel, for the ``null`` group, and for a
