@@ -41,7 +41,6 @@ from typing import Any
 import orjson
 from django.db import IntegrityError, connection, transaction
 
-from accounts import selectors as account_selectors
 from accounts.models import Tenant
 from accounts.services import BulkResult, create_contacts_from_events
 from health import partitions, rollups
@@ -247,7 +246,8 @@ def ingest_events(*, tenant: Tenant, items: Sequence[Any], now: dt.datetime | No
     if not valid:
         return result
 
-    account_ids = account_selectors.account_ids_by_external_id(tenant=tenant, external_ids={e.account for e in valid})
+    account_ids, known = _known_ids(tenant, {e.account for e in valid},
+                                    {e.contact for e in valid if e.contact is not None})
     seen_ids: set[str] = set()
     events: list[CleanEvent] = []
     for event in valid:
@@ -261,8 +261,6 @@ def ingest_events(*, tenant: Tenant, items: Sequence[Any], now: dt.datetime | No
     if not events:
         return result
 
-    known = account_selectors.contacts_by_external_id(
-        tenant=tenant, external_ids={e.contact for e in events if e.contact is not None})
     events = _check_contacts(events, known, account_ids, result)
     if not events:
         return result
@@ -277,6 +275,34 @@ def ingest_events(*, tenant: Tenant, items: Sequence[Any], now: dt.datetime | No
         partitions.ensure_partitions({partitions.month_of(e.occurred_at) for e in events})
         _store(tenant, events, known, account_ids, result)
     return result
+
+
+def _known_ids(tenant: Tenant, accounts: set[str], contacts: set[str]
+               ) -> tuple[dict[str, int], dict[str, tuple[int, int]]]:
+    """external_id -> account id, and external_id -> (contact id, account id), for those that exist: what
+    ``accounts.selectors.account_ids_by_external_id`` and ``contacts_by_external_id`` answer, in one round
+    trip and without the ORM. The ids travel as one JSON text each (orjson): psycopg adapts a Python list
+    to an array element by element in Python, ~1 ms per 1,000 ids, a tenth of a batch's Python time."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT NULL::bigint, a.external_id, a.id FROM accounts_customeraccount a
+            WHERE a.tenant_id = %(tenant)s AND a.external_id IN (SELECT json_array_elements_text(%(accounts)s::json))
+            UNION ALL
+            SELECT c.account_id, c.external_id, c.id FROM accounts_contact c
+            WHERE c.tenant_id = %(tenant)s AND c.external_id IN (SELECT json_array_elements_text(%(contacts)s::json))
+            """,
+            {"tenant": tenant.pk, "accounts": orjson.dumps(list(accounts)).decode(),
+             "contacts": orjson.dumps(list(contacts)).decode()},
+        )
+        account_ids: dict[str, int] = {}
+        known: dict[str, tuple[int, int]] = {}
+        for account_id, external_id, pk in cursor.fetchall():
+            if account_id is None:
+                account_ids[external_id] = pk
+            else:
+                known[external_id] = (pk, account_id)
+    return account_ids, known
 
 
 def _check_contacts(events: list[CleanEvent], known: dict[str, tuple[int, int]], account_ids: dict[str, int],
@@ -352,8 +378,8 @@ def _copy_and_insert(tenant: Tenant, rows: list[tuple], *, truncate_first: bool)
         # ON COMMIT DELETE ROWS empties the stage at every commit; inside a caller's transaction (a test,
         # an import) several batches may share one, so it is emptied by hand there.
         cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} (event_id text, account_id bigint, contact_id bigint, "
-            f"name text, occurred_at timestamptz, properties text) ON COMMIT DELETE ROWS"
+            f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} (event_id text COLLATE \"C\", account_id bigint, "
+            f"contact_id bigint, name text, occurred_at timestamptz, properties text) ON COMMIT DELETE ROWS"
             + (f"; TRUNCATE {STAGE}" if truncate_first else "")
         )
         with cursor.cursor.copy(f"COPY {STAGE} ({', '.join(STAGE_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:

@@ -99,7 +99,10 @@ class UsageEventKey(TenantOwnedModel):
                                db_index=False)
     # The primary key is the uniqueness rule; it starts with tenant like every constraint (DESIGN.md).
     pk = models.CompositePrimaryKey("tenant", "event_id")
-    event_id = models.CharField(max_length=200)
+    # Byte order ("C"): the key is only ever compared for equality, which is the same in every deterministic
+    # collation, and the database default ("C.UTF-8") goes through strcoll on every comparison of the
+    # primary-key btree (~12% of the key insert, the largest single cost of ingestion).
+    event_id = models.CharField(max_length=200, db_collation="C")
 
 
 class UsageEvent(TenantOwnedModel):

@@ -348,3 +348,18 @@ def test_fast_validation_takes_the_common_item():
     now = dt.datetime(2026, 1, 20, tzinfo=dt.UTC)
     assert ingest.fast_valid_item(0, event("e1", properties={"a": 1}), now) is not None
     assert ingest.fast_valid_item(0, event("e1", contact=None), now) is not None
+
+
+def test_external_ids_with_quotes_backslashes_and_accents_are_found(world_a):
+    from tests.factories import AccountFactory, ContactFactory
+
+    odd = 'acc "ünï\\côde" ,{}'
+    with tenant_scope(world_a.tenant):
+        account = AccountFactory(tenant=world_a.tenant, external_id=odd)
+        ContactFactory(tenant=world_a.tenant, account=account, external_id='u "1"\\')
+    body = post_events(world_a, [event("q1", account=odd, contact='u "1"\\'),
+                                 event("q2", account=odd, contact="néw \"2\""),
+                                 event("q3", account='acc "ünï\\côde" ,{', contact=None)]).json()
+    assert body["accepted"] == 2 and body["contacts_created"] == 1, body
+    assert [(r["index"], r["errors"][0]["field"]) for r in body["rejected"]] == [(2, "account")]
+    assert {e[2] for e in stored_events(world_a)} == {'u "1"\\', 'néw "2"'}
