@@ -31,8 +31,6 @@ from django.db import connection
 
 from support.models import Ticket
 
-CLOSED_STATUSES = ("resolved", "closed")
-
 # %(tickets)s: a query giving (id, tenant_id, channel, created_at) of the tickets to derive.
 _SPANS_SQL = """
     WITH tickets AS ({tickets}),

@@ -37,7 +37,7 @@ def test_one_thread_means_serial_on_the_callers_connection(settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_support_report_is_the_same_in_parallel(settings, world_a):
-    from support.reports import support_report, ytd_by_month
+    from support.reports import support_report, team_months, ytd_by_month
     from tests.support.conftest import add, make_ticket
 
     a = world_a
@@ -51,7 +51,9 @@ def test_support_report_is_the_same_in_parallel(settings, world_a):
         results = {}
         for threads in (1, 2):
             settings.READ_THREADS = threads
-            results[threads] = ([support_report(**args, group_by=g, now=now) for g in ("none", "month", "channel")],
-                                ytd_by_month(tenant=a.tenant, today=dt.date(2025, 6, 15), now=now))
+            results[threads] = ([support_report(**args, group_by=g, now=now)
+                                 for g in ("none", "month", "channel", "agent", "team")],
+                                ytd_by_month(tenant=a.tenant, today=dt.date(2025, 6, 15), now=now),
+                                team_months(**args, now=now))
         assert results[1] == results[2]
         assert results[2][0][1]["rows"][0]["interactions"] == 1  # the fixture is seen: one per month
