@@ -29,7 +29,16 @@ from typing import Literal
 from django.db import connection
 
 from accounts.models import Tenant
-from support.reports import local_start
+from support.reports import (
+    COUNTED,
+    FIRST_RESPONSE_KEY,
+    INTERACTION_KEY,
+    LIVE_INBOUND,
+    QUEUE_KEY,
+    RESOLUTION_KEY,
+    local_start,
+    seconds_sql,
+)
 
 # (label, lower edge in seconds); the first bucket has no lower edge.
 BUCKETS: tuple[tuple[str, int | None], ...] = (
@@ -39,34 +48,30 @@ BUCKETS: tuple[tuple[str, int | None], ...] = (
 EDGES = [edge for _, edge in BUCKETS if edge is not None]
 FIGURES = ("handle_time", "first_response_time", "resolution_time", "asa")
 
-# The same inclusion rules as support.reports (kept in step by tests/support/test_report_distributions.py).
-_COUNTED = "NOT i.is_internal AND i.author_type <> 'system'"
-_LIVE = "('chat', 'phone')"
-
-# Which column says whose an item is, per figure and grouping (``a`` = the attributed agent).
+# Whose an item is, per figure and grouping: support.reports' own attribution expressions (``a`` = the
+# attributed agent), so histograms and figures cannot drift apart. ASA items are answered, so the queue's
+# agent key is the answering agent.
 _OWNER = {
-    "handle_time": {"agent": "i.agent_id",
-                    "team": f"(CASE WHEN i.channel IN {_LIVE} AND i.answered_at IS NULL THEN i.queue_team_id "
-                            "ELSE a.team_id END)"},
-    "asa": {"agent": "i.agent_id", "team": "a.team_id"},
-    "first_response_time": {"agent": "t.first_responder_id", "team": "a.team_id"},
-    "resolution_time": {"agent": "t.resolved_assignee_id", "team": "a.team_id"},
+    "handle_time": {"agent": INTERACTION_KEY["agent"], "team": INTERACTION_KEY["team"]},
+    "asa": {"agent": QUEUE_KEY["agent"], "team": QUEUE_KEY["team"]},
+    "first_response_time": {"agent": FIRST_RESPONSE_KEY["agent"], "team": FIRST_RESPONSE_KEY["team"]},
+    "resolution_time": {"agent": RESOLUTION_KEY["agent"], "team": RESOLUTION_KEY["team"]},
 }
 
 _SOURCES = {  # (seconds, FROM with the attributed agent as ``a``, WHERE with {lo} {hi} for the period)
     "handle_time": ("i.handle_time_seconds",
                     "support_interaction i LEFT JOIN support_agent a ON a.id = i.agent_id",
-                    f"i.started_at >= {{lo}} AND i.started_at < {{hi}} AND {_COUNTED} "
+                    f"i.started_at >= {{lo}} AND i.started_at < {{hi}} AND {COUNTED} "
                     "AND i.handle_time_seconds IS NOT NULL", "i"),
-    "asa": ("EXTRACT(EPOCH FROM (i.answered_at - i.queued_at))::double precision",
+    "asa": (seconds_sql("i.answered_at - i.queued_at"),
             "support_interaction i LEFT JOIN support_agent a ON a.id = i.agent_id",
-            f"i.queued_at >= {{lo}} AND i.queued_at < {{hi}} AND {_COUNTED} AND i.direction = 'inbound' "
-            f"AND i.channel IN {_LIVE} AND i.answered_at IS NOT NULL", "i"),
-    "first_response_time": ("EXTRACT(EPOCH FROM (t.first_response_at - t.created_at))::double precision",
+            f"i.queued_at >= {{lo}} AND i.queued_at < {{hi}} AND {COUNTED} AND {LIVE_INBOUND} "
+            "AND i.answered_at IS NOT NULL", "i"),
+    "first_response_time": (seconds_sql("t.first_response_at - t.created_at"),
                             "support_ticket t LEFT JOIN support_agent a ON a.id = t.first_responder_id",
                             "t.created_at >= {lo} AND t.created_at < {hi} AND t.first_response_at IS NOT NULL",
                             "t"),
-    "resolution_time": ("EXTRACT(EPOCH FROM (t.resolved_at - t.created_at))::double precision",
+    "resolution_time": (seconds_sql("t.resolved_at - t.created_at"),
                         "support_ticket t LEFT JOIN support_agent a ON a.id = t.resolved_assignee_id",
                         "t.resolved_at >= {lo} AND t.resolved_at < {hi}", "t"),
 }

@@ -81,10 +81,10 @@ METRICS = (
     "tickets_resolved", "backlog", "sla_first_response_achievement", "utilization", "cost_per_interaction",
     "csat_pct", "csat_avg",
 )
-_LIVE = "('chat', 'phone')"
-_COUNTED = "NOT i.is_internal AND i.author_type <> 'system'"
+LIVE = "('chat', 'phone')"
+COUNTED = "NOT i.is_internal AND i.author_type <> 'system'"
 # Written exactly as the partial indexes' predicates (support.models.Interaction), so the planner uses them.
-_LIVE_INBOUND = f"i.direction = 'inbound' AND i.channel IN {_LIVE}"
+LIVE_INBOUND = f"i.direction = 'inbound' AND i.channel IN {LIVE}"
 _ANSWERED_CHAT = "i.direction = 'inbound' AND i.channel = 'chat' AND i.answered_at IS NOT NULL"
 
 
@@ -156,7 +156,8 @@ def _stats(expr: str, prefix: str) -> str:
             f"percentile_cont(0.9) WITHIN GROUP (ORDER BY {expr}) AS {prefix}_p90")
 
 
-def _seconds(interval: str) -> str:
+def seconds_sql(interval: str) -> str:
+    """SQL for an interval in seconds (double precision)."""
     # date_part, not EXTRACT: EXTRACT returns numeric since PostgreSQL 14, ~5x slower per row here.
     return f"date_part('epoch', {interval})"
 
@@ -164,18 +165,18 @@ def _seconds(interval: str) -> str:
 # Group keys per family of facts and grouping (``key_by``: none, agent, team, channel; months are periods).
 # Native types, not text: grouping sorts by the key, and ids sort far faster as integers and channels in the
 # "C" collation than as text in the database's locale; _fetch turns keys into strings.
-_INTERACTION_KEY = {
+INTERACTION_KEY = {
     "none": "NULL::bigint", "agent": "i.agent_id", "channel": 'i.channel COLLATE "C"',
-    "team": f"(CASE WHEN i.channel IN {_LIVE} AND i.answered_at IS NULL THEN i.queue_team_id ELSE a.team_id END)",
+    "team": f"(CASE WHEN i.channel IN {LIVE} AND i.answered_at IS NULL THEN i.queue_team_id ELSE a.team_id END)",
 }
-_QUEUE_KEY = {
-    **_INTERACTION_KEY,
+QUEUE_KEY = {
+    **INTERACTION_KEY,
     "agent": "(CASE WHEN i.answered_at IS NOT NULL THEN i.agent_id END)",
     "team": "(CASE WHEN i.answered_at IS NOT NULL THEN a.team_id ELSE i.queue_team_id END)",
 }
-_FIRST_RESPONSE_KEY = {"none": "NULL::bigint", "agent": "t.first_responder_id",
+FIRST_RESPONSE_KEY = {"none": "NULL::bigint", "agent": "t.first_responder_id",
                        "team": "a.team_id", "channel": 't.channel COLLATE "C"'}
-_RESOLUTION_KEY = {**_FIRST_RESPONSE_KEY, "agent": "t.resolved_assignee_id"}
+RESOLUTION_KEY = {**FIRST_RESPONSE_KEY, "agent": "t.resolved_assignee_id"}
 _SESSION_KEY = {"none": "NULL::bigint", "agent": "s.agent_id", "team": "a.team_id"}
 
 
@@ -210,9 +211,9 @@ def _interactions(tenant: Tenant, periods: list[Period], key_by: str) -> list[di
     sql = _Sql()
     cte = _periods_cte(sql, periods)
     text = f"""WITH {cte} SELECT p.idx, x.* FROM periods p CROSS JOIN LATERAL (
-        SELECT {_INTERACTION_KEY[key_by]} AS k, COUNT(*) AS interactions, {_stats("i.handle_time_seconds", "handle")}
+        SELECT {INTERACTION_KEY[key_by]} AS k, COUNT(*) AS interactions, {_stats("i.handle_time_seconds", "handle")}
         FROM support_interaction i {_agent_join("i.agent_id", key_by)}
-        WHERE i.tenant_id = {sql.p(tenant.pk)} AND i.started_at >= p.lo AND i.started_at < p.hi AND {_COUNTED}
+        WHERE i.tenant_id = {sql.p(tenant.pk)} AND i.started_at >= p.lo AND i.started_at < p.hi AND {COUNTED}
         {_grouped(key_by)}) x"""  # noqa: S608 (every fragment is ours; values are parameters)
     return _fetch(text, sql.params)
 
@@ -221,13 +222,13 @@ def _queue(tenant: Tenant, periods: list[Period], key_by: str) -> list[dict]:
     sql = _Sql()
     cte = _periods_cte(sql, periods)
     text = f"""WITH {cte} SELECT p.idx, x.* FROM periods p CROSS JOIN LATERAL (
-        SELECT {_QUEUE_KEY[key_by]} AS k, COUNT(*) AS queued,
+        SELECT {QUEUE_KEY[key_by]} AS k, COUNT(*) AS queued,
                COUNT(*) FILTER (WHERE i.answered_at IS NULL) AS abandoned,
-               MAX({_seconds("COALESCE(i.answered_at, i.ended_at) - i.queued_at")}) AS longest_wait,
-               {_stats(_seconds("i.answered_at - i.queued_at"), "asa")}
+               MAX({seconds_sql("COALESCE(i.answered_at, i.ended_at) - i.queued_at")}) AS longest_wait,
+               {_stats(seconds_sql("i.answered_at - i.queued_at"), "asa")}
         FROM support_interaction i {_agent_join("i.agent_id", key_by)}
-        WHERE i.tenant_id = {sql.p(tenant.pk)} AND i.queued_at >= p.lo AND i.queued_at < p.hi AND {_COUNTED}
-              AND {_LIVE_INBOUND}
+        WHERE i.tenant_id = {sql.p(tenant.pk)} AND i.queued_at >= p.lo AND i.queued_at < p.hi AND {COUNTED}
+              AND {LIVE_INBOUND}
         {_grouped(key_by)}) x"""  # noqa: S608 (every fragment is ours; values are parameters)
     return _fetch(text, sql.params)
 
@@ -236,9 +237,9 @@ def _chats(tenant: Tenant, periods: list[Period], key_by: str) -> list[dict]:
     sql = _Sql()
     cte = _periods_cte(sql, periods)
     text = f"""WITH {cte} SELECT p.idx, x.* FROM periods p CROSS JOIN LATERAL (
-        SELECT {_QUEUE_KEY[key_by]} AS k, COUNT(*) AS chats_completed
+        SELECT {QUEUE_KEY[key_by]} AS k, COUNT(*) AS chats_completed
         FROM support_interaction i {_agent_join("i.agent_id", key_by)}
-        WHERE i.tenant_id = {sql.p(tenant.pk)} AND i.ended_at >= p.lo AND i.ended_at < p.hi AND {_COUNTED}
+        WHERE i.tenant_id = {sql.p(tenant.pk)} AND i.ended_at >= p.lo AND i.ended_at < p.hi AND {COUNTED}
               AND {_ANSWERED_CHAT}
         {_grouped(key_by)}) x"""  # noqa: S608 (every fragment is ours; values are parameters)
     return _fetch(text, sql.params)
@@ -247,9 +248,9 @@ def _chats(tenant: Tenant, periods: list[Period], key_by: str) -> list[dict]:
 def _created(tenant: Tenant, periods: list[Period], key_by: str, now: dt.datetime) -> list[dict]:
     sql = _Sql()
     cte = _periods_cte(sql, periods)
-    select = f"""SELECT {_FIRST_RESPONSE_KEY[key_by]} AS k, COUNT(*) AS tickets_created,
+    select = f"""SELECT {FIRST_RESPONSE_KEY[key_by]} AS k, COUNT(*) AS tickets_created,
                COUNT(*) FILTER (WHERE t.first_response_at IS NULL) AS unanswered,
-               {_stats(_seconds("t.first_response_at - t.created_at"), "frt")},
+               {_stats(seconds_sql("t.first_response_at - t.created_at"), "frt")},
                COUNT(*) FILTER (WHERE t.sla_policy_id IS NOT NULL
                                 AND {first_response_met_sql("t", sql.p(now))}) AS sla_met,
                COUNT(*) FILTER (WHERE t.sla_policy_id IS NOT NULL
@@ -266,9 +267,9 @@ def _resolved(tenant: Tenant, periods: list[Period], key_by: str) -> list[dict]:
     sql = _Sql()
     cte = _periods_cte(sql, periods)
     text = f"""WITH {cte} SELECT p.idx, x.* FROM periods p CROSS JOIN LATERAL (
-        SELECT {_RESOLUTION_KEY[key_by]} AS k, COUNT(*) AS tickets_resolved,
-               {_stats(_seconds("t.resolved_at - t.created_at"), "res")},
-               {_stats(_seconds("t.last_resolved_at - t.created_at"), "full")}
+        SELECT {RESOLUTION_KEY[key_by]} AS k, COUNT(*) AS tickets_resolved,
+               {_stats(seconds_sql("t.resolved_at - t.created_at"), "res")},
+               {_stats(seconds_sql("t.last_resolved_at - t.created_at"), "full")}
         FROM support_ticket t {_agent_join("t.resolved_assignee_id", key_by)}
         WHERE t.tenant_id = {sql.p(tenant.pk)} AND t.resolved_at >= p.lo AND t.resolved_at < p.hi
         {_grouped(key_by)}) x"""  # noqa: S608 (every fragment is ours; values are parameters)
@@ -287,7 +288,8 @@ def _presence(tenant: Tenant, periods: list[Period], key_by: str, now: dt.dateti
     cte = _periods_cte(sql, periods)
 
     def clipped() -> str:  # a running session counts until now
-        return _seconds(f"LEAST(COALESCE(s.ended_at, {sql.p(now)}::timestamptz), p.hi) - GREATEST(s.started_at, p.lo)")
+        until = f"LEAST(COALESCE(s.ended_at, {sql.p(now)}::timestamptz), p.hi)"
+        return seconds_sql(f"{until} - GREATEST(s.started_at, p.lo)")
 
     online, scheduled = clipped(), clipped()  # parameters are collected in the order of the text
     text = f"""WITH {cte}
