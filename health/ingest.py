@@ -184,12 +184,6 @@ def validate_item(index: int, raw: Any, now: dt.datetime) -> tuple[CleanEvent | 
     return CleanEvent(index, event_id, account, contact, name, occurred_at, properties), []
 
 
-def _plain(value: Any, max_length: int) -> bool:
-    """A text :func:`_text_error` surely accepts: ASCII (so encodable), not blank, no NUL, short enough."""
-    return (type(value) is str and 0 < len(value) <= max_length and value.isascii() and "\x00" not in value
-            and not value.isspace())
-
-
 def fast_valid_item(index: int, raw: Any, latest: dt.datetime) -> CleanEvent | None:
     """The common case in one pass: a well-formed item with ASCII texts, answered as a clean event; ``None``
     for anything else, which :func:`validate_item` then decides (and words) exactly. Never accepts what
@@ -198,10 +192,18 @@ def fast_valid_item(index: int, raw: Any, latest: dt.datetime) -> CleanEvent | N
     fewer calls, and orjson (~10x faster than the standard encoder) for the properties."""
     if type(raw) is not dict or not raw.keys() <= FIELDS:
         return None
-    event_id, account, name = raw.get("event_id"), raw.get("account"), raw.get("name")
-    contact, when = raw.get("contact"), raw.get("occurred_at")
-    if not (_plain(event_id, MAX_EVENT_ID) and _plain(account, MAX_EXTERNAL_ID) and _plain(name, MAX_NAME)
-            and (contact is None or _plain(contact, MAX_EXTERNAL_ID))):
+    get = raw.get
+    event_id, account, name, contact, when = get("event_id"), get("account"), get("name"), get("contact"), \
+        get("occurred_at")
+    # _plain() inlined (four calls per item were a tenth of the batch's Python time).
+    if not (type(event_id) is str and 0 < len(event_id) <= MAX_EVENT_ID and event_id.isascii()
+            and "\x00" not in event_id and not event_id.isspace()
+            and type(account) is str and 0 < len(account) <= MAX_EXTERNAL_ID and account.isascii()
+            and "\x00" not in account and not account.isspace()
+            and type(name) is str and 0 < len(name) <= MAX_NAME and name.isascii()
+            and "\x00" not in name and not name.isspace()
+            and (contact is None or (type(contact) is str and 0 < len(contact) <= MAX_EXTERNAL_ID
+                                     and contact.isascii() and "\x00" not in contact and not contact.isspace()))):
         return None
     if type(when) is not str:
         return None
@@ -211,7 +213,7 @@ def fast_valid_item(index: int, raw: Any, latest: dt.datetime) -> CleanEvent | N
         return None
     if moment.tzinfo is None or moment.utcoffset() is None or not EARLIEST <= moment <= latest:
         return None
-    properties = raw.get("properties")
+    properties = get("properties")
     if properties is None or properties == {}:
         text = "{}"
     elif type(properties) is dict:
@@ -264,7 +266,7 @@ def ingest_events(*, tenant: Tenant, items: Sequence[Any], now: dt.datetime | No
     events = _check_contacts(events, known, account_ids, result)
     if not events:
         return result
-    partitions.ensure_partitions({partitions.month_of(e.occurred_at) for e in events})
+    partitions.ensure_partitions(_months(events))
     try:
         _store(tenant, events, known, account_ids, result)
     except IntegrityError as exc:
@@ -272,9 +274,20 @@ def ingest_events(*, tenant: Tenant, items: Sequence[Any], now: dt.datetime | No
             raise
         # A partition this process believed in was dropped (retention) since: look again and retry once.
         partitions.forget_known_partitions()
-        partitions.ensure_partitions({partitions.month_of(e.occurred_at) for e in events})
+        partitions.ensure_partitions(_months(events))
         _store(tenant, events, known, account_ids, result)
     return result
+
+
+def _months(events: list[CleanEvent]) -> set[dt.date]:
+    """The UTC months of the events: a live batch lies within one month, told by its first and last times
+    (two conversions instead of one per event); any other batch is looked at event by event."""
+    earliest = min(e.occurred_at for e in events)
+    latest = max(e.occurred_at for e in events)
+    first, last = partitions.month_of(earliest), partitions.month_of(latest)
+    if first == last:
+        return {first}
+    return {partitions.month_of(e.occurred_at) for e in events}
 
 
 def _known_ids(tenant: Tenant, accounts: set[str], contacts: set[str]
