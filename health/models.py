@@ -1,8 +1,9 @@
 """Product usage: daily rollups of usage events and the feature catalog.
 
 The raw events live in a table partitioned by month (created by raw SQL in this app's migrations; see
-``health/ingest.py``). Everything the adoption metrics read comes from :class:`UsageDaily`, kept in
-step with ingestion in the same transaction.
+``health/ingest.py``). Everything the adoption metrics read comes from :class:`UsageDaily` plus the
+batches staged in :class:`UsagePending` and not merged yet (the view ``health_usage_rollups``): a batch
+counts as soon as its transaction commits, exactly once.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from accounts.tenancy import TenantOwnedModel
 class UsageDaily(TenantOwnedModel):
     """Events per (account, contact, local day, event name). ``day`` is the tenant's local date.
 
-    Written by ingestion only (``health/ingest.py``), in the transaction that stores the events, so its
-    physical design is tuned for that write (measured in ``bench/ingest.py``, README "Benchmarks"):
+    Written only by the merge of ingested batches (``health/rollups.py``: each batch stages its buckets in
+    :class:`UsagePending` in the transaction that stores its events; readers see both through the view
+    ``health_usage_rollups``), so its physical design is tuned for that write (measured in
+    ``bench/ingest.py``, README "Benchmarks"):
 
     - **No database foreign keys.** Django's FKs are ``DEFERRABLE INITIALLY DEFERRED``: every new bucket
       cost three look-ups (tenant, account, contact) at commit, 10-17 ms of a 1,000-event batch, more
