@@ -45,9 +45,9 @@ Decisions, where METRICS.md leaves room (the README repeats them):
   interactions of its costed whole months (months without an entry are left out of both sides, rather than
   diluting the figure). By team: the entries naming the team / that team's interactions; the overall
   (none, month) rows use every entry. ``null`` by agent and channel, for the ``null`` team, with no whole
-  costed month, with no interactions, or when the entries mix currencies. Each costed month's interactions
-  are the interactions figure's own count for that month (the month is added as a period of that query
-  when it is not one already), so the two can never count differently.
+  costed month, with no interactions, or when the entries mix currencies. A costed month's interactions
+  are the interactions figure's own count when the month is a period of the report, else one count by
+  month with the same inclusion and attribution SQL.
 - ``csat_pct`` / ``csat_avg`` are ``null`` until surveys exist.
 - ``qa_score`` (issue 5, support.qa_selectors.qa_scores): the mean score of QA reviews submitted in the
   period, by reviewed agent / their team; ``null`` by month and channel, for the ``null`` group, and for a
@@ -309,20 +309,19 @@ def _costed_months(periods: list[Period]) -> list[dt.date]:
     return sorted({m for p in periods for m in _whole_months(p.date_lo, p.date_hi)})
 
 
-def _month_periods(periods: list[Period], months: list[dt.date], zone: zoneinfo.ZoneInfo) -> tuple[list[Period],
-                                                                                                  dict[dt.date, int]]:
-    """``periods`` plus a period for each of ``months`` not already one of them, and each month's index: the
-    interactions family then counts every costed month once, in the same query and by the same rules as the
-    interactions figure (cost per interaction can never use another count)."""
-    index = {(p.date_lo, p.date_hi): i for i, p in enumerate(periods)}
-    extended, where = list(periods), {}
-    for month in months:
-        bounds = (month, next_month(month))
-        if bounds not in index:
-            index[bounds] = len(extended)
-            extended.append(_period(f"{month:%Y-%m}", *bounds, zone))
-        where[month] = index[bounds]
-    return extended, where
+def _month_counts(tenant: Tenant, months: list[dt.date], key_by: str) -> dict[tuple[dt.date, str | None], int]:
+    """Interactions per (month, team or None) for costed months that are not periods of the report: counts
+    only (no percentile sorts), with the interactions figure's own inclusion and team attribution."""
+    periods = [_period(f"{m:%Y-%m}", m, next_month(m), tenant.zone) for m in months]
+    sql = _Sql()
+    cte = _periods_cte(sql, periods)
+    key = INTERACTION_KEY["team"] if key_by == "team" else "NULL::bigint"
+    text = f"""WITH {cte} SELECT p.idx, x.* FROM periods p CROSS JOIN LATERAL (
+        SELECT {key} AS k, COUNT(*) AS n
+        FROM support_interaction i {_agent_join("i.agent_id", key_by)}
+        WHERE i.tenant_id = {sql.p(tenant.pk)} AND i.started_at >= p.lo AND i.started_at < p.hi AND {COUNTED}
+        GROUP BY 1) x"""  # noqa: S608 (every fragment is ours; values are parameters)
+    return {(months[r["idx"]], r["k"]): r["n"] for r in _fetch(text, sql.params)}
 
 
 def _cost_entries(tenant: Tenant, months: list[dt.date]) -> list[dict]:
@@ -333,12 +332,11 @@ def _cost_entries(tenant: Tenant, months: list[dt.date]) -> list[dict]:
                 .annotate(amount=Sum("amount")).order_by())
 
 
-def _costs(periods: list[Period], key_by: str, entries: list[dict], month_index: dict[dt.date, int],
-           interaction_rows: list[dict]) -> list[dict]:
+def _costs(periods: list[Period], key_by: str, entries: list[dict],
+           month_count: Callable[[dt.date, str | None], int]) -> list[dict]:
     """Per (period, scope): the cost entries of the period's whole months and the interactions of those of
     its months that have an entry in scope (scope None = every entry and every interaction; by team, a team
-    id = the entries naming that team and that team's interactions)."""
-    counted: dict[tuple[int, str | None], int] = {(r["idx"], r["k"]): r["interactions"] for r in interaction_rows}
+    id = the entries naming that team and that team's interactions). ``month_count(month, scope)``."""
     out = []
     for idx, period in enumerate(periods):
         months = set(_whole_months(period.date_lo, period.date_hi))
@@ -349,13 +347,9 @@ def _costs(periods: list[Period], key_by: str, entries: list[dict], month_index:
             if not in_scope:
                 continue
             key = None if scope is None else str(scope)
-            interactions = 0
-            for month in {e["month"] for e in in_scope}:
-                mi = month_index[month]
-                interactions += (sum(n for (i, _), n in counted.items() if i == mi) if scope is None
-                                 else counted.get((mi, key), 0))
             out.append({"idx": idx, "k": key, "amount": sum(e["amount"] for e in in_scope),
-                        "currencies": len({e["currency"] for e in in_scope}), "cost_interactions": interactions})
+                        "currencies": len({e["currency"] for e in in_scope}),
+                        "cost_interactions": sum(month_count(m, key) for m in {e["month"] for e in in_scope})})
     return out
 
 
@@ -426,13 +420,18 @@ def _compute(tenant: Tenant, periods: list[Period], key_by: str, now: dt.datetim
     ``none``), in a constant number of queries. Periods may overlap (YTD months and their total). The QA
     score is computed for ``periods[qa_period]`` only (None: no QA score)."""
     costed = _costed_months(periods) if key_by in ("none", "team") else []
-    counted_periods, month_index = _month_periods(periods, costed, tenant.zone)
+    # A costed month that is a period of the report (YTD by month) takes its count from the interactions
+    # query; the others (a costed month inside a longer period) from one light count by month.
+    month_periods = {(p.date_lo, p.date_hi): i for i, p in enumerate(periods)}
+    uncounted = [m for m in costed if (m, next_month(m)) not in month_periods]
     # Independent queries, longest first: cs_platform.parallel_reads runs them two at a time when it may.
-    jobs: dict[str, Callable[[], list[dict]]] = {
-        "interactions": lambda: _interactions(tenant, counted_periods, key_by),
+    jobs: dict[str, Callable[[], Any]] = {
+        "interactions": lambda: _interactions(tenant, periods, key_by),
         "resolved": lambda: _resolved(tenant, periods, key_by),
         "created": lambda: _created(tenant, periods, key_by, now),
     }
+    if uncounted:
+        jobs["month_counts"] = lambda: _month_counts(tenant, uncounted, key_by)
     if key_by not in ("agent", "team"):
         jobs["backlog"] = lambda: _backlog(tenant, periods, key_by)
     jobs["queue"] = lambda: _queue(tenant, periods, key_by)
@@ -441,9 +440,17 @@ def _compute(tenant: Tenant, periods: list[Period], key_by: str, now: dt.datetim
     jobs["chats"] = lambda: _chats(tenant, periods, key_by)
     families = run_reads(jobs)
     if costed:
-        families["cost"] = _costs(periods, key_by, _cost_entries(tenant, costed), month_index,
-                                  families["interactions"])
-    families["interactions"] = [r for r in families["interactions"] if r["idx"] < len(periods)]
+        counted = {(r["idx"], r["k"]): r["interactions"] for r in families["interactions"]}
+        other_months = families.pop("month_counts", {})
+
+        def month_count(month: dt.date, scope: str | None) -> int:
+            idx = month_periods.get((month, next_month(month)))
+            if idx is None:
+                pairs = other_months.items()
+                return sum(n for (m, k), n in pairs if m == month and (scope is None or k == scope))
+            return sum(n for (i, k), n in counted.items() if i == idx and (scope is None or k == scope))
+
+        families["cost"] = _costs(periods, key_by, _cost_entries(tenant, costed), month_count)
 
     facts: dict[tuple[int, str | None], dict[str, Any]] = defaultdict(dict)
     for family, rows in families.items():
