@@ -24,7 +24,9 @@ over the last ``--days`` days, in rough time order, 1 in 10 without a contact):
    work) is timed on its own, and the combined rate, events / (ingestion + merge seconds), printed: the
    ingestion figure alone leaves that work to a worker, the combined one does not;
 3. ``POST /api/v1/events/bulk`` served by gunicorn (``--workers`` x ``--threads``) and driven by
-   ``--clients`` threads, each posting pre-serialised 1,000-event JSON bodies over keep-alive;
+   ``--clients`` threads, each posting pre-serialised 1,000-event JSON bodies over keep-alive; then the
+   merge of what it staged, timed alone; then the same again (new event ids) with the merge running in a
+   loop alongside, timed until nothing is left staged: the sustained rate on these two cores;
 4. rollup rebuilds: into a fresh table with a parallel aggregate and the index built after (worst case and
    realistic distribution separately), and in place with ``INSERT ... SELECT ... GROUP BY`` over all the
    tenant's events, which also checks the rollups kept by ingestion against the rebuild. The figure
@@ -46,6 +48,7 @@ import random
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -345,7 +348,10 @@ def start_server(workers: int, threads: int) -> tuple[subprocess.Popen, int]:
     raise RuntimeError("gunicorn did not start")
 
 
-def http_run(work: Workload, prefix: str, raw_key: str, workers: int, threads: int, clients: int) -> dict:
+def http_run(work: Workload, prefix: str, raw_key: str, workers: int, threads: int, clients: int,
+             merge_tenant: Tenant | None = None) -> dict:
+    """``merge_tenant``: also run the rollup merge alongside, in a loop, as the Celery worker would (one process
+    on the same two cores); the figure then counts until everything is merged: the sustained rate."""
     bodies = [json.dumps(work.batch(prefix, offset, BATCH)).encode()
               for offset in tqdm(range(0, work.total, BATCH), desc="HTTP: bodies", file=sys.stderr)]
     server, port = start_server(workers, threads)
@@ -372,18 +378,41 @@ def http_run(work: Workload, prefix: str, raw_key: str, workers: int, threads: i
             warm.getresponse().read()
         warm.close()
         chunks = [bodies[i::clients] for i in range(clients)]
+        stop = threading.Event()
+        merger = threading.Thread(target=merge_loop, args=(merge_tenant, stop)) if merge_tenant else None
         start = time.perf_counter()
+        if merger:
+            merger.start()
         with ThreadPoolExecutor(clients) as pool:
             list(pool.map(post_all, chunks))
+        if merger:
+            stop.set()
+            merger.join()  # its last pass runs after the last request: nothing is left staged
         elapsed = time.perf_counter() - start
     finally:
         progress.close()
         server.terminate()
         server.wait(timeout=30)
     accepted = sum(r["accepted"] for r in results)
+    alongside = ", rollup merge running alongside (sustained)" if merge_tenant else ""
     return figure(f"HTTP POST /api/v1/events/bulk, {type(work).__name__}, gunicorn {workers} workers x {threads} "
-                  f"threads, {clients} client threads",
+                  f"threads, {clients} client threads{alongside}",
                   work.total, elapsed, accepted=accepted)
+
+
+def merge_loop(tenant: Tenant, stop: threading.Event) -> None:
+    """What ``health.tasks.merge_usage_rollups`` does, back to back while ``stop`` is not set, then once more."""
+    try:
+        with tenant_scope(tenant):
+            while True:
+                last = stop.is_set()
+                merged = merge_pending_usage(tenant=tenant)
+                if last:
+                    break
+                if not merged.batches:
+                    time.sleep(0.2)
+    finally:
+        connection.close()
 
 
 ROLLUP_SELECT = ("SELECT tenant_id, account_id, contact_id, (occurred_at AT TIME ZONE %s)::date AS day, "
@@ -500,6 +529,8 @@ def main() -> None:
                                args.workers, args.threads, args.clients)
                 emit(row)
                 emit(merge(tenant, f"after HTTP, {kind.__name__}", row))
+                emit(http_run(kind(args.http_events, args.accounts, args.days), f"{prefix}m", raw_key,
+                              args.workers, args.threads, args.clients, merge_tenant=tenant))
         emit(rollup_rebuild_fresh(tenant, "svc", "worst case (about one event per bucket)"))
         emit(rollup_rebuild_fresh(tenant, "real", "realistic distribution"))
         emit(rollup_rebuild_in_place(tenant))
