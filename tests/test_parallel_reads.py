@@ -37,6 +37,7 @@ def test_one_thread_means_serial_on_the_callers_connection(settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_support_report_is_the_same_in_parallel(settings, world_a):
+    from support.models import SupportCost
     from support.reports import support_report, team_months, ytd_by_month
     from tests.support.conftest import add, make_ticket
 
@@ -46,6 +47,8 @@ def test_support_report_is_the_same_in_parallel(settings, world_a):
             ticket = make_ticket(a.tenant, f"P{n}", channel=("email", "chat")[n % 2],
                                  created_at=dt.datetime(2025, 1 + n, 3, 12, tzinfo=dt.UTC))
             add(a.tenant, ticket, f"p{n}", started_at=dt.datetime(2025, 1 + n, 3, 12, 5, tzinfo=dt.UTC))
+        # A cost entry: counted from the month rows by month, from a count of its own in longer periods.
+        SupportCost.objects.create(tenant=a.tenant, month=dt.date(2025, 2, 1), amount=100, currency="USD")
         args = {"tenant": a.tenant, "date_from": dt.date(2025, 1, 1), "date_to": dt.date(2025, 7, 1)}
         now = dt.datetime(2025, 7, 1, tzinfo=dt.UTC)
         results = {}
@@ -57,3 +60,4 @@ def test_support_report_is_the_same_in_parallel(settings, world_a):
                                 team_months(**args, now=now))
         assert results[1] == results[2]
         assert results[2][0][1]["rows"][0]["interactions"] == 1  # the fixture is seen: one per month
+        assert results[2][0][0]["rows"][0]["cost_per_interaction"] == 100.0  # February: 100 / 1
