@@ -77,7 +77,7 @@ from accounts.models import Tenant  # noqa: E402
 from accounts.services import create_api_key, create_tenant, upsert_accounts, upsert_contacts  # noqa: E402
 from accounts.tenancy import tenant_scope  # noqa: E402
 from health import partitions  # noqa: E402
-from health.rollups import merge_pending_usage  # noqa: E402
+from health.rollups import MERGE_DELAY_SECONDS, merge_pending_usage  # noqa: E402
 from health.services import ingest_events  # noqa: E402
 
 BATCH = 1000
@@ -401,16 +401,14 @@ def http_run(work: Workload, prefix: str, raw_key: str, workers: int, threads: i
 
 
 def merge_loop(tenant: Tenant, stop: threading.Event) -> None:
-    """What ``health.tasks.merge_usage_rollups`` does, back to back while ``stop`` is not set, then once more."""
+    """What the Celery worker does under steady ingestion: ``health.tasks.merge_usage_rollups`` once every
+    ``MERGE_DELAY_SECONDS`` (the countdown ``health.rollups.schedule_merge`` gives it), then once more after
+    the last request."""
     try:
         with tenant_scope(tenant):
-            while True:
-                last = stop.is_set()
-                merged = merge_pending_usage(tenant=tenant)
-                if last:
-                    break
-                if not merged.batches:
-                    time.sleep(0.2)
+            while not stop.wait(MERGE_DELAY_SECONDS):
+                merge_pending_usage(tenant=tenant)
+            merge_pending_usage(tenant=tenant)
     finally:
         connection.close()
 
