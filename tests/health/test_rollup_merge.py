@@ -261,3 +261,10 @@ def test_a_merge_skips_batches_another_merge_holds(world_a):
     with tenant_scope(world_a.tenant):
         seen = dict(Contact.objects.filter(external_id__startswith="new-").values_list("external_id", "last_seen_at"))
     assert seen == {f"new-{b}": dt.datetime(2026, 1, 12, 20, tzinfo=dt.UTC) for b in range(4)}
+
+
+def test_the_safety_net_fans_out_one_merge_per_tenant(world_a, world_b, monkeypatch):
+    sent = []
+    monkeypatch.setattr(tasks.merge_usage_rollups, "delay", lambda tenant_id: sent.append(tenant_id))
+    assert tasks.merge_all_usage_rollups() == len(sent)
+    assert {world_a.tenant.pk, world_b.tenant.pk} <= set(sent)
