@@ -21,6 +21,11 @@ SCHEDULE = {
         "task": "health.tasks.drop_expired_usage_partitions",
         "schedule": crontab(minute=37, hour=4),
     },
+    # Usage rollups: ingestion enqueues its own merge; this catches batches whose enqueue failed (broker down).
+    "merge-usage-rollups": {
+        "task": "health.tasks.merge_all_usage_rollups",
+        "schedule": crontab(minute="*/10"),
+    },
     # SLA: warnings before and breaches of due times, recorded per tenant.
     "check-sla": {
         "task": "support.tasks.check_sla_all_tenants",
