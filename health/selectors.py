@@ -32,14 +32,12 @@ from django.db import connection
 
 from accounts.models import CustomerAccount, Tenant
 from accounts.selectors import tenant_today
-from health.models import CatalogEntry
 
 DEFAULT_WINDOW_DAYS = 30
 MAX_WINDOW_DAYS = 366
 FIXED_WINDOWS = (1, 7, 30)  # the DAU / WAU / MAU figures, always reported
 WEEKLY_WEEKS = 12
 FIRST_DAYS = 90
-UNKNOWN_EVENTS_LIMIT = 200
 
 # Each figure's definition, shown next to it on the pages (title attribute and footnote). The first
 # sentence quotes METRICS.md; what follows says how the platform applies it.
@@ -511,72 +509,6 @@ def contact_usage(*, adoption: AccountAdoption, account: CustomerAccount) -> Con
     """Per contact: last seen, events and features used in the adoption's window (most active first)."""
     return ContactUsageRows(account=account, total=adoption.contacts_known, today=adoption.today,
                             window_days=adoption.window_days)
-
-
-# ------------------------------------------------------------------------------------ first 90 days
-
-
-def risk_order_key(adoption: AccountAdoption, name: str) -> tuple:
-    """USAGE_DEFINITIONS["risk"]: lowest pace first; no pace (no seats) last; then fewer days left,
-    fewer milestones reached, name."""
-    pace = adoption.pace
-    return (pace is None, pace if pace is not None else 0.0, adoption.days_left or 0,
-            adoption.milestones_reached, name.lower(), adoption.account_id)
-
-
-@dataclass(frozen=True)
-class FirstDaysRow:
-    account: CustomerAccount
-    adoption: AccountAdoption
-
-
-def first_90_days(*, tenant: Tenant, today: dt.date | None = None) -> list[FirstDaysRow]:
-    """Accounts in their first 90 local days (contract start between today - 89 and today), riskiest
-    first. Two queries: the accounts, and their figures."""
-    today = today or tenant_today(tenant)
-    since = today - dt.timedelta(days=FIRST_DAYS - 1)
-    figures = adoption_by_account(tenant=tenant, contract_started_between=(since, today), today=today)
-    accounts = (
-        CustomerAccount.objects.filter(tenant=tenant, pk__in=list(figures)).select_related("owner_csm")
-        if figures else []
-    )
-    rows = [FirstDaysRow(account=a, adoption=figures[a.pk]) for a in accounts]
-    rows.sort(key=lambda r: risk_order_key(r.adoption, r.account.name))
-    return rows
-
-
-# ------------------------------------------------------------------------------------------ catalog
-
-
-def catalog_entries(*, tenant: Tenant) -> list[CatalogEntry]:
-    return list(CatalogEntry.objects.filter(tenant=tenant).order_by("feature", "event_name", "pk"))
-
-
-@dataclass(frozen=True)
-class UnknownEvent:
-    event_name: str
-    events: int
-    accounts: int
-    last_day: dt.date
-
-
-_UNKNOWN_EVENTS_SQL = """
-SELECT ud.event_name, SUM(ud.count), COUNT(DISTINCT ud.account_id), MAX(ud.day)
-FROM health_usage_rollups ud
-WHERE ud.tenant_id = %(tenant)s AND ud.count > 0
-  AND NOT EXISTS (
-      SELECT 1 FROM health_catalogentry ce WHERE ce.tenant_id = ud.tenant_id AND ce.event_name = ud.event_name
-  )
-GROUP BY ud.event_name
-ORDER BY SUM(ud.count) DESC, ud.event_name
-LIMIT %(limit)s
-"""
-
-
-def unknown_event_names(*, tenant: Tenant, limit: int = UNKNOWN_EVENTS_LIMIT) -> list[UnknownEvent]:
-    """Event names in the rollups without a catalog entry, most frequent first, for the admin to classify."""
-    rows = _rows(_UNKNOWN_EVENTS_SQL, {"tenant": tenant.pk, "limit": limit})
-    return [UnknownEvent(event_name=n, events=int(e), accounts=a, last_day=d) for n, e, a, d in rows]
 
 
 # ------------------------------------------------------------------------------------- API payload

@@ -21,7 +21,7 @@ from accounts.access import get_account_for_tenant
 from accounts.permissions import has_permission, requires
 from accounts.selectors import tenant_today
 from accounts.views._common import PAGE_SIZE, render_list, wants_partial
-from health import charts, selectors
+from health import catalog_selectors, charts, first_days, selectors
 from health.access import get_catalogentry_for_tenant
 from health.catalog import CatalogConflict, delete_catalog_entry, save_catalog_entry
 from health.forms import WINDOW_CHOICES, CatalogEntryForm, WindowForm
@@ -155,7 +155,7 @@ def account_usage(request: HttpRequest, account_pk: int) -> HttpResponse:
 def first_90_days(request: HttpRequest) -> HttpResponse:
     today = tenant_today(request.tenant)
     context = {
-        "rows": selectors.first_90_days(tenant=request.tenant, today=today),
+        "rows": first_days.first_90_days(tenant=request.tenant, today=today),
         "today": today,
         "definitions": DEFS,
         "footnotes": footnotes("risk", "days_left", "seat_funnel", "seats", "contacts_known", "activated", "trained",
@@ -174,7 +174,7 @@ def _entry_form(request: HttpRequest, entry: CatalogEntry, data: Any = None) -> 
 
 def _catalog_page(request: HttpRequest, *, bound: CatalogEntryForm | None = None,
                   add_form: CatalogEntryForm | None = None, notice: str = "") -> HttpResponse:
-    entries = selectors.catalog_entries(tenant=request.tenant)
+    entries = catalog_selectors.catalog_entries(tenant=request.tenant)
     can_edit = has_permission(request, "catalog.edit")
     rows = [(e, bound if bound is not None and bound.instance.pk == e.pk else _entry_form(request, e))
             for e in entries] if can_edit else [(e, None) for e in entries]
@@ -184,7 +184,7 @@ def _catalog_page(request: HttpRequest, *, bound: CatalogEntryForm | None = None
         "features": len({e.feature for e in entries}),
         "milestones": sum(1 for e in entries if e.is_value_milestone),
         "add_form": add_form or CatalogEntryForm(tenant=request.tenant, auto_id="id_new_%s"),
-        "unknown": selectors.unknown_event_names(tenant=request.tenant),
+        "unknown": catalog_selectors.unknown_event_names(tenant=request.tenant),
         "definitions": DEFS,
         "notice": notice,  # an htmx swap has no page reload to show the messages framework's note
     }

@@ -28,7 +28,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.tenancy import tenant_scope
-from health import selectors
+from health import catalog_selectors, selectors
 from health.models import CatalogEntry, UsageDaily
 from tests.factories import AccountFactory, ContactFactory
 
@@ -288,7 +288,7 @@ def test_tenant_b_lookalike_rollups_are_never_counted_for_a(worlds):
     assert got.funnel.as_dict() == {"seats": 10, "contacts_known": 5, "activated": 4, "trained": 0, "active": 3}
     with tenant_scope(a.tenant):
         assert selectors.adoption_by_account(tenant=a.tenant, account_ids=[fb["account"].pk], today=TODAY) == {}
-        assert selectors.unknown_event_names(tenant=a.tenant) == []
+        assert catalog_selectors.unknown_event_names(tenant=a.tenant) == []
         weeks = selectors.weekly_trend(account=fa["account"], today=TODAY)
     assert weeks[-1].events == 5
     assert adoption(fb["account"]).active_users[1] == 5

@@ -12,7 +12,7 @@ from django.db import connection
 
 from accounts.models import Contact
 from accounts.tenancy import tenant_scope
-from health import rollups, selectors, tasks
+from health import catalog_selectors, rollups, selectors, tasks
 from health.models import CatalogEntry, UsageDaily, UsagePending
 from health.rollups import merge_pending_usage, pending_batches
 from health.services import ingest_events
@@ -51,7 +51,7 @@ def _figures(world) -> dict:
             "features": selectors.feature_usage(account=account, today=TODAY),
             "milestones": selectors.milestone_reach(account=account, today=TODAY),
             "contacts": selectors.contact_usage(adoption=adoption, account=account)[0:50],
-            "unknown": selectors.unknown_event_names(tenant=world.tenant),
+            "unknown": catalog_selectors.unknown_event_names(tenant=world.tenant),
         }
 
 

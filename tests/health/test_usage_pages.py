@@ -17,7 +17,7 @@ from django.utils.html import escape
 
 from accounts.selectors import tenant_today
 from accounts.tenancy import tenant_scope
-from health import selectors
+from health import first_days, selectors
 from health.selectors import USAGE_DEFINITIONS
 from tests.factories import AccountFactory, ContactFactory, make_api_key
 from tests.health.test_adoption import STANDARD_CATALOG, catalog, usage
@@ -215,7 +215,7 @@ def _ninety_day_world(world, today: dt.date) -> dict[str, object]:
 def test_first_90_days_listing_and_risk_order(world_a):
     accounts = _ninety_day_world(world_a, TODAY)
     with tenant_scope(world_a.tenant):
-        rows = selectors.first_90_days(tenant=world_a.tenant, today=TODAY)
+        rows = first_days.first_90_days(tenant=world_a.tenant, today=TODAY)
     assert [r.account.name for r in rows] == ["Ninety U", "Ninety X", "Ninety Y", "Ninety T", "Ninety V"]
     by_name = {r.account.name: r.adoption for r in rows}
     assert by_name["Ninety X"].days_left == 90 and by_name["Ninety Y"].days_left == 1
