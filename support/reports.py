@@ -192,88 +192,78 @@ def _fetch(sql_text: str, params: list[Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def _agent_join(column: str, key_by: str) -> str:
-    """The agent row, needed only for its team."""
-    return f"LEFT JOIN support_agent a ON a.id = {column}" if key_by == "team" else ""
+def _per_period(tenant: Tenant, periods: list[Period], *, key: str, aggregates: Callable[[_Sql], str],
+                source: str, agent_column: str, by_team: bool, time_column: str, where: str = "",
+                grouped: bool = True) -> list[dict]:
+    """One family of facts for every period: ``SELECT <key> AS k, <aggregates> FROM <source>`` over the rows
+    whose ``time_column`` falls in the period (and ``where``), grouped by key.
 
-
-# Each family reads every period with its own index range scan (``CROSS JOIN LATERAL`` over the periods):
-# no sort of the whole range by period before the per-group percentile sorts, and overlapping periods (YTD
-# months and their total) cost only their own rows. Covering indexes make them index-only scans.
-
-
-def _grouped(key_by: str) -> str:
-    # Without GROUP BY an empty period still gives its one row of zero counts and null figures.
-    return "" if key_by == "none" else "GROUP BY 1"
+    Each period is read with its own index range scan (``CROSS JOIN LATERAL`` over the periods): no sort
+    of the whole range by period before the per-group percentile sorts, and overlapping periods (YTD months
+    and their total) cost only their own rows; covering indexes make them index-only scans. Without
+    ``grouped`` an empty period still gives its one row of zero counts and null figures.
+    ``aggregates`` may add parameters: it is called after the periods' and before the tenant's."""
+    sql = _Sql()
+    cte = _periods_cte(sql, periods)
+    columns = aggregates(sql)
+    alias = time_column.split(".")[0]
+    agent_join = f"LEFT JOIN support_agent a ON a.id = {agent_column}" if by_team else ""  # for the agent's team
+    text = f"""WITH {cte} SELECT p.idx, x.* FROM periods p CROSS JOIN LATERAL (
+        SELECT {key} AS k, {columns}
+        FROM {source} {agent_join}
+        WHERE {alias}.tenant_id = {sql.p(tenant.pk)} AND {time_column} >= p.lo AND {time_column} < p.hi {where}
+        {"GROUP BY 1" if grouped else ""}) x"""  # noqa: S608 (every fragment is ours; values are parameters)
+    return _fetch(text, sql.params)
 
 
 def _interactions(tenant: Tenant, periods: list[Period], key_by: str) -> list[dict]:
-    sql = _Sql()
-    cte = _periods_cte(sql, periods)
-    text = f"""WITH {cte} SELECT p.idx, x.* FROM periods p CROSS JOIN LATERAL (
-        SELECT {INTERACTION_KEY[key_by]} AS k, COUNT(*) AS interactions, {_stats("i.handle_time_seconds", "handle")}
-        FROM support_interaction i {_agent_join("i.agent_id", key_by)}
-        WHERE i.tenant_id = {sql.p(tenant.pk)} AND i.started_at >= p.lo AND i.started_at < p.hi AND {COUNTED}
-        {_grouped(key_by)}) x"""  # noqa: S608 (every fragment is ours; values are parameters)
-    return _fetch(text, sql.params)
+    return _per_period(
+        tenant, periods, key=INTERACTION_KEY[key_by], grouped=key_by != "none",
+        aggregates=lambda sql: f"COUNT(*) AS interactions, {_stats('i.handle_time_seconds', 'handle')}",
+        source="support_interaction i", agent_column="i.agent_id", by_team=key_by == "team",
+        time_column="i.started_at", where=f"AND {COUNTED}")
 
 
 def _queue(tenant: Tenant, periods: list[Period], key_by: str) -> list[dict]:
-    sql = _Sql()
-    cte = _periods_cte(sql, periods)
-    text = f"""WITH {cte} SELECT p.idx, x.* FROM periods p CROSS JOIN LATERAL (
-        SELECT {QUEUE_KEY[key_by]} AS k, COUNT(*) AS queued,
-               COUNT(*) FILTER (WHERE i.answered_at IS NULL) AS abandoned,
+    return _per_period(
+        tenant, periods, key=QUEUE_KEY[key_by], grouped=key_by != "none",
+        aggregates=lambda sql: f"""COUNT(*) AS queued, COUNT(*) FILTER (WHERE i.answered_at IS NULL) AS abandoned,
                MAX({seconds_sql("COALESCE(i.answered_at, i.ended_at) - i.queued_at")}) AS longest_wait,
-               {_stats(seconds_sql("i.answered_at - i.queued_at"), "asa")}
-        FROM support_interaction i {_agent_join("i.agent_id", key_by)}
-        WHERE i.tenant_id = {sql.p(tenant.pk)} AND i.queued_at >= p.lo AND i.queued_at < p.hi AND {COUNTED}
-              AND {LIVE_INBOUND}
-        {_grouped(key_by)}) x"""  # noqa: S608 (every fragment is ours; values are parameters)
-    return _fetch(text, sql.params)
+               {_stats(seconds_sql("i.answered_at - i.queued_at"), "asa")}""",
+        source="support_interaction i", agent_column="i.agent_id", by_team=key_by == "team",
+        time_column="i.queued_at", where=f"AND {COUNTED} AND {LIVE_INBOUND}")
 
 
 def _chats(tenant: Tenant, periods: list[Period], key_by: str) -> list[dict]:
-    sql = _Sql()
-    cte = _periods_cte(sql, periods)
-    text = f"""WITH {cte} SELECT p.idx, x.* FROM periods p CROSS JOIN LATERAL (
-        SELECT {QUEUE_KEY[key_by]} AS k, COUNT(*) AS chats_completed
-        FROM support_interaction i {_agent_join("i.agent_id", key_by)}
-        WHERE i.tenant_id = {sql.p(tenant.pk)} AND i.ended_at >= p.lo AND i.ended_at < p.hi AND {COUNTED}
-              AND {_ANSWERED_CHAT}
-        {_grouped(key_by)}) x"""  # noqa: S608 (every fragment is ours; values are parameters)
-    return _fetch(text, sql.params)
+    return _per_period(
+        tenant, periods, key=QUEUE_KEY[key_by], grouped=key_by != "none",
+        aggregates=lambda sql: "COUNT(*) AS chats_completed",
+        source="support_interaction i", agent_column="i.agent_id", by_team=key_by == "team",
+        time_column="i.ended_at", where=f"AND {COUNTED} AND {_ANSWERED_CHAT}")
 
 
 def _created(tenant: Tenant, periods: list[Period], key_by: str, now: dt.datetime) -> list[dict]:
-    sql = _Sql()
-    cte = _periods_cte(sql, periods)
-    select = f"""SELECT {FIRST_RESPONSE_KEY[key_by]} AS k, COUNT(*) AS tickets_created,
-               COUNT(*) FILTER (WHERE t.first_response_at IS NULL) AS unanswered,
+    def aggregates(sql: _Sql) -> str:
+        met, also_met = first_response_met_sql("t", sql.p(now)), first_response_met_sql("t", sql.p(now))
+        return f"""COUNT(*) AS tickets_created, COUNT(*) FILTER (WHERE t.first_response_at IS NULL) AS unanswered,
                {_stats(seconds_sql("t.first_response_at - t.created_at"), "frt")},
-               COUNT(*) FILTER (WHERE t.sla_policy_id IS NOT NULL
-                                AND {first_response_met_sql("t", sql.p(now))}) AS sla_met,
-               COUNT(*) FILTER (WHERE t.sla_policy_id IS NOT NULL
-                                AND NOT {first_response_met_sql("t", sql.p(now))}) AS sla_breached"""
-    text = f"""WITH {cte} SELECT p.idx, x.* FROM periods p CROSS JOIN LATERAL (
-        {select}
-        FROM support_ticket t {_agent_join("t.first_responder_id", key_by)}
-        WHERE t.tenant_id = {sql.p(tenant.pk)} AND t.created_at >= p.lo AND t.created_at < p.hi
-        {_grouped(key_by)}) x"""  # noqa: S608 (every fragment is ours; values are parameters)
-    return _fetch(text, sql.params)
+               COUNT(*) FILTER (WHERE t.sla_policy_id IS NOT NULL AND {met}) AS sla_met,
+               COUNT(*) FILTER (WHERE t.sla_policy_id IS NOT NULL AND NOT {also_met}) AS sla_breached"""
+
+    return _per_period(
+        tenant, periods, key=FIRST_RESPONSE_KEY[key_by], grouped=key_by != "none", aggregates=aggregates,
+        source="support_ticket t", agent_column="t.first_responder_id", by_team=key_by == "team",
+        time_column="t.created_at")
 
 
 def _resolved(tenant: Tenant, periods: list[Period], key_by: str) -> list[dict]:
-    sql = _Sql()
-    cte = _periods_cte(sql, periods)
-    text = f"""WITH {cte} SELECT p.idx, x.* FROM periods p CROSS JOIN LATERAL (
-        SELECT {RESOLUTION_KEY[key_by]} AS k, COUNT(*) AS tickets_resolved,
+    return _per_period(
+        tenant, periods, key=RESOLUTION_KEY[key_by], grouped=key_by != "none",
+        aggregates=lambda sql: f"""COUNT(*) AS tickets_resolved,
                {_stats(seconds_sql("t.resolved_at - t.created_at"), "res")},
-               {_stats(seconds_sql("t.last_resolved_at - t.created_at"), "full")}
-        FROM support_ticket t {_agent_join("t.resolved_assignee_id", key_by)}
-        WHERE t.tenant_id = {sql.p(tenant.pk)} AND t.resolved_at >= p.lo AND t.resolved_at < p.hi
-        {_grouped(key_by)}) x"""  # noqa: S608 (every fragment is ours; values are parameters)
-    return _fetch(text, sql.params)
+               {_stats(seconds_sql("t.last_resolved_at - t.created_at"), "full")}""",
+        source="support_ticket t", agent_column="t.resolved_assignee_id", by_team=key_by == "team",
+        time_column="t.resolved_at")
 
 
 def _backlog(tenant: Tenant, periods: list[Period], key_by: str) -> list[dict]:
@@ -312,16 +302,13 @@ def _costed_months(periods: list[Period]) -> list[dt.date]:
 def _month_counts(tenant: Tenant, months: list[dt.date], key_by: str) -> dict[tuple[dt.date, str | None], int]:
     """Interactions per (month, team or None) for costed months that are not periods of the report: counts
     only (no percentile sorts), with the interactions figure's own inclusion and team attribution."""
-    periods = [_period(f"{m:%Y-%m}", m, next_month(m), tenant.zone) for m in months]
-    sql = _Sql()
-    cte = _periods_cte(sql, periods)
-    key = INTERACTION_KEY["team"] if key_by == "team" else "NULL::bigint"
-    text = f"""WITH {cte} SELECT p.idx, x.* FROM periods p CROSS JOIN LATERAL (
-        SELECT {key} AS k, COUNT(*) AS n
-        FROM support_interaction i {_agent_join("i.agent_id", key_by)}
-        WHERE i.tenant_id = {sql.p(tenant.pk)} AND i.started_at >= p.lo AND i.started_at < p.hi AND {COUNTED}
-        GROUP BY 1) x"""  # noqa: S608 (every fragment is ours; values are parameters)
-    return {(months[r["idx"]], r["k"]): r["n"] for r in _fetch(text, sql.params)}
+    by_team = key_by == "team"
+    rows = _per_period(
+        tenant, [_period(f"{m:%Y-%m}", m, next_month(m), tenant.zone) for m in months],
+        key=INTERACTION_KEY["team"] if by_team else "NULL::bigint", aggregates=lambda sql: "COUNT(*) AS n",
+        source="support_interaction i", agent_column="i.agent_id", by_team=by_team, time_column="i.started_at",
+        where=f"AND {COUNTED}")
+    return {(months[r["idx"]], r["k"]): r["n"] for r in rows}
 
 
 def _cost_entries(tenant: Tenant, months: list[dt.date]) -> list[dict]:
