@@ -21,7 +21,7 @@ from django.http import HttpRequest
 
 from accounts.models import ApiKey, Contact, CustomerAccount, Job, Membership, Tenant
 from accounts.permissions import PERMISSIONS
-from accounts.services import CSM_ROLES
+from accounts.services.customers import CSM_ROLES
 from accounts.tenancy import TenantOwnedModel, tenant_scope
 
 ADMIN_ROLES = PERMISSIONS["tenant.manage"]

@@ -10,33 +10,26 @@ Choices made for the contract and documented in the OpenAPI schema:
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from typing import Any
 
 import django_filters
-from django import forms
 from django.db.models import Q, QuerySet
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import exceptions, generics, serializers
-from rest_framework.pagination import CursorPagination
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts import api_schema
 from accounts.access import get_account_for_tenant, get_contact_for_tenant, get_job_for_tenant
-from accounts.api_base import TenantAPIView
-from accounts.api_parsers import BoundedJSONParser, NDJSONParser, PayloadTooLarge, report_invalid_lines
-from accounts.inputs import MAX_BATCH, AccountItem, ContactItem
+from accounts.inputs import AccountItem, ContactItem
 from accounts.models import Contact, CustomerAccount, Job, KnowledgeLevel, LifecycleStage
-from accounts.services import BulkResult, upsert_accounts, upsert_contacts
-from accounts.tenancy import TenantQuerySet
-
-# ---------------------------------------------------------------------------------------------- output
+from accounts.services.contacts import upsert_contacts
+from accounts.services.customers import upsert_accounts
+from cs_platform.api import schema as api_schema
+from cs_platform.api.base import TenantAPIView
+from cs_platform.api.filters import OffsetDateTimeFilter
+from cs_platform.api.views import LIST_DESCRIPTION, UPDATED_SINCE, BulkUpsertView, TenantListView
+from cs_platform.bulk import MAX_BATCH
 
 
 class AccountSerializer(serializers.ModelSerializer):
@@ -70,40 +63,6 @@ class JobSerializer(serializers.ModelSerializer):
         model = Job
         fields = ("id", "kind", "state", "total", "done", "percent", "result", "created_at", "updated_at")
         read_only_fields = fields
-
-
-# --------------------------------------------------------------------------------------------- filters
-
-# A "+" in an unencoded query string arrives as a space: "...T10:00:00 02:00" meant "+02:00".
-_SPACE_FOR_PLUS = re.compile(r" (\d{2}(?::?\d{2})?)$")
-
-
-class OffsetDateTimeField(forms.Field):
-    """ISO 8601 with a UTC offset (API.md): a naive time would silently mean the server's zone."""
-
-    default_error_messages = {
-        "invalid": "enter an ISO 8601 date-time with an offset, e.g. 2025-01-31T00:00:00+00:00",
-        "naive": "include a UTC offset, e.g. 2025-01-31T00:00:00+00:00 or ...Z",
-    }
-
-    def to_python(self, value: Any) -> Any:
-        if value in self.empty_values:
-            return None
-        text = _SPACE_FOR_PLUS.sub(r"+\1", str(value).strip())
-        try:
-            parsed = parse_datetime(text)
-        except ValueError:
-            parsed = None
-        if parsed is None:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        if timezone.is_naive(parsed):
-            raise forms.ValidationError(self.error_messages["naive"], code="naive")
-        return parsed
-
-
-@extend_schema_field(OpenApiTypes.DATETIME)
-class OffsetDateTimeFilter(django_filters.Filter):
-    field_class = OffsetDateTimeField
 
 
 class AccountFilter(django_filters.FilterSet):
@@ -146,63 +105,6 @@ class ContactFilter(django_filters.FilterSet):
                                | Q(phone__icontains=value) | Q(external_id__icontains=value))
 
 
-# ------------------------------------------------------------------------------------------ pagination
-
-
-class UpdatedCursorPagination(CursorPagination):
-    page_size = 100
-    page_size_query_param = "limit"
-    max_page_size = 500
-    # The position lives in updated_at; id makes the order total so equal timestamps (one bulk
-    # update stamps them all alike) still page without gaps or repeats.
-    ordering = ("updated_at", "id")
-
-    def get_page_size(self, request: Request) -> int:
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw is None:
-            return self.page_size
-        # DRF silently falls back to the default on garbage; the API names the bad field instead.
-        if not raw.isdigit() or int(raw) < 1:
-            raise exceptions.ValidationError({"limit": [f"a whole number from 1 to {self.max_page_size}"]})
-        return min(int(raw), self.max_page_size)
-
-    def decode_cursor(self, request: Request) -> Any:
-        try:
-            return super().decode_cursor(request)
-        except exceptions.NotFound:
-            # A bad cursor is bad input (400 naming it), not a missing object.
-            raise exceptions.ValidationError({"cursor": ["invalid cursor; use the next/previous links"]}) from None
-
-
-# ------------------------------------------------------------------------------------------------ views
-
-
-class TenantListView(TenantAPIView, generics.ListAPIView):
-    """A cursor-paginated, filtered list of one tenant's rows."""
-
-    filter_backends = [DjangoFilterBackend]
-    pagination_class = UpdatedCursorPagination
-    model: type
-    related: tuple[str, ...] = ()  # what each serialized row reads, fetched in the same query
-
-    def get_queryset(self) -> QuerySet:
-        if getattr(self, "swagger_fake_view", False):
-            # Schema generation has no tenant; a bare queryset tells it the model without a query.
-            return TenantQuerySet(model=self.model).none()
-        return self.model.objects.filter(tenant=self.tenant).select_related(*self.related)
-
-
-LIST_DESCRIPTION = (
-    "Cursor-paginated, ordered by `updated_at` then `id`: follow `next` until it is null. A row updated "
-    "during a walk moves to the end (seen again), which suits a sync by `updated_since`. `limit` is 1-500 "
-    "(default 100; larger values are capped at 500)."
-)
-UPDATED_SINCE = OpenApiParameter(
-    "updated_since", OpenApiTypes.DATETIME,
-    description="rows updated at or after this time; ISO 8601 with an offset, e.g. 2025-01-31T00:00:00+00:00",
-)
-
-
 @extend_schema_view(get=extend_schema(
     summary="List accounts", parameters=[UPDATED_SINCE],
     description=LIST_DESCRIPTION + " `arr` is a decimal string, e.g. \"12000.00\".",
@@ -228,8 +130,12 @@ class ContactListView(TenantListView):
 
 ACCOUNT_ID = OpenApiParameter("account_external_id", OpenApiTypes.STR, OpenApiParameter.PATH,
                               description="the account's external_id (no slashes)")
+
+
 CONTACT_ID = OpenApiParameter("contact_external_id", OpenApiTypes.STR, OpenApiParameter.PATH,
                               description="the contact's external_id (no slashes)")
+
+
 JOB_ID = OpenApiParameter("job_pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="the job's id")
 
 
@@ -255,28 +161,6 @@ class JobDetailView(TenantAPIView):
     def get(self, request: Request, job_pk: int) -> Response:
         job = get_job_for_tenant(self.tenant, pk=job_pk)
         return Response(JobSerializer(job).data)
-
-
-def bulk_items(data: Any) -> list[Any]:
-    """The batch of a bulk body: a JSON array (or NDJSON lines) of at most ``MAX_BATCH`` items."""
-    if not isinstance(data, list):
-        raise exceptions.ValidationError({"body": ["must be a JSON array of objects (or NDJSON lines)"]})
-    if len(data) > MAX_BATCH:
-        raise PayloadTooLarge(f"at most {MAX_BATCH} items per request; got {len(data)}")
-    return data
-
-
-class BulkUpsertView(TenantAPIView):
-    """Upsert by external_id: every valid item is written, every invalid one reported by index."""
-
-    parser_classes = [BoundedJSONParser, NDJSONParser]
-    write_scope = "write"
-    upsert: Callable[..., BulkResult]
-
-    def post(self, request: Request) -> Response:
-        items = bulk_items(request.data)
-        result = type(self).upsert(tenant=self.tenant, items=items)
-        return Response(report_invalid_lines(items, result).as_dict())
 
 
 def _bulk_schema(item: type[serializers.Serializer], what: str) -> Any:

@@ -6,7 +6,7 @@ renewal pipeline always has something due soon. Rows go in through the same serv
 bulk endpoints (``upsert_accounts`` / ``upsert_contacts``), so the demo never holds data the API
 would refuse.
 
-Usage (feature catalog, ~120 days of events) comes from ``health.demo`` and the support desk (agents, SLA,
+Usage (feature catalog, ~120 days of events) comes from ``health.usage.demo`` and the support desk (agents, SLA,
 knowledge base, macros, tickets, callbacks, presence) from ``support.demo``: each app writes its own rows
 through its own services; this module only hands them the accounts and contacts it made.
 
@@ -26,10 +26,13 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from accounts import services
 from accounts.models import Contact, CustomerAccount, Job, Membership, Role, Tenant
+from accounts.services.contacts import upsert_contacts
+from accounts.services.customers import upsert_accounts
+from accounts.services.tenants import create_staff_member, create_tenant
 from accounts.tenancy import tenant_scope
-from health import demo as health_demo
+from cs_platform.bulk import BulkResult
+from health.usage import demo as health_demo
 from support import demo as support_demo
 
 DEMO_EMAIL = "demo@example.com"
@@ -246,7 +249,7 @@ class DemoDataError(RuntimeError):
     pass
 
 
-def _check(result: services.BulkResult, what: str) -> None:
+def _check(result: BulkResult, what: str) -> None:
     if result.rejected:
         raise DemoDataError(f"{what}: the service rejected demo items: {result.rejected[:3]}")
 
@@ -264,7 +267,7 @@ def seed_tenant(spec: DemoTenant, *, accounts: int, contacts_per_account: int, t
     with transaction.atomic():
         tenant = Tenant.objects.filter(slug=spec.slug).first()
         if tenant is None:
-            tenant = services.create_tenant(slug=spec.slug, name=spec.name, admin_email=DEMO_EMAIL,
+            tenant = create_tenant(slug=spec.slug, name=spec.name, admin_email=DEMO_EMAIL,
                                             timezone_name=spec.timezone)
         fields = {"name": spec.name, "timezone": spec.timezone,
                   "fiscal_year_start_month": spec.fiscal_year_start_month}
@@ -275,16 +278,16 @@ def seed_tenant(spec: DemoTenant, *, accounts: int, contacts_per_account: int, t
         staff = staff_rows(spec)
         with tenant_scope(tenant):
             for row in staff:
-                services.create_staff_member(tenant=tenant, email=row["email"], role=row["role"], name=row["name"],
+                create_staff_member(tenant=tenant, email=row["email"], role=row["role"], name=row["name"],
                                              password=None)
     _ensure_demo_user()
     csm_emails = [row["email"] for row in staff if row["role"] == Role.CSM]
     account_list = account_items(spec, count=accounts, csm_emails=csm_emails, today=today)
     contact_list = contact_items(spec, account_list, per_account=contacts_per_account)
-    totals = {"accounts": services.BulkResult(), "contacts": services.BulkResult()}
+    totals = {"accounts": BulkResult(), "contacts": BulkResult()}
     with tenant_scope(tenant):
-        for kind, items, upsert in (("accounts", account_list, services.upsert_accounts),
-                                    ("contacts", contact_list, services.upsert_contacts)):
+        for kind, items, upsert in (("accounts", account_list, upsert_accounts),
+                                    ("contacts", contact_list, upsert_contacts)):
             for chunk in _chunks(items, 200):
                 result = upsert(tenant=tenant, items=chunk)
                 _check(result, f"{spec.slug} {kind}")

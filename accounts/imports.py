@@ -23,7 +23,9 @@ from django.db.models import QuerySet
 
 from accounts import selectors
 from accounts.models import Job, KnowledgeLevel, LifecycleStage, Tenant
-from accounts.services import BulkResult, upsert_accounts, upsert_contacts
+from accounts.services.contacts import upsert_contacts
+from accounts.services.customers import upsert_accounts
+from cs_platform.bulk import BulkResult
 
 CHUNK_SIZE = 200
 MAX_REPORTED_ERRORS = 1000  # keeps job.result bounded; the count of the rest is still reported

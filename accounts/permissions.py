@@ -41,7 +41,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "qa.manage": frozenset({Role.ADMIN, Role.MANAGER}),
     "qa.review": frozenset({Role.ADMIN, Role.MANAGER, Role.AGENT}),
     "qa.mine": ALL_ROLES,  # the page itself needs an agent record of the user
-    # Support reports (issue 5; support.report_visibility): agents see their own row, managers the teams
+    # Support reports (issue 5; support.reports.visibility): agents see their own row, managers the teams
     # they manage (support.TeamManager) and those teams' agents, admins every row and the management page.
     "reports.view": frozenset({Role.ADMIN, Role.MANAGER, Role.AGENT}),
     "reports.manage": frozenset({Role.ADMIN, Role.MANAGER}),

@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Contact, CustomerAccount, Tenant
-from accounts.services import CSM_ROLES
+from accounts.services.customers import CSM_ROLES
 
 # Sort keys the pages accept, mapped to model fields; anything else falls back to the default.
 ACCOUNT_SORTS: dict[str, str] = {

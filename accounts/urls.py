@@ -1,12 +1,18 @@
-"""Pages of one tenant, mounted under ``/t/<tenant_slug>/``.
+"""Routes of the accounts app: tenant pages (``urlpatterns``, under ``/t/<tenant_slug>/``), API routes
+(``api_urlpatterns``, under ``/api/v1/``) and the operators' pages (``operator_urlpatterns``, under
+``/tenants/``, superusers only).
 
 URL kwargs that carry an object id are named ``<model>_pk`` / ``<model>_external_id``: the isolation
 suite (tests/isolation) maps each name to its model and tries it from another tenant.
+
+``.../bulk`` comes before ``.../<external_id>``, so an object whose external_id is literally "bulk"
+cannot be read through the detail route; ``<str:...>`` also means external ids cannot hold "/".
 """
 
-from django.urls import include, path
+from django.urls import path
 
-from accounts import views
+from accounts import api, views
+from accounts.views import operator
 
 urlpatterns = [
     path("", views.account_list, name="tenant-home"),
@@ -30,9 +36,18 @@ urlpatterns = [
     path("settings/members/<int:membership_pk>/role/", views.member_role, name="member-role"),
     path("settings/members/<int:membership_pk>/remove/", views.member_remove, name="member-remove"),
     path("settings/tenant/", views.tenant_settings, name="tenant-settings"),
-    path("", include("health.urls")),  # usage tab, first-90-days view, feature catalog
-    path("support/", include("support.urls")),
-    path("kb/", include("support.kb_urls")),  # knowledge base for writers
-    path("sla/", include("support.sla_urls")),  # SLA policies and business-hours calendars
-    path("support/", include("support.desk_urls")),  # inbox, ticket page, macros, callbacks
+]
+
+api_urlpatterns = [
+    path("accounts", api.AccountListView.as_view(), name="api-account-list"),
+    path("accounts/bulk", api.AccountBulkView.as_view(), name="api-account-bulk"),
+    path("accounts/<str:account_external_id>", api.AccountDetailView.as_view(), name="api-account-detail"),
+    path("contacts", api.ContactListView.as_view(), name="api-contact-list"),
+    path("contacts/bulk", api.ContactBulkView.as_view(), name="api-contact-bulk"),
+    path("contacts/<str:contact_external_id>", api.ContactDetailView.as_view(), name="api-contact-detail"),
+    path("jobs/<int:job_pk>", api.JobDetailView.as_view(), name="api-job-detail"),
+]
+
+operator_urlpatterns = [
+    path("new/", operator.tenant_create, name="tenant-create"),
 ]

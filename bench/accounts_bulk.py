@@ -31,7 +31,9 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from accounts.models import Tenant  # noqa: E402
-from accounts.services import create_api_key, create_tenant, upsert_accounts, upsert_contacts  # noqa: E402
+from accounts.services.contacts import upsert_contacts  # noqa: E402
+from accounts.services.customers import upsert_accounts  # noqa: E402
+from accounts.services.tenants import create_api_key, create_tenant  # noqa: E402
 from accounts.tenancy import tenant_scope  # noqa: E402
 
 BATCH = 1000

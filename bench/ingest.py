@@ -14,13 +14,13 @@ over the last ``--days`` days, in rough time order, 1 in 10 without a contact):
    (same columns, indexes and months): one stream (the ceiling), and one transaction per 1,000 rows; then
    the *dedupe floor*: the same rows through a stage and the idempotency-key insert, in SQL only (see
    :func:`dedupe_floor`), the most any ingestion keeping "idempotent by (tenant, event_id)" can reach;
-2. ``health.services.ingest_events`` from Python dicts (validation, staging COPY, dedupe keys, events,
+2. ``health.usage.services.ingest.ingest_events`` from Python dicts (validation, staging COPY, dedupe keys, events,
    the batch's rollup buckets and seen times staged in ``health_usagepending``: everything the endpoint
    does after parsing), in 1,000-event batches
    (the endpoint's) and in ``--big-batch`` batches (historical imports), worst-case distribution
    (:class:`Workload`); then the same 1,000-event batches again (all duplicates); then 1,000-event
    batches of the realistic distribution (:class:`RealisticWorkload`). After each, the merge of what it
-   staged into ``health_usagedaily`` and the contacts' seen times (``health.rollups``, the Celery task's
+   staged into ``health_usagedaily`` and the contacts' seen times (``health.usage.services.rollups``, the Celery task's
    work) is timed on its own, and the combined rate, events / (ingestion + merge seconds), printed: the
    ingestion figure alone leaves that work to a worker, the combined one does not;
 3. ``POST /api/v1/events/bulk`` served by gunicorn (``--workers`` x ``--threads``) and driven by
@@ -59,8 +59,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cs_platform.settings")
 os.environ.setdefault("CS_ALLOW_DEV_SECRET", "1")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
-# Ingestion enqueues a rollup merge after its commits (health.rollups.schedule_merge). The bench times the
-# merges itself (see ``merge``), so the enqueued tasks go to an in-process broker that nobody consumes
+# Ingestion enqueues a rollup merge after its commits (health.usage.services.rollups.schedule_merge). The bench
+# times the merges itself (see ``merge``), so the enqueued tasks go to an in-process broker that nobody consumes
 # rather than to a shared Redis whose workers would run them against this database meanwhile.
 os.environ["CELERY_BROKER_URL"] = os.environ.get("BENCH_CELERY_BROKER_URL", "memory://")
 
@@ -74,11 +74,13 @@ from psycopg.types.json import Jsonb  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from accounts.models import Tenant  # noqa: E402
-from accounts.services import create_api_key, create_tenant, upsert_accounts, upsert_contacts  # noqa: E402
+from accounts.services.contacts import upsert_contacts  # noqa: E402
+from accounts.services.customers import upsert_accounts  # noqa: E402
+from accounts.services.tenants import create_api_key, create_tenant  # noqa: E402
 from accounts.tenancy import tenant_scope  # noqa: E402
-from health import partitions  # noqa: E402
-from health.rollups import MERGE_DELAY_SECONDS, merge_pending_usage  # noqa: E402
-from health.services import ingest_events  # noqa: E402
+from health.usage.services import partitions  # noqa: E402
+from health.usage.services.ingest import ingest_events  # noqa: E402
+from health.usage.services.rollups import MERGE_DELAY_SECONDS, merge_pending_usage  # noqa: E402
 
 BATCH = 1000
 CONTACTS_PER_ACCOUNT = 10
@@ -402,8 +404,8 @@ def http_run(work: Workload, prefix: str, raw_key: str, workers: int, threads: i
 
 def merge_loop(tenant: Tenant, stop: threading.Event) -> None:
     """What the Celery worker does under steady ingestion: ``health.tasks.merge_usage_rollups`` once every
-    ``MERGE_DELAY_SECONDS`` (the countdown ``health.rollups.schedule_merge`` gives it), then once more after
-    the last request."""
+    ``MERGE_DELAY_SECONDS`` (the countdown ``health.usage.services.rollups.schedule_merge`` gives it), then once
+    more after the last request."""
     try:
         with tenant_scope(tenant):
             while not stop.wait(MERGE_DELAY_SECONDS):

@@ -18,7 +18,7 @@ assignment history (some reassigned), status history (most resolved, some reopen
 policy on ~60% of tickets, weekday shifts and online sessions for every agent, monthly costs per team.
 The denormalized ticket columns (status, assignee, resolved_at, last_resolved_at, resolved_assignee,
 first_response_at, first_responder) are then computed from those rows with ``UPDATE ... FROM`` by the rules
-of support.services.records. Interactions per ticket are scaled so the total is close to
+of support.records.services.tickets. Interactions per ticket are scaled so the total is close to
 ``--interactions``.
 
 Then each report is timed (best of ``--repeat``, with its query count and slowest query); any report
@@ -54,10 +54,10 @@ from django.urls import reverse  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from accounts.models import Membership, Role, Tenant  # noqa: E402
-from accounts.services import create_api_key, create_tenant  # noqa: E402
+from accounts.services.tenants import create_api_key, create_tenant  # noqa: E402
 from accounts.tenancy import tenant_scope  # noqa: E402
-from support.backlog import rebuild_open_spans  # noqa: E402
-from support.reports import next_month, support_report, team_months, ytd_by_month  # noqa: E402
+from support.records.backlog import rebuild_open_spans  # noqa: E402
+from support.reports.selectors import next_month, support_report, team_months, ytd_by_month  # noqa: E402
 
 SLUG = "bench-support-reports"
 ZONE = "America/Los_Angeles"

@@ -180,13 +180,13 @@ CONTENT_SECURITY_POLICY = {
 
 # --- REST API (see API.md) ---
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.api_auth.ApiKeyAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["accounts.api_auth.HasTenantApiKey"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["cs_platform.api.auth.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["cs_platform.api.auth.HasTenantApiKey"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "accounts.api_errors.api_exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["accounts.api_throttle.ApiKeyRateThrottle"],
+    "EXCEPTION_HANDLER": "cs_platform.api.errors.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["cs_platform.api.throttle.ApiKeyRateThrottle"],
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {

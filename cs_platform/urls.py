@@ -1,9 +1,22 @@
+"""The site's URL root. Each app's ``urls`` module holds its page routes (``urlpatterns``, mounted under
+``/t/<tenant_slug>/``) and, where it has them, its API routes (``api_urlpatterns``, under ``/api/v1/``,
+collected by ``cs_platform.api.urls``)."""
+
 from django.contrib import admin
 from django.contrib.auth import views as django_auth_views
 from django.urls import include, path
 
-from accounts import auth_views
+from accounts import urls as accounts_urls
 from accounts.forms import StaffPasswordResetForm
+from accounts.views import auth as auth_views
+from support.knowledge import urls as knowledge_urls
+
+# One tenant's pages: the tenant middleware resolves ``tenant_slug`` against the user's memberships.
+tenant_urlpatterns = [
+    path("", include("accounts.urls")),
+    path("", include("health.urls")),
+    path("", include("support.urls")),
+]
 
 urlpatterns = [
     path("", auth_views.home, name="home"),
@@ -12,8 +25,8 @@ urlpatterns = [
          django_auth_views.PasswordResetView.as_view(form_class=StaffPasswordResetForm), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
-    path("api/", include("cs_platform.api_urls")),
-    path("tenants/", include("accounts.operator_urls")),
-    path("t/<slug:tenant_slug>/", include("accounts.urls")),
-    path("help/<slug:help_slug>/", include("support.helpcenter_urls")),  # public, no login
+    path("api/", include("cs_platform.api.urls")),
+    path("tenants/", include(accounts_urls.operator_urlpatterns)),
+    path("t/<slug:tenant_slug>/", include(tenant_urlpatterns)),
+    path("help/<slug:help_slug>/", include(knowledge_urls.helpcenter_urlpatterns)),  # public, no login
 ]

@@ -23,11 +23,10 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from accounts.inputs import ItemValidator
 from accounts.models import Contact, Membership, Role, Tenant
-from support import sla
-from support.desk_services import request_callback, save_macro
-from support.knowledge_services import save_article, save_category, set_published
+from cs_platform.bulk import ItemValidator
+from support.desk.services import request_callback, save_macro
+from support.knowledge.services import save_article, save_category, set_published
 from support.models import (
     Agent,
     AgentSession,
@@ -40,9 +39,10 @@ from support.models import (
     TeamManager,
     Ticket,
 )
-from support.services.agents import agent_for_user, record_session, upsert_agents
-from support.services.inputs import InteractionInput, TicketInput
-from support.services.records import append_interaction, assign_ticket, change_status, upsert_ticket
+from support.records.inputs import InteractionInput, TicketInput
+from support.records.services.agents import agent_for_user, record_session, upsert_agents
+from support.records.services.tickets import append_interaction, assign_ticket, change_status, upsert_ticket
+from support.sla.services import apply_sla, create_default_sla, save_calendar, save_policy
 
 SEED = 20250101
 TICKET_DAYS = 90
@@ -184,14 +184,14 @@ def seed_team_managers(*, tenant: Tenant) -> int:
 
 def seed_sla(*, tenant: Tenant) -> None:
     """The premium default policy, and business hours for everyone else (created once; edits are kept)."""
-    sla.create_default_sla(tenant=tenant)
+    create_default_sla(tenant=tenant)
     calendar = BusinessCalendar.objects.filter(tenant=tenant, name=CALENDAR_NAME).first()
     if calendar is None:
-        calendar = sla.save_calendar(tenant=tenant, calendar=BusinessCalendar(
+        calendar = save_calendar(tenant=tenant, calendar=BusinessCalendar(
             name=CALENDAR_NAME, timezone=tenant.timezone,
             weekly_hours={str(d): (WEEKDAY_HOURS if d < 5 else []) for d in range(7)}))
     if not SlaPolicy.objects.filter(tenant=tenant, name=STANDARD_POLICY).exists():
-        sla.save_policy(tenant=tenant, policy=SlaPolicy(
+        save_policy(tenant=tenant, policy=SlaPolicy(
             name=STANDARD_POLICY, tier="standard", priority="", first_response_seconds=8 * 3600,
             next_response_seconds=8 * 3600, resolution_seconds=5 * 8 * 3600, calendar=calendar))
 
@@ -407,7 +407,7 @@ def seed_tickets(*, tenant: Tenant, plans: list[TicketPlan], agents: dict[str, A
                 summary.tickets_created += 1
             elif not written.changed:
                 summary.tickets_unchanged += 1
-            sla.apply_sla(ticket=ticket)  # now, not only in the worker: the next-response clock needs it
+            apply_sla(ticket=ticket)  # now, not only in the worker: the next-response clock needs it
             for at, kind, data in sorted(plan.steps, key=lambda s: s[0]):
                 if kind == "interaction":
                     clean = _validated(interaction_input, data, "interaction")

@@ -38,7 +38,7 @@ def test_one_thread_means_serial_on_the_callers_connection(settings):
 @pytest.mark.django_db(transaction=True)
 def test_support_report_is_the_same_in_parallel(settings, world_a):
     from support.models import SupportCost
-    from support.reports import support_report, team_months, ytd_by_month
+    from support.reports.selectors import support_report, team_months, ytd_by_month
     from tests.support.conftest import add, make_ticket
 
     a = world_a

@@ -13,8 +13,9 @@ from accounts.access import get_account_for_tenant
 from accounts.forms import AccountFilterForm, AccountForm
 from accounts.models import CustomerAccount
 from accounts.permissions import requires
-from accounts.services import save_account
-from accounts.views._common import csv_response, import_page, paginate, render_list, save_or_form_error, sort_links
+from accounts.services.customers import save_account
+from accounts.views.imports import import_page
+from cs_platform.web.pages import csv_response, paginate, render_list, save_or_form_error, sort_links
 
 
 def _filtered_accounts(request: HttpRequest) -> tuple[AccountFilterForm, QuerySet]:

@@ -11,7 +11,7 @@ from accounts.access import get_apikey_for_tenant
 from accounts.forms import ApiKeyForm
 from accounts.models import ApiKey
 from accounts.permissions import requires
-from accounts.services import create_api_key, revoke_api_key
+from accounts.services.tenants import create_api_key, revoke_api_key
 
 
 @require_GET

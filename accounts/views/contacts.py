@@ -13,8 +13,9 @@ from accounts.access import get_contact_for_tenant
 from accounts.forms import ContactFilterForm, ContactForm
 from accounts.models import Contact
 from accounts.permissions import requires
-from accounts.services import save_contact
-from accounts.views._common import csv_response, import_page, paginate, render_list, save_or_form_error
+from accounts.services.contacts import save_contact
+from accounts.views.imports import import_page
+from cs_platform.web.pages import csv_response, paginate, render_list, save_or_form_error
 
 
 def _filtered_contacts(request: HttpRequest) -> tuple[ContactFilterForm, QuerySet]:

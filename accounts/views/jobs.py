@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.access import get_job_for_tenant
 from accounts.permissions import requires
-from accounts.views._common import render_list
+from cs_platform.web.pages import render_list
 
 JOB_TITLES = {"import_accounts": "Account import", "import_contacts": "Contact import"}
 JOB_BACK_LINKS = {"import_accounts": "account-list", "import_contacts": "contact-list"}

@@ -8,12 +8,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import services
 from accounts.access import get_membership_for_tenant
 from accounts.emails import send_member_invitation
 from accounts.forms import AddMemberForm, MemberRoleForm
 from accounts.models import Membership, Role
 from accounts.permissions import requires
+from accounts.services.tenants import MembershipError, add_member, change_member_role, remove_member
 
 
 def _who(membership: Membership) -> str:
@@ -31,9 +31,9 @@ def member_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            membership = services.add_member(tenant=request.tenant, email=data["email"], role=data["role"],
+            membership = add_member(tenant=request.tenant, email=data["email"], role=data["role"],
                                              name=data["name"])
-        except services.MembershipError as exc:
+        except MembershipError as exc:
             form.add_error("email", str(exc))
         except IntegrityError:  # e.g. a user of another address already has this one as username
             form.add_error("email", "A user with this email could not be added; check the address.")
@@ -59,9 +59,9 @@ def member_role(request: HttpRequest, membership_pk: int) -> HttpResponse:
         messages.error(request, f"Role of {_who(membership)} not changed: choose one of the listed roles.")
     else:
         try:
-            change = services.change_member_role(tenant=request.tenant, membership=membership,
+            change = change_member_role(tenant=request.tenant, membership=membership,
                                                  role=form.cleaned_data["role"])
-        except services.MembershipError as exc:
+        except MembershipError as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, f"{_who(membership)} is now {change.membership.get_role_display()}."
@@ -77,8 +77,8 @@ def member_role(request: HttpRequest, membership_pk: int) -> HttpResponse:
 def member_remove(request: HttpRequest, membership_pk: int) -> HttpResponse:
     membership = get_membership_for_tenant(request.tenant, pk=membership_pk)
     try:
-        change = services.remove_member(tenant=request.tenant, membership=membership)
-    except services.MembershipError as exc:
+        change = remove_member(tenant=request.tenant, membership=membership)
+    except MembershipError as exc:
         messages.error(request, str(exc))
         return redirect("member-list", tenant_slug=request.tenant.slug)
     messages.success(request, f"{_who(membership)} no longer belongs to {request.tenant.name}."

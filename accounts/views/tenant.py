@@ -8,9 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from accounts import services
 from accounts.forms import TenantSettingsForm
 from accounts.permissions import requires
+from accounts.services.tenants import update_tenant_settings
 
 
 @require_http_methods(["GET", "POST"])
@@ -23,7 +23,7 @@ def tenant_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.update_tenant_settings(tenant=tenant, name=data["name"], timezone_name=data["timezone"],
+            update_tenant_settings(tenant=tenant, name=data["name"], timezone_name=data["timezone"],
                                             fiscal_year_start_month=data["fiscal_year_start_month"])
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():

@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
     ]
 
 
-# The partitioned events table. Partitions (one per UTC month) are created by health/partitions.py:
+# The partitioned events table. Partitions (one per UTC month) are created by health/usage/services/partitions.py:
 # ahead of time by a beat task and on demand before a batch is written; there is no DEFAULT partition
 # (rows in it would block creating the month's partition later). No foreign keys: their per-row
 # triggers would cost more than the COPY itself; Django's cascade deletes events with their
@@ -65,7 +65,7 @@ DROP_EVENTS = "DROP TABLE IF EXISTS health_usage_event CASCADE;"
 
 
 def create_current_partitions(apps, schema_editor):
-    from health.partitions import ensure_partitions_ahead
+    from health.usage.services.partitions import ensure_partitions_ahead
 
     ensure_partitions_ahead(connection=schema_editor.connection)
 

@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
     ]
 
 
-# What readers of the rollups see (health/selectors.py): the merged rollups plus the batches still staged in
+# What readers of the rollups see (health/usage/selectors/adoption.py): the merged rollups plus the batches still staged in
 # the outbox, bucket by bucket. A bucket may appear in both parts (and in several staged batches), so readers
 # only aggregate over it (SUM, MIN, MAX, COUNT DISTINCT), never count its rows. One statement reads one
 # snapshot, and a merge moves a batch from one part to the other in one transaction: a batch is seen once.

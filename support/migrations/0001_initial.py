@@ -3,7 +3,7 @@
 import django.db.models.deletion
 import django.db.models.expressions
 import django.db.models.functions.text
-import support.models.tickets
+import support.records.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -83,7 +83,7 @@ class Migration(migrations.Migration):
                 ('answered_at', models.DateTimeField(blank=True, help_text='null on a live interaction = abandoned', null=True)),
                 ('ended_at', models.DateTimeField(blank=True, null=True)),
                 ('handle_seconds', models.FloatField(blank=True, help_text='explicit handle time, as given', null=True)),
-                ('handle_time_seconds', models.GeneratedField(db_persist=True, expression=models.Case(models.When(handle_seconds__isnull=False, then=models.F('handle_seconds')), models.When(models.Q(('answered_at__isnull', False), ('channel__in', ['chat', 'phone']), ('ended_at__isnull', False)), then=support.models.tickets.EpochSeconds(django.db.models.expressions.CombinedExpression(models.F('ended_at'), '-', models.F('answered_at')))), default=None, output_field=models.FloatField()), output_field=models.FloatField())),
+                ('handle_time_seconds', models.GeneratedField(db_persist=True, expression=models.Case(models.When(handle_seconds__isnull=False, then=models.F('handle_seconds')), models.When(models.Q(('answered_at__isnull', False), ('channel__in', ['chat', 'phone']), ('ended_at__isnull', False)), then=support.records.models.EpochSeconds(django.db.models.expressions.CombinedExpression(models.F('ended_at'), '-', models.F('answered_at')))), default=None, output_field=models.FloatField()), output_field=models.FloatField())),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('agent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='interactions', to='support.agent')),
                 ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.contact')),

@@ -5,8 +5,8 @@ from django.db import migrations, models
 
 
 def derive_spans(apps, schema_editor):
-    """Existing tickets' spans, with today's derivation (support.backlog)."""
-    from support.backlog import rebuild_open_spans
+    """Existing tickets' spans, with today's derivation (support.records.backlog)."""
+    from support.records.backlog import rebuild_open_spans
 
     for tenant_id in apps.get_model("accounts", "Tenant").objects.values_list("pk", flat=True):
         rebuild_open_spans(tenant_id)

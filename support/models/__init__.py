@@ -1,28 +1,34 @@
-"""Support desk records (issue 4): agents and presence, identities, tickets and interactions.
+"""The support app's models, imported from its sub-domain packages (``support/records/models.py``,
+``desk/``, ``knowledge/``, ``sla/``, ``qa/``, ``reports/``) so that the app label and tables stay put.
 
-Other support features (inbox, macros, callbacks, knowledge base, SLA, metrics) build on these; the
-definitions of every field follow ../shared/METRICS.md "Interactions and tickets".
+The definitions of every field follow METRICS.md "Interactions and tickets".
 """
 
-from support.models.agents import Agent, AgentSession, Team, TeamManager
-from support.models.desk import Callback, Macro
-from support.models.identities import ContactIdentity, ContactMerge, IdentityKind
-from support.models.knowledge import Article, ArticleCategory, ArticleSuggestion
-from support.models.quality import QaCriterion, QaReview, QaRubric, QaScore, SupportCost
-from support.models.sla import BusinessCalendar, Holiday, SlaEvent, SlaPolicy
-from support.models.tickets import (
+from support.desk.models import Callback, Macro
+from support.knowledge.models import Article, ArticleCategory, ArticleSuggestion
+from support.qa.models import QaCriterion, QaReview, QaRubric, QaScore
+from support.records.models import (
     LIVE_CHANNELS,
+    Agent,
+    AgentSession,
     AuthorType,
     Channel,
+    ContactIdentity,
+    ContactMerge,
     Direction,
+    IdentityKind,
     Interaction,
     Priority,
+    Team,
+    TeamManager,
     Ticket,
     TicketAssignment,
     TicketOpenSpan,
     TicketStatus,
     TicketStatusChange,
 )
+from support.reports.models import SupportCost
+from support.sla.models import BusinessCalendar, Holiday, SlaEvent, SlaPolicy
 
 __all__ = [
     "LIVE_CHANNELS",

@@ -8,9 +8,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from accounts.api_parsers import MAX_BODY_BYTES
-from accounts.inputs import MAX_BATCH
 from accounts.models import CustomerAccount, Job
+from cs_platform.api.parsers import MAX_BODY_BYTES
+from cs_platform.bulk import MAX_BATCH
 from tests.factories import make_api_key
 
 pytestmark = pytest.mark.django_db

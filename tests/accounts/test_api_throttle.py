@@ -2,7 +2,7 @@ import pytest
 from django.core.cache import cache
 from django.test import override_settings
 
-from accounts.api_throttle import parse_rate
+from cs_platform.api.throttle import parse_rate
 
 
 @pytest.fixture(autouse=True)

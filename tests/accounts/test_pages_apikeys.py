@@ -8,9 +8,9 @@ from django.urls import reverse
 from rest_framework import exceptions
 from rest_framework.request import Request
 
-from accounts.api_auth import ApiKeyAuthentication
 from accounts.models import ApiKey
 from accounts.models.tenants import hash_api_key
+from cs_platform.api.auth import ApiKeyAuthentication
 
 pytestmark = pytest.mark.django_db
 

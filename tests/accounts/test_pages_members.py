@@ -13,8 +13,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts import services
 from accounts.models import CustomerAccount, Membership, Role
+from accounts.services.tenants import MembershipError, change_member_role, remove_member
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -176,12 +176,12 @@ def test_last_admin_can_be_neither_demoted_nor_removed(world_a):
 def test_services_guard_the_last_admin_too(world_a):
     a = world_a
     with a.scope():
-        with pytest.raises(services.MembershipError):
-            services.change_member_role(tenant=a.tenant, membership=a.admin, role=Role.CSM)
-        with pytest.raises(services.MembershipError):
-            services.remove_member(tenant=a.tenant, membership=a.admin)
-        with pytest.raises(services.MembershipError):
-            services.change_member_role(tenant=a.tenant, membership=a.viewer, role="owner")
+        with pytest.raises(MembershipError):
+            change_member_role(tenant=a.tenant, membership=a.admin, role=Role.CSM)
+        with pytest.raises(MembershipError):
+            remove_member(tenant=a.tenant, membership=a.admin)
+        with pytest.raises(MembershipError):
+            change_member_role(tenant=a.tenant, membership=a.viewer, role="owner")
         assert Membership.objects.get(pk=a.admin.pk).role == Role.ADMIN
 
 

@@ -14,7 +14,7 @@ from django.db.models import Sum
 
 from accounts import demo_data
 from accounts.models import Contact, CustomerAccount, Tenant
-from health.models import CatalogEntry, UsageDaily, UsageEvent, UsageEventKey
+from health.usage.models import CatalogEntry, UsageDaily, UsageEvent, UsageEventKey
 from support.models import (
     Agent,
     AgentSession,
@@ -29,7 +29,7 @@ from support.models import (
     TicketAssignment,
     TicketStatusChange,
 )
-from support.sla import PREMIUM_DEFAULT_NAME
+from support.sla.services import PREMIUM_DEFAULT_NAME
 
 TODAY = dt.date(2026, 3, 1)
 EVENTS, TICKETS = 1500, 30

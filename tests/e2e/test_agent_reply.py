@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import Role
 from accounts.tenancy import tenant_scope
 from support.models import Interaction, Macro
-from support.services.records import append_interaction, upsert_ticket
+from support.records.services.tickets import append_interaction, upsert_ticket
 from tests.e2e.conftest import off_the_event_loop
 from tests.factories import AccountFactory, ContactFactory, MembershipFactory, TenantFactory, UserFactory
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from accounts.tenancy import tenant_scope
-from support.services.records import append_interaction, upsert_ticket
+from support.records.services.tickets import append_interaction, upsert_ticket
 from tests.factories import AccountFactory, ContactFactory, MembershipFactory, TenantFactory, UserFactory
 
 PASSWORD = "e2e-password-1"

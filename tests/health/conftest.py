@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 
 from accounts.tenancy import tenant_scope
-from health.models import UsageDaily, UsageEvent
-from health.rollups import merge_pending_usage
+from health.usage.models import UsageDaily, UsageEvent
+from health.usage.services.rollups import merge_pending_usage
 
 BULK_URL = "/api/v1/events/bulk"
 
@@ -60,7 +60,7 @@ def partition_exists(name: str) -> bool:
 @pytest.fixture(autouse=True)
 def _fresh_partition_cache():
     # Each test runs in a transaction rolled back at its end: partitions it made disappear with it.
-    from health import partitions
+    from health.usage.services import partitions
 
     partitions.forget_known_partitions()
     yield

@@ -28,8 +28,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.tenancy import tenant_scope
-from health import catalog_selectors, selectors
-from health.models import CatalogEntry, UsageDaily
+from health.usage.models import CatalogEntry, UsageDaily
+from health.usage.selectors import adoption as selectors
+from health.usage.selectors import catalog as catalog_selectors
 from tests.factories import AccountFactory, ContactFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.tenancy import tenant_scope
-from health import selectors
-from health.models import CatalogEntry
+from health.usage.models import CatalogEntry
+from health.usage.selectors import adoption as selectors
 from tests.health.test_adoption import catalog, usage
 
 pytestmark = pytest.mark.django_db

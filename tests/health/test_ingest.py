@@ -11,10 +11,10 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Contact
 from accounts.tenancy import tenant_scope
-from health import ingest
-from health.models import UsageDaily, UsageEventKey
-from health.partitions import partition_name
-from health.services import ingest_events
+from health.usage.models import UsageDaily, UsageEventKey
+from health.usage.services import ingest
+from health.usage.services.ingest import ingest_events
+from health.usage.services.partitions import partition_name
 from tests.factories import make_api_key
 from tests.health.conftest import BULK_URL, event, merge, partition_exists, post_events, rollups, stored_events
 
@@ -111,7 +111,7 @@ def test_missing_fields_are_each_named(world_a):
 def test_offsets_are_stored_as_utc(world_a):
     post_events(world_a, [event("plus", occurred_at="2026-01-15T23:30:00+05:00")])
     with tenant_scope(world_a.tenant):
-        from health.models import UsageEvent
+        from health.usage.models import UsageEvent
 
         assert UsageEvent.objects.get(event_id="plus").occurred_at == dt.datetime(2026, 1, 15, 18, 30, tzinfo=dt.UTC)
 
@@ -286,7 +286,7 @@ def test_service_counts_match_the_api(world_a):
 
 
 def test_last_seen_is_kept_to_its_grain_and_first_seen_is_exact(world_a):
-    from accounts.services import LAST_SEEN_GRAIN
+    from accounts.services.contacts import LAST_SEEN_GRAIN
 
     contact = world_a.contacts[0]
     noon = dt.datetime(2026, 1, 15, 12, tzinfo=dt.UTC)

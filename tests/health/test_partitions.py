@@ -7,9 +7,15 @@ import datetime as dt
 import pytest
 
 from accounts.tenancy import tenant_scope
-from health import partitions, tasks
-from health.partitions import ensure_partitions, ensure_partitions_ahead, existing_partitions, partition_name
-from health.services import ingest_events
+from health.usage import tasks
+from health.usage.services import partitions
+from health.usage.services.ingest import ingest_events
+from health.usage.services.partitions import (
+    ensure_partitions,
+    ensure_partitions_ahead,
+    existing_partitions,
+    partition_name,
+)
 from tests.health.conftest import event, partition_exists
 
 pytestmark = pytest.mark.django_db

@@ -7,13 +7,15 @@ import datetime as dt
 import pytest
 
 from accounts.tenancy import tenant_scope
-from health import partitions, services, tasks
-from health.models import UsageEvent
-from health.partitions import partition_name
-from health.services import (
+from health.usage import tasks
+from health.usage.models import UsageEvent
+from health.usage.services import partitions
+from health.usage.services import retention as services
+from health.usage.services.ingest import ingest_events
+from health.usage.services.partitions import partition_name
+from health.usage.services.retention import (
     DEFAULT_RETENTION_DAYS,
     drop_expired_usage_partitions,
-    ingest_events,
     purge_expired_usage_events,
     usage_retention_days,
 )

@@ -1,4 +1,4 @@
-"""The rollup outbox (``health/rollups.py``): a batch is staged with its events, read at once through
+"""The rollup outbox (``health/usage/services/rollups.py``): a batch is staged with its events, read at once through
 ``health_usage_rollups``, and folded into ``health_usagedaily`` and the contacts' seen times exactly once,
 whatever happens to the merge (run twice, concurrently, or failing midway)."""
 
@@ -12,10 +12,13 @@ from django.db import connection
 
 from accounts.models import Contact
 from accounts.tenancy import tenant_scope
-from health import catalog_selectors, rollups, selectors, tasks
-from health.models import CatalogEntry, UsageDaily, UsagePending
-from health.rollups import merge_pending_usage, pending_batches
-from health.services import ingest_events
+from health.usage import tasks
+from health.usage.models import CatalogEntry, UsageDaily, UsagePending
+from health.usage.selectors import adoption as selectors
+from health.usage.selectors import catalog as catalog_selectors
+from health.usage.services import rollups
+from health.usage.services.ingest import ingest_events
+from health.usage.services.rollups import merge_pending_usage, pending_batches
 from tests.health.conftest import event, merge, post_events
 from tests.health.conftest import rollups as merged_rollups
 

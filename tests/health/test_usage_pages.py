@@ -17,8 +17,9 @@ from django.utils.html import escape
 
 from accounts.selectors import tenant_today
 from accounts.tenancy import tenant_scope
-from health import first_days, selectors
-from health.selectors import USAGE_DEFINITIONS
+from health.usage.selectors import adoption as selectors
+from health.usage.selectors import first_days
+from health.usage.selectors.adoption import USAGE_DEFINITIONS
 from tests.factories import AccountFactory, ContactFactory, make_api_key
 from tests.health.test_adoption import STANDARD_CATALOG, catalog, usage
 

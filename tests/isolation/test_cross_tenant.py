@@ -19,7 +19,7 @@ from django.apps import apps
 
 from accounts.models import Job, Role
 from accounts.tenancy import TenantOwnedModel
-from health.models import CatalogEntry
+from health.usage.models import CatalogEntry
 from support.models import Callback, Macro, Ticket
 from tests.factories import AccountFactory, ContactFactory, MembershipFactory, UserFactory
 from tests.urlwalk import Route, all_routes, api_routes, tenant_page_routes
@@ -98,7 +98,7 @@ def b_objects(worlds) -> dict:
 
 
 def _b_knowledge_and_sla(b) -> dict:
-    from support.knowledge_services import save_article
+    from support.knowledge.services import save_article
     from support.models import Article, ArticleCategory, BusinessCalendar, Holiday, SlaPolicy
 
     with b.scope():

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from support.models import Agent, Team
-from support.services.records import append_interaction, upsert_ticket
+from support.records.services.tickets import append_interaction, upsert_ticket
 
 T0 = dt.datetime(2025, 3, 3, 9, 0, tzinfo=dt.UTC)
 

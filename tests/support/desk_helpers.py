@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from support.models import Agent, Team
-from support.services.records import append_interaction, upsert_ticket
+from support.records.services.tickets import append_interaction, upsert_ticket
 
 
 def build_agents(tenant) -> dict:

@@ -1,4 +1,4 @@
-"""support.backlog: open spans give exactly the METRICS.md backlog.
+"""support.records.backlog: open spans give exactly the METRICS.md backlog.
 
 The definition, evaluated naively in Python (:func:`open_by_definition`), is the oracle: a ticket is in the
 backlog at T when ``created_at < T`` and its latest status change with ``changed_at < T`` (by changed_at,
@@ -13,9 +13,9 @@ import random
 
 import pytest
 
-from support.backlog import backlog_at, rebuild_open_spans, refresh_open_spans
 from support.models import TicketOpenSpan, TicketStatusChange
-from support.services.records import change_status, upsert_ticket
+from support.records.backlog import backlog_at, rebuild_open_spans, refresh_open_spans
+from support.records.services.tickets import change_status, upsert_ticket
 from tests.support.conftest import make_ticket
 
 BASE = dt.datetime(2025, 3, 1, tzinfo=dt.UTC)

@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Contact
-from support.desk_selectors import callback_wait_figures
-from support.desk_services import complete_callback, request_callback
+from support.desk.selectors import callback_wait_figures
+from support.desk.services import complete_callback, request_callback
 from support.models import Agent, Callback, Interaction, Ticket
-from support.models.identities import ContactIdentity
+from support.records.models import ContactIdentity
 from tests.support.desk_helpers import ago, build_agents, make_ticket
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from support import knowledge_services
+from support.knowledge import services as knowledge_services
 from support.models import Article, ArticleCategory
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ import pytest
 from accounts.models import Contact
 from accounts.tenancy import tenant_scope
 from support.models import ContactIdentity, ContactMerge, Interaction, Ticket
-from support.services.identities import (
+from support.records.services.identities import (
     IdentityError,
     merge_contacts,
     normalize_email,

@@ -28,7 +28,7 @@ def inbox(world_a):
                                  priority="high", assignee="bob@alpha.test"),
             "done": make_ticket(a.tenant, "T-done", contact="user-3", subject="Old question", channel="email"),
         }
-        from support.services.records import change_status
+        from support.records.services.tickets import change_status
 
         change_status(tenant=a.tenant, ticket=t["done"], status="resolved")
     return {"world": a, "url": reverse("inbox", args=[a.tenant.slug]), "tickets": t, **agents}

@@ -14,10 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
-from support import knowledge_selectors, knowledge_services
+from support.knowledge import selectors as knowledge_selectors
+from support.knowledge import services as knowledge_services
+from support.knowledge.tasks import decide_deflections
 from support.models import Article, ArticleCategory, ArticleSuggestion, Interaction, Ticket
-from support.services.records import append_interaction, upsert_ticket
-from support.tasks import decide_deflections, process_new_ticket
+from support.records.services.tickets import append_interaction, upsert_ticket
+from support.records.tasks import process_new_ticket
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

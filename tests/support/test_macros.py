@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Contact
-from support.macros import MacroContext, render_macro_html, render_macro_text, unknown_placeholders
+from support.desk.macros import MacroContext, render_macro_html, render_macro_text, unknown_placeholders
 from support.models import Macro
 from tests.support.desk_helpers import add_interaction, ago, build_agents, make_ticket
 

@@ -1,4 +1,4 @@
-"""The SLA next-response clock kept by support.services.records: started by a customer's public message
+"""The SLA next-response clock kept by support.records.services.tickets: started by a customer's public message
 after the first response, stopped by an agent's public reply, counted in the policy's time, and read by
 the SLA state and the beat task (a late next response is breached)."""
 
@@ -8,9 +8,10 @@ import datetime as dt
 
 import pytest
 
-from support import sla
 from support.models import BusinessCalendar, SlaEvent, SlaPolicy, Ticket
-from support.services.records import change_status
+from support.records.services.tickets import change_status
+from support.sla.selectors import annotate_sla_state, sla_state
+from support.sla.services import apply_sla, check_sla
 from tests.support.conftest import add, at, make_ticket
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +21,7 @@ NINE_TO_FIVE = {str(d): [["09:00", "17:00"]] for d in range(5)}
 def ticket_with_policy(tenant, **policy):
     p = SlaPolicy.objects.create(tenant=tenant, name="p", first_response_seconds=3600, **policy)
     ticket = make_ticket(tenant)
-    assert sla.apply_sla(ticket=ticket) == p
+    assert apply_sla(ticket=ticket) == p
     add(tenant, ticket, "q1", started_at=at(0))
     return ticket
 
@@ -85,16 +86,16 @@ def test_late_next_response_is_breached_in_state_and_beat_task(desk):
     add(tenant, ticket, "a1", direction="outbound", author_type="agent", agent="ana@alpha.test", started_at=at(10))
     add(tenant, ticket, "q2", started_at=at(20))
     ticket = Ticket.objects.select_related("sla_policy").get(pk=ticket.pk)
-    assert sla.sla_state(ticket, at(30)) == "ok"
-    assert sla.sla_state(ticket, at(40)) == "due_soon"  # 15-minute window before at(50)
+    assert sla_state(ticket, at(30)) == "ok"
+    assert sla_state(ticket, at(40)) == "due_soon"  # 15-minute window before at(50)
     late = at(51)
-    assert sla.sla_state(ticket, late) == "breached"
-    assert sla.annotate_sla_state(Ticket.objects.filter(pk=ticket.pk), late).get().sla_state == "breached"
-    result = sla.check_sla(tenant=tenant, now=late)
+    assert sla_state(ticket, late) == "breached"
+    assert annotate_sla_state(Ticket.objects.filter(pk=ticket.pk), late).get().sla_state == "breached"
+    result = check_sla(tenant=tenant, now=late)
     assert result.breaches == 1
     assert list(SlaEvent.objects.values_list("ticket_id", "clock", "kind", "due_at")) == [
         (ticket.pk, "next_response", "breach", at(50))]
     # The agent finally replies: the clock stops and the ticket is no longer breached on it.
     add(tenant, ticket, "a2", direction="outbound", author_type="agent", agent="ana@alpha.test", started_at=at(70))
     ticket = Ticket.objects.select_related("sla_policy").get(pk=ticket.pk)
-    assert ticket.next_response_due_at is None and sla.sla_state(ticket, at(71)) == "ok"
+    assert ticket.next_response_due_at is None and sla_state(ticket, at(71)) == "ok"

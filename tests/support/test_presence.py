@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 
 from support.models import Agent, AgentSession
-from support.selectors import online_time, presence_board
-from support.services.agents import PresenceError, go_offline, go_online, record_session
+from support.records.selectors import online_time, presence_board
+from support.records.services.agents import PresenceError, go_offline, go_online, record_session
 
 pytestmark = pytest.mark.django_db
 

@@ -10,17 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
-from support import qa_selectors, qa_tasks
 from support.models import Agent, QaCriterion, QaReview, QaRubric, QaScore, Team
-from support.qa_services import (
-    QaError,
-    ScoreInput,
-    compute_score,
-    sample_reviews,
-    start_calibration,
-    submit_review,
-)
-from support.services.records import change_status
+from support.qa import selectors as qa_selectors
+from support.qa import tasks as qa_tasks
+from support.qa.services import QaError, ScoreInput, compute_score, sample_reviews, start_calibration, submit_review
+from support.records.services.tickets import change_status
 from tests.factories import MembershipFactory, UserFactory
 from tests.support.conftest import T0, add, at, make_ticket
 from tests.support.desk_helpers import count_queries

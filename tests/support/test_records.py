@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from support.models import Interaction, Ticket, TicketStatusChange
-from support.services.records import assign_ticket, change_status
+from support.records.services.tickets import assign_ticket, change_status
 from tests.support.conftest import add, at, make_ticket
 
 pytestmark = pytest.mark.django_db

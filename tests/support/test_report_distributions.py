@@ -1,4 +1,4 @@
-"""support.report_distributions: bucket placement worked out by hand, and every histogram adding up to the
+"""support.reports.distributions: bucket placement worked out by hand, and every histogram adding up to the
 ``count`` of the matching support_report figure for the same scope (tenant, each agent, each team)."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from support.models import Agent, Team
-from support.report_distributions import BUCKETS, FIGURES, TENANT_WIDE, Scope, duration_distributions
-from support.reports import support_report
+from support.reports.distributions import BUCKETS, FIGURES, TENANT_WIDE, Scope, duration_distributions
+from support.reports.selectors import support_report
 from tests.support.conftest import add, make_ticket
 from tests.support.test_reports import FEB, JAN, MAR, NOW, data, utc  # noqa: F401 (the hand-computed fixture)
 

@@ -1,4 +1,4 @@
-"""Support report pages (support.report_views): agreement with the API, the period picker, visibility,
+"""Support report pages (support.reports.views): agreement with the API, the period picker, visibility,
 CSV, definitions, htmx partials, permissions and a constant query count."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Role
-from support.report_forms import PeriodForm
-from support.reports import compare_with_previous
+from support.reports.forms import PeriodForm
+from support.reports.selectors import compare_with_previous
 from tests.factories import MembershipFactory, UserFactory
 from tests.support.conftest import add, make_ticket
 from tests.support.test_reports import data  # noqa: F401 (the hand-computed fixture)
@@ -211,7 +211,7 @@ def test_query_count_is_constant(desk, name):
 
 def test_qa_score_in_rows_and_pages(data):  # noqa: F811
     from support.models import QaReview, QaRubric, Ticket
-    from support.reports import support_report
+    from support.reports.selectors import support_report
     world, t = data["world"], data["tenant"]
     with world.scope():
         rubric = QaRubric.objects.create(tenant=t, name="R")

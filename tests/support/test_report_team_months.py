@@ -1,4 +1,4 @@
-"""The management page's YTD team x month table (support.reports.team_months through support.report_views)
+"""The management page's YTD team x month table (support.reports.selectors.team_months through support.reports.views)
 on a small fixture worked out by hand: two teams, the fiscal year set to start last month so that YTD is
 exactly last month (P) and this month (M)."""
 
@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from support.models import Agent, SupportCost, Team
-from support.report_display import month_labels, team_month_tables
+from support.reports.display import month_labels, team_month_tables
 from tests.support.conftest import add, make_ticket
 from tests.support.test_report_pages import url
 
@@ -138,7 +138,7 @@ def test_management_query_count_does_not_grow_with_teams_or_months_data(two_team
 def test_totals_are_the_team_report_over_the_whole_range(two_teams):
     """team_months' totals come from the same queries as its months, as one more overlapping period, and
     must equal support_report by team over the range (figures, QA score and order)."""
-    from support.reports import support_report, team_months
+    from support.reports.selectors import support_report, team_months
 
     world = two_teams["world"]
     first = dt.date.fromisoformat(two_teams["p"] + "-01")

@@ -1,4 +1,4 @@
-"""Who sees which rows of the support reports (support.report_visibility): admins all, managers the teams
+"""Who sees which rows of the support reports (support.reports.visibility): admins all, managers the teams
 they manage and those teams' agents, agents their own row; CSV and histograms follow the same rules."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""support.reports.support_report against hand-computed fixtures (METRICS.md "Interactions and tickets").
+"""support.reports.selectors.support_report against hand-computed fixtures (METRICS.md "Interactions and tickets").
 
 Tenant A's zone is America/Los_Angeles (UTC-8 in winter, UTC-7 from 2025-03-09): local January 2025 is
 [2025-01-01T08:00Z, 2025-02-01T08:00Z). Every expected number below is worked out by hand in the comments.
@@ -13,8 +13,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from support.models import AgentSession, Interaction, SlaPolicy, SupportCost, Team, Ticket
-from support.reports import fiscal_year_start, previous_period, support_report, ytd_by_month
-from support.services.records import change_status
+from support.records.services.tickets import change_status
+from support.reports.selectors import fiscal_year_start, previous_period, support_report, ytd_by_month
 from tests.support.conftest import add, make_ticket
 
 JAN, FEB, MAR = dt.date(2025, 1, 1), dt.date(2025, 2, 1), dt.date(2025, 3, 1)
@@ -305,8 +305,8 @@ def test_query_count_does_not_grow_with_the_data(desk, group_by):
 
 def test_backlog_takes_the_latest_change_before_the_end_with_ties_broken_by_order(world_a):
     """Two changes at the same instant: the one recorded last decides whether the ticket is open."""
-    from support.backlog import refresh_open_spans
     from support.models import TicketStatusChange
+    from support.records.backlog import refresh_open_spans
     from tests.support.desk_helpers import make_ticket as make_desk_ticket
 
     a = world_a

@@ -10,10 +10,18 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from support import sla
 from support.models import BusinessCalendar, Holiday, SlaEvent, SlaPolicy, Ticket, TicketStatus
-from support.tasks import check_sla as check_sla_task
-from support.tasks import process_new_ticket
+from support.records.tasks import process_new_ticket
+from support.sla.selectors import (
+    annotate_first_response_met,
+    annotate_sla_state,
+    first_response_met_sql,
+    match_policy,
+    sla_first_response_met,
+    sla_state,
+)
+from support.sla.services import apply_sla, check_sla
+from support.sla.tasks import check_sla as check_sla_task
 
 pytestmark = pytest.mark.django_db
 UTC = dt.UTC
@@ -42,13 +50,13 @@ def test_most_specific_active_policy_wins(world_a):
         both = policy(a, "premium urgent", tier="premium", priority="urgent", first_response_seconds=900)
         policy(a, "inactive", tier="premium", priority="urgent", first_response_seconds=60, is_active=False)
         t = a.tenant
-        assert sla.match_policy(tenant=t, tier="premium", priority="urgent") == both
-        assert sla.match_policy(tenant=t, tier="premium", priority="low") == by_tier
-        assert sla.match_policy(tenant=t, tier="standard", priority="urgent") == by_priority
-        assert sla.match_policy(tenant=t, tier="", priority="low") == anything
+        assert match_policy(tenant=t, tier="premium", priority="urgent") == both
+        assert match_policy(tenant=t, tier="premium", priority="low") == by_tier
+        assert match_policy(tenant=t, tier="standard", priority="urgent") == by_priority
+        assert match_policy(tenant=t, tier="", priority="low") == anything
         both.is_active = False
         both.save()
-        assert sla.match_policy(tenant=t, tier="premium", priority="urgent") == by_tier
+        assert match_policy(tenant=t, tier="premium", priority="urgent") == by_tier
 
 
 def test_no_policy_of_the_other_tenant_matches(worlds):
@@ -56,9 +64,9 @@ def test_no_policy_of_the_other_tenant_matches(worlds):
     with b.scope():
         policy(b, "b any", first_response_seconds=60)
     with a.scope():
-        assert sla.match_policy(tenant=a.tenant, tier="premium", priority="normal") is None
+        assert match_policy(tenant=a.tenant, tier="premium", priority="normal") is None
         ticket = make_ticket(a)
-        assert sla.apply_sla(ticket=ticket) is None
+        assert apply_sla(ticket=ticket) is None
         ticket.refresh_from_db()
         assert ticket.sla_policy_id is None and ticket.first_response_due_at is None
 
@@ -74,7 +82,7 @@ def test_apply_sla_in_business_hours_with_holiday(world_a):
         p = policy(a, "premium 1h", tier="premium", first_response_seconds=3600, resolution_seconds=8 * 3600,
                    calendar=cal)
         ticket = make_ticket(a, account=premium)
-        assert sla.apply_sla(ticket=ticket) == p
+        assert apply_sla(ticket=ticket) == p
         ticket.refresh_from_db()
         assert ticket.sla_policy == p
         assert ticket.first_response_due_at == dt.datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
@@ -82,7 +90,7 @@ def test_apply_sla_in_business_hours_with_holiday(world_a):
         assert ticket.resolution_due_at == dt.datetime(2026, 11, 24, 16, 30, tzinfo=UTC)
         # Stamped once: a later policy change does not move it.
         policy(a, "premium normal", tier="premium", priority="normal", first_response_seconds=60)
-        sla.apply_sla(ticket=ticket)
+        apply_sla(ticket=ticket)
         ticket.refresh_from_db()
         assert ticket.sla_policy == p
 
@@ -118,8 +126,8 @@ def test_sla_state_python_and_sql_agree(world_a, minutes_after, responded_after,
                              first_response_at=created + dt.timedelta(minutes=responded_after)
                              if responded_after is not None else None)
         now = created + dt.timedelta(minutes=minutes_after)
-        assert sla.sla_state(ticket, now) == expected
-        row = sla.annotate_sla_state(Ticket.objects.filter(pk=ticket.pk), now).get()
+        assert sla_state(ticket, now) == expected
+        row = annotate_sla_state(Ticket.objects.filter(pk=ticket.pk), now).get()
         assert row.sla_state == expected
 
 
@@ -130,13 +138,13 @@ def test_warning_window_is_20_percent_of_long_targets(world_a):
         ticket = make_ticket(a, sla_policy=p, resolution_due_at=FRIDAY_1630_UTC + dt.timedelta(hours=10))
         just_inside = FRIDAY_1630_UTC + dt.timedelta(hours=8, minutes=1)  # 1h59 left < 2h (20%)
         just_outside = FRIDAY_1630_UTC + dt.timedelta(hours=7, minutes=59)
-        assert sla.sla_state(ticket, just_inside) == "due_soon"
-        assert sla.sla_state(ticket, just_outside) == "ok"
-        qs = sla.annotate_sla_state(Ticket.objects.all(), just_inside)
+        assert sla_state(ticket, just_inside) == "due_soon"
+        assert sla_state(ticket, just_outside) == "ok"
+        qs = annotate_sla_state(Ticket.objects.all(), just_inside)
         assert list(qs.filter(sla_state="due_soon")) == [ticket]
         ticket_none = make_ticket(a)
-        assert sla.sla_state(ticket_none, just_inside) == "none"
-        assert sla.annotate_sla_state(Ticket.objects.filter(pk=ticket_none.pk), just_inside).get().sla_state == "none"
+        assert sla_state(ticket_none, just_inside) == "none"
+        assert annotate_sla_state(Ticket.objects.filter(pk=ticket_none.pk), just_inside).get().sla_state == "none"
 
 
 def test_first_response_met_semantics(world_a):
@@ -150,12 +158,12 @@ def test_first_response_met_semantics(world_a):
         running = make_ticket(a, first_response_due_at=later + dt.timedelta(hours=1))
         no_target = make_ticket(a)
         expected = {met.pk: True, late.pk: False, silent.pk: False, running.pk: None, no_target.pk: None}
-        assert {t.pk: sla.sla_first_response_met(t, later) for t in (met, late, silent, running, no_target)} \
+        assert {t.pk: sla_first_response_met(t, later) for t in (met, late, silent, running, no_target)} \
             == expected
-        rows = sla.annotate_first_response_met(Ticket.objects.all(), later).values_list("pk", "sla_first_response_met")
+        rows = annotate_first_response_met(Ticket.objects.all(), later).values_list("pk", "sla_first_response_met")
         assert dict(rows) == expected
         with connection.cursor() as cursor:  # the reports' SQL twin
-            cursor.execute(f"SELECT t.id, {sla.first_response_met_sql('t', '%s')} FROM support_ticket t"  # noqa: S608
+            cursor.execute(f"SELECT t.id, {first_response_met_sql('t', '%s')} FROM support_ticket t"  # noqa: S608
                            " WHERE t.tenant_id = %s", [later, a.tenant.pk])
             assert dict(cursor.fetchall()) == expected
 
@@ -173,16 +181,16 @@ def test_check_sla_records_warnings_and_breaches_once(worlds):
         resolved_late = make_ticket(a, sla_policy=p, resolution_due_at=now - dt.timedelta(hours=2),
                                     resolved_at=now - dt.timedelta(hours=1), status=TicketStatus.RESOLVED)
         ancient = make_ticket(a, sla_policy=p, first_response_due_at=now - dt.timedelta(days=30))
-        result = sla.check_sla(tenant=a.tenant, now=now)
+        result = check_sla(tenant=a.tenant, now=now)
         assert (result.warnings, result.breaches) == (1, 2)
         events = set(SlaEvent.objects.values_list("ticket_id", "clock", "kind"))
         assert events == {(breached.pk, "first_response", "breach"), (soon.pk, "first_response", "warning"),
                           (resolved_late.pk, "resolution", "breach")}
         assert not {fine.pk, answered.pk, ancient.pk} & {e[0] for e in events}
-        again = sla.check_sla(tenant=a.tenant, now=now + dt.timedelta(minutes=5))
+        again = check_sla(tenant=a.tenant, now=now + dt.timedelta(minutes=5))
         assert (again.warnings, again.breaches) == (0, 0)
         # The warned ticket breaches later: one more event, the warning stays.
-        assert sla.check_sla(tenant=a.tenant, now=now + dt.timedelta(minutes=11)).breaches == 1
+        assert check_sla(tenant=a.tenant, now=now + dt.timedelta(minutes=11)).breaches == 1
     with b.scope():
         assert not SlaEvent.objects.exists()
     assert check_sla_task(b.tenant.pk) == {"warnings": 0, "breaches": 0}
@@ -199,7 +207,7 @@ def test_create_default_sla_command(world_a):
             "Premium: first response within 1 hour", "premium", "", 3600, None)
         premium = make_ticket(world_a, account=world_a.accounts[1])
         standard = make_ticket(world_a, account=world_a.accounts[0])
-        assert sla.apply_sla(ticket=premium) == p
-        assert sla.apply_sla(ticket=standard) is None
+        assert apply_sla(ticket=premium) == p
+        assert apply_sla(ticket=standard) is None
     with pytest.raises(CommandError):
         call_command("create_default_sla", "--tenant", "nope")

@@ -1,4 +1,4 @@
-"""Business-hours arithmetic (support.sla_calendar): weekends, holidays, DST, calendar vs business."""
+"""Business-hours arithmetic (support.sla.calendar): weekends, holidays, DST, calendar vs business."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import zoneinfo
 
 import pytest
 
-from support.sla_calendar import (
+from support.sla.calendar import (
     CalendarError,
     add_business_seconds,
     add_calendar_seconds,

@@ -1,4 +1,4 @@
-"""SLA pages (support/sla_views.py): who may use them, policies / calendars / holidays created, edited
+"""SLA pages (support/sla/views.py): who may use them, policies / calendars / holidays created, edited
 and deleted through the forms with their validation errors, and bounded query counts."""
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from support.models import SupportCost, Team
-from support.reports import support_report
+from support.reports.selectors import support_report
 from tests.factories import make_api_key
 from tests.support.conftest import add, make_ticket
 
@@ -102,7 +102,7 @@ def test_report_api_rejects_bad_parameters_naming_the_field(desk, query, field):
 def test_report_api_without_dates_is_the_current_tenant_month(desk):
     from django.utils import timezone
 
-    from support.reports import next_month
+    from support.reports.selectors import next_month
 
     body = desk["world"].api().get("/api/v1/reports/support").json()
     start = timezone.now().astimezone(desk["tenant"].zone).date().replace(day=1)

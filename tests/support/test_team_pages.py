@@ -1,4 +1,4 @@
-"""Support team pages (support.team_views): list, create, edit, delete; admins only; errors naming the
+"""Support team pages (support.records.views): list, create, edit, delete; admins only; errors naming the
 field with nothing written; htmx partials; a bounded number of queries."""
 
 from __future__ import annotations
@@ -192,7 +192,7 @@ def test_manager_sees_their_new_team_in_the_reports(setup):
     world = setup["world"]
     world.client_for().post(url(world, "team-edit", team_pk=setup["tier2"].pk),
                             {"name": "Tier 2", "agents": [setup["cy"].pk], "managers": [setup["boss"].user.pk]})
-    from support.report_visibility import managed_teams
+    from support.reports.visibility import managed_teams
     with world.scope():
         assert [t.name for t in managed_teams(tenant=world.tenant, user=setup["boss"].user)] == ["Tier 2"]
 

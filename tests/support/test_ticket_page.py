@@ -55,7 +55,7 @@ def test_timeline_shows_every_channel_in_order(conv):
 
 
 def test_suggested_articles_are_shown(conv):
-    from support.knowledge_services import save_article
+    from support.knowledge.services import save_article
     from support.models import Article, ArticleSuggestion
 
     a = conv["world"]

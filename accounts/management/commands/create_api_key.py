@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from accounts import services
 from accounts.models import Tenant
 from accounts.models.tenants import ApiScope
+from accounts.services.tenants import create_api_key
 from accounts.tenancy import tenant_scope
 
 
@@ -35,7 +35,7 @@ class Command(BaseCommand):
         if found is None:
             raise CommandError(f"no tenant with slug {tenant!r}")
         with tenant_scope(found):
-            key, raw = services.create_api_key(tenant=found, name=name or f"cli: {','.join(sorted(set(wanted)))}",
+            key, raw = create_api_key(tenant=found, name=name or f"cli: {','.join(sorted(set(wanted)))}",
                                                scopes=wanted)
         self.stdout.write(f"Created API key {key.name!r} (prefix {key.prefix}) for tenant {found.slug!r} "
                           f"with scopes {','.join(key.scopes)}. It is shown only now; store it safely:")

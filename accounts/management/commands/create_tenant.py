@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from accounts import services
 from accounts.models import Tenant
+from accounts.services.tenants import create_tenant
 
 
 class Command(BaseCommand):
@@ -32,7 +32,7 @@ class Command(BaseCommand):
             raise CommandError(f"unknown time zone {timezone!r} (use an IANA name such as Europe/Berlin)")
         try:
             with transaction.atomic():
-                tenant = services.create_tenant(slug=slug, name=name, admin_email=admin_email,
+                tenant = create_tenant(slug=slug, name=name, admin_email=admin_email,
                                                 timezone_name=timezone)
                 if fiscal_year_start_month != tenant.fiscal_year_start_month:
                     tenant.fiscal_year_start_month = fiscal_year_start_month

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import Tenant
 from accounts.tenancy import tenant_scope
-from support.sla import create_default_sla
+from support.sla.services import create_default_sla
 
 
 class Command(BaseCommand):

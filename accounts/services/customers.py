@@ -1,0 +1,63 @@
+"""Every write to customer accounts (DESIGN.md: keyword-only, typed, atomic).
+
+Bulk upserts are the one path for the API, the CSV import and the demo seed: each item is validated
+alone, every valid item is written, every invalid one is reported by its index, and the valid ones
+are written in one transaction so that no item is ever half-written."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db.models.functions import Lower
+
+from accounts.inputs import AccountItem
+from accounts.models import CustomerAccount, Membership, Role, Tenant
+from accounts.services.upserts import _write
+from cs_platform.bulk import BulkResult, validate_batch
+
+CSM_ROLES = (Role.ADMIN, Role.MANAGER, Role.CSM)
+
+
+ACCOUNT_FIELDS = ("name", "domain", "plan", "tier", "arr", "seats", "contract_start", "renewal_date",
+                  "lifecycle_stage", "owner_csm_id")
+
+
+def _staff_ids_by_email(tenant: Tenant, emails: Iterable[str]) -> dict[str, int]:
+    wanted = {e.lower() for e in emails if e}
+    if not wanted:
+        return {}
+    rows = (
+        Membership.objects.filter(tenant=tenant, role__in=CSM_ROLES)
+        .annotate(email_lower=Lower("user__email"))
+        .filter(email_lower__in=wanted)
+        .values_list("email_lower", "user_id")
+    )
+    return dict(rows)
+
+
+def upsert_accounts(*, tenant: Tenant, items: Sequence[Any]) -> BulkResult:
+    result = BulkResult()
+    clean = validate_batch(AccountItem, items, result)
+    staff = _staff_ids_by_email(tenant, (d.get("csm_email", "") for d in clean.values()))
+    prepared: dict[int, dict] = {}
+    for index, data in clean.items():
+        email = data.pop("csm_email", None)
+        if email:
+            if email.lower() not in staff:
+                result.reject(index, [{"field": "csm_email",
+                                       "message": "no admin, manager or CSM of this tenant has this email"}])
+                continue
+            data["owner_csm_id"] = staff[email.lower()]
+        elif email == "":
+            data["owner_csm_id"] = None
+        prepared[index] = data
+    _write(CustomerAccount, tenant, prepared, ACCOUNT_FIELDS, result)
+    return result
+
+
+def save_account(*, tenant: Tenant, account: CustomerAccount) -> CustomerAccount:
+    """Create or update one account from a validated form (the form checked every field)."""
+    account.tenant = tenant
+    account.save()
+    return account

@@ -1,0 +1,170 @@
+"""Writes of tenancy (DESIGN.md: keyword-only, typed, atomic): tenants and their settings, staff
+members and roles, API keys."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import CustomerAccount, Membership, Role, Tenant
+from accounts.services.customers import CSM_ROLES
+
+
+def create_staff_member(*, tenant: Tenant, email: str, role: str, password: str | None = None,
+                        name: str = "") -> Membership:
+    """A staff user (found by email, or created) joins the tenant with ``role``."""
+    User = get_user_model()
+    with transaction.atomic():
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            first, _, last = name.partition(" ")
+            user = User.objects.create_user(username=email.lower(), email=email.lower(), password=password,
+                                            first_name=first, last_name=last)
+        membership, created = Membership.objects.get_or_create(tenant=tenant, user=user,
+                                                               defaults={"role": role})
+        if not created and membership.role != role:
+            membership.role = role
+            membership.save(update_fields=["role"])
+    return membership
+
+
+def create_tenant(*, slug: str, name: str, admin_email: str, timezone_name: str = "UTC",
+                  admin_password: str | None = None, fiscal_year_start_month: int = 1) -> Tenant:
+    """A tenant and its first admin. The admin has no usable password unless one is given: they set
+    it through the password-reset mail."""
+    from accounts.tenancy import tenant_scope
+
+    with transaction.atomic():
+        tenant = Tenant(slug=slug, name=name, timezone=timezone_name,
+                        fiscal_year_start_month=fiscal_year_start_month)
+        tenant.full_clean()
+        tenant.save()
+        with tenant_scope(tenant):
+            create_staff_member(tenant=tenant, email=admin_email, role=Role.ADMIN, password=admin_password)
+    return tenant
+
+
+def update_tenant_settings(*, tenant: Tenant, name: str, timezone_name: str,
+                           fiscal_year_start_month: int) -> Tenant:
+    """The settings a tenant admin may edit. The slug is not among them: it is in every URL and bookmark."""
+    with transaction.atomic():
+        tenant.name = name
+        tenant.timezone = timezone_name
+        tenant.fiscal_year_start_month = fiscal_year_start_month
+        tenant.full_clean()
+        tenant.save(update_fields=["name", "timezone", "fiscal_year_start_month"])
+    return tenant
+
+
+class MembershipError(ValueError):
+    """A membership change that the tenant's rules refuse; the message is meant for the admin."""
+
+
+def _lock_memberships(tenant: Tenant) -> None:
+    # Locking the tenant row serializes membership changes within one tenant: two admins demoting
+    # each other at the same moment must not both see "another admin remains".
+    list(Tenant.objects.select_for_update().filter(pk=tenant.pk).values_list("pk", flat=True))
+
+
+def _locked_membership(tenant: Tenant, membership: Membership) -> Membership:
+    current = Membership.objects.select_for_update().filter(tenant=tenant, pk=membership.pk).first()
+    if current is None:
+        raise MembershipError(f"{membership.user.email or membership.user} is no longer a member of this tenant.")
+    return current
+
+
+def _is_last_admin(tenant: Tenant, membership: Membership) -> bool:
+    return membership.role == Role.ADMIN and not (
+        Membership.objects.filter(tenant=tenant, role=Role.ADMIN).exclude(pk=membership.pk).exists()
+    )
+
+
+def _check_role(role: str) -> None:
+    if role not in Role.values:
+        raise MembershipError(f"unknown role {role!r}; choose one of {', '.join(Role.values)}")
+
+
+def _unassign_accounts(tenant: Tenant, user_id: int) -> int:
+    """Accounts are owned only by admin, manager or CSM members of their tenant (see upsert_accounts)."""
+    return CustomerAccount.objects.filter(tenant=tenant, owner_csm_id=user_id).update(
+        owner_csm=None, updated_at=timezone.now()
+    )
+
+
+def add_member(*, tenant: Tenant, email: str, role: str, name: str = "") -> Membership:
+    """A user joins the tenant: an existing user (matched by email) or a new one without a usable
+    password. Adding someone who is already a member is refused: their role is changed with
+    :func:`change_member_role`, which guards the last admin."""
+    _check_role(role)
+    email = email.strip()
+    with transaction.atomic():
+        _lock_memberships(tenant)
+        if Membership.objects.filter(tenant=tenant, user__email__iexact=email).exists():
+            raise MembershipError(f"{email} is already a member of this tenant; change their role in the table.")
+        return create_staff_member(tenant=tenant, email=email, role=role, name=name)
+
+
+@dataclass(frozen=True)
+class MemberChange:
+    membership: Membership
+    accounts_unassigned: int = 0
+
+
+def change_member_role(*, tenant: Tenant, membership: Membership, role: str) -> MemberChange:
+    """Give a member another role. The last admin of a tenant keeps the role: someone must be able
+    to manage the tenant. Moving to a role that cannot own accounts unassigns the accounts they own."""
+    _check_role(role)
+    with transaction.atomic():
+        _lock_memberships(tenant)
+        current = _locked_membership(tenant, membership)
+        if current.role == role:
+            return MemberChange(current)
+        if _is_last_admin(tenant, current):
+            raise MembershipError(f"{current.user.email or current.user} is the last admin of this tenant; "
+                                  "make another member admin first.")
+        current.role = role
+        current.save(update_fields=["role"])
+        unassigned = 0 if role in CSM_ROLES else _unassign_accounts(tenant, current.user_id)
+    membership.role = role
+    return MemberChange(current, unassigned)
+
+
+def remove_member(*, tenant: Tenant, membership: Membership) -> MemberChange:
+    """The member leaves the tenant (their user stays: it may belong to other tenants). The last
+    admin cannot be removed, not even by themself. Accounts they owned become unassigned."""
+    with transaction.atomic():
+        _lock_memberships(tenant)
+        current = _locked_membership(tenant, membership)
+        if _is_last_admin(tenant, current):
+            raise MembershipError(f"{current.user.email or current.user} is the last admin of this tenant "
+                                  "and cannot be removed; make another member admin first.")
+        unassigned = _unassign_accounts(tenant, current.user_id)
+        current.delete()
+    return MemberChange(current, unassigned)
+
+
+def create_api_key(*, tenant: Tenant, name: str, scopes: Sequence[str]) -> tuple[Any, str]:
+    """A new key; the raw key is returned once and only its hash is stored."""
+    from accounts.models import ApiKey
+    from accounts.models.tenants import ApiScope, hash_api_key, new_raw_api_key
+
+    unknown = sorted(set(scopes) - set(ApiScope.values))
+    if unknown or not scopes:
+        raise ValueError(f"scopes must be a non-empty subset of {', '.join(ApiScope.values)}; got {unknown}")
+    raw = new_raw_api_key()
+    key = ApiKey.objects.create(tenant=tenant, name=name, prefix=raw[:12], key_hash=hash_api_key(raw),
+                                scopes=sorted(set(scopes)))
+    return key, raw
+
+
+def revoke_api_key(*, key: Any) -> Any:
+    """Revoke a key (idempotent: a second revoke keeps the first time). The row stays, for the audit trail."""
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+    return key

@@ -1,0 +1,141 @@
+"""Body parsers of the bulk endpoints: JSON arrays and NDJSON, both bounded to ``MAX_BODY_BYTES``.
+
+Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` guards only ``request.body``; DRF parsers read the stream
+directly, so the byte limit of API.md (1 MB per request) is enforced here, before anything is decoded.
+
+Bodies are decoded by orjson (~4x faster than the standard library on a 1,000-event body, a large part of
+an ingestion request); whatever orjson refuses is decoded again by ``json``, so the answers are exactly
+the standard library's: its error messages, and the few inputs it accepts and orjson does not (UTF-16/32
+bodies, a BOM, NaN/Infinity (refused either way), escaped lone surrogates, which item validation then
+rejects). orjson also reads an integer beyond 64 bits as a float where ``json`` keeps it exact, so a
+body with a run of 20 digits or more goes to ``json`` directly.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import orjson
+from rest_framework import status
+from rest_framework.exceptions import APIException, ParseError
+from rest_framework.parsers import BaseParser
+
+from cs_platform.bulk import BulkResult
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+class PayloadTooLarge(APIException):
+    """413 in the API's error shape; the detail names ``body`` so clients see which input was refused."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+
+    def __init__(self, message: str) -> None:
+        super().__init__({"body": [message]})
+
+
+def read_bounded(stream: Any, parser_context: dict | None) -> bytes:
+    """The whole body, or 413 as soon as it is known to pass ``MAX_BODY_BYTES``."""
+    too_large = f"the body must not exceed {MAX_BODY_BYTES} bytes"
+    request = (parser_context or {}).get("request")
+    if request is not None:
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > MAX_BODY_BYTES:
+            raise PayloadTooLarge(too_large)  # refuse without reading what the client declared as too big
+    if stream is None:
+        return b""
+    # One byte more than allowed tells "exactly at the limit" from "over it" for chunked bodies.
+    data = stream.read(MAX_BODY_BYTES + 1)
+    if len(data) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(too_large)
+    return data
+
+
+class BoundedJSONParser(BaseParser):
+    """``application/json`` within ``MAX_BODY_BYTES``. Not a ``JSONParser`` subclass on purpose: DRF hands
+    those ``request.body``, read whole before any parser could refuse it; others get the raw stream."""
+
+    media_type = "application/json"
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict | None = None) -> Any:
+        raw = read_bounded(stream, parser_context)
+        try:
+            return _loads(raw, long_digits=_has_long_digits(raw))
+        except ValueError as exc:  # also UnicodeDecodeError
+            raise ParseError(f"JSON parse error - {exc}") from None
+
+
+class NDJSONItems(list):
+    """The objects of an NDJSON body, in order. A line that is not JSON stays in place (as ``None``)
+    so that every later item keeps its index, and its error waits in ``invalid_lines``."""
+
+    def __init__(self, items: list[Any], invalid_lines: dict[int, str]) -> None:
+        super().__init__(items)
+        self.invalid_lines = invalid_lines
+
+
+class NDJSONParser(BaseParser):
+    """``application/x-ndjson``: one JSON value per line. Blank lines are skipped and do not count as
+    items, so ``index`` in the answer is the position among non-blank lines (0-based)."""
+
+    media_type = "application/x-ndjson"
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict | None = None) -> NDJSONItems:
+        raw = read_bounded(stream, parser_context)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ParseError(f"NDJSON must be UTF-8: {exc}") from None
+        long_digits = _has_long_digits(raw)
+        items: list[Any] = []
+        invalid: dict[int, str] = {}
+        for line in text.splitlines():
+            if not line.strip():
+                continue
+            try:
+                items.append(_loads(line, long_digits=long_digits))
+            except ValueError as exc:
+                invalid[len(items)] = f"this line is not valid JSON: {exc}"
+                items.append(None)
+        return NDJSONItems(items, invalid)
+
+
+# A run of 20 digits may exceed 64 bits (2**64 has 20); one inside a string merely takes the slower path.
+# bytes.translate + ``in`` finds one in ~0.1 ms per MB, where a regular expression takes ~10 ms.
+_DIGITS_AS_ZEROS = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x20 for byte in range(256))
+
+
+_LONG_DIGITS = b"0" * 20
+
+
+def _has_long_digits(raw: bytes) -> bool:
+    return _LONG_DIGITS in raw.translate(_DIGITS_AS_ZEROS)
+
+
+def _loads(text: bytes | str, *, long_digits: bool) -> Any:
+    if not long_digits:
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass  # the standard library decides (and words the error): see the module docstring
+    return json.loads(text, parse_constant=_reject_constant)
+
+
+def _reject_constant(name: str) -> Any:
+    # NaN and Infinity are not JSON; DRF's JSONParser refuses them too, so both formats agree.
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def report_invalid_lines(items: Any, result: BulkResult) -> BulkResult:
+    """Replace the service's generic rejection of an unparsable NDJSON line with the parse error."""
+    invalid = getattr(items, "invalid_lines", None)
+    if invalid:
+        result.rejected = [r for r in result.rejected if r["index"] not in invalid]
+        for index, message in invalid.items():
+            result.reject(index, [{"field": None, "message": message}])
+    return result

@@ -1,0 +1,97 @@
+"""OpenAPI pieces shared by the API views: the bearer-key security scheme and the documented shapes of
+answers that are not model serializers (errors, bulk results).
+
+The serializers here only describe responses for drf-spectacular; the views build those bodies
+from ``BulkResult.as_dict()`` and ``cs_platform.api.errors``.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
+from drf_spectacular.drainage import add_trace_message
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import get_view_model
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "cs_platform.api.auth.ApiKeyAuthentication"
+    name = "ApiKeyAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API key of one tenant: `Authorization: Bearer <key>`. Scopes: read, write, ingest.",
+        }
+
+
+class TenantDjangoFilterExtension(DjangoFilterExtension):
+    """drf-spectacular's django-filter support asks ``Model.objects.none()``, which our fail-closed manager
+    refuses outside a tenant scope. An empty queryset built without the manager serves the same purpose
+    and runs no query."""
+
+    priority = 1  # preferred over the stock extension for the same backend
+
+    def get_schema_operation_parameters(self, auto_schema, *args, **kwargs):
+        from accounts.tenancy import TenantQuerySet
+
+        model = get_view_model(auto_schema.view)
+        if not model:
+            return []
+        filterset_class = self.target.get_filterset_class(auto_schema.view, TenantQuerySet(model=model).none())
+        if not filterset_class:
+            return []
+        result = []
+        with add_trace_message(filterset_class):
+            for field_name, filter_field in filterset_class.base_filters.items():
+                result += self.resolve_filter_field(auto_schema, model, filterset_class, field_name, filter_field)
+        return result
+
+
+class ErrorItemSerializer(serializers.Serializer):
+    field = serializers.CharField(allow_null=True, help_text="dotted path of the input at fault; null for the whole")
+    message = serializers.CharField()
+
+
+class ErrorResponseSerializer(serializers.Serializer):
+    errors = ErrorItemSerializer(many=True)
+
+
+class RejectedItemSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text="0-based position of the item in the batch")
+    errors = ErrorItemSerializer(many=True)
+
+
+class BulkResultSerializer(serializers.Serializer):
+    accepted = serializers.IntegerField(help_text="items written (created + updated)")
+    duplicates = serializers.IntegerField(help_text="items identical to what is stored: nothing written")
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    rejected = RejectedItemSerializer(many=True)
+
+
+def error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(ErrorResponseSerializer, description=description)
+
+
+READ_ERRORS = {
+    401: error("no API key, or an invalid or revoked one"),
+    403: error("the key lacks the `read` scope"),
+}
+
+
+DETAIL_ERRORS = {**READ_ERRORS, 404: error("no such object in this tenant")}
+
+
+LIST_ERRORS = {**READ_ERRORS, 400: error("a filter, `cursor` or `limit` is invalid; `field` names it")}
+
+
+BULK_ERRORS = {
+    400: error("the body is not a JSON array (or NDJSON), or is malformed; `field` is `body`"),
+    401: error("no API key, or an invalid or revoked one"),
+    403: error("the key lacks the `write` scope"),
+    413: error("more than 1,000 items or more than 1 MB; `field` is `body`"),
+    415: error("Content-Type is neither application/json nor application/x-ndjson"),
+}

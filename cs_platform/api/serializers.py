@@ -1,0 +1,47 @@
+"""Strict input serializers shared by every app's API: an unknown field is an error (a typo such as
+``seat`` must not silently drop data), and a blank CSV cell means "no value"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+
+class StrictSerializer(serializers.Serializer):
+    def to_internal_value(self, data: Any) -> dict:
+        if not isinstance(data, dict):
+            raise serializers.ValidationError({"non_field_errors": ["each item must be a JSON object"]})
+        unknown = sorted(set(data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({name: ["unknown field"] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class BlankAsNoneMixin:
+    """CSV cells are strings: an empty cell means "no value", not "invalid"."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if data == "" and not self.required:
+            return None
+        return super().to_internal_value(data)
+
+    def validate_empty_values(self, data: Any) -> tuple[bool, Any]:
+        if data == "" and not self.required:
+            return True, None
+        return super().validate_empty_values(data)
+
+
+class OptionalDecimal(BlankAsNoneMixin, serializers.DecimalField):
+    pass
+
+
+class OptionalInteger(BlankAsNoneMixin, serializers.IntegerField):
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, bool) or isinstance(data, float) and not data.is_integer():
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class OptionalDate(BlankAsNoneMixin, serializers.DateField):
+    pass

@@ -1,0 +1,5 @@
+"""The health app's models, imported from its sub-domain packages so the app label and tables stay put."""
+
+from health.usage.models import CatalogEntry, UsageDaily, UsageEvent, UsageEventKey, UsagePending
+
+__all__ = ["CatalogEntry", "UsageDaily", "UsageEvent", "UsageEventKey", "UsagePending"]

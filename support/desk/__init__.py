@@ -1,0 +1,2 @@
+"""The agent desk: inbox, ticket page, macros, callbacks and contact merges (pages), and
+``POST /api/v1/callbacks``."""

@@ -1,0 +1,1 @@
+"""QA peer reviews: rubrics, the sampling queue, reviews and calibration."""

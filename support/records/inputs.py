@@ -1,0 +1,190 @@
+"""Validation of support API items (agents, sessions, tickets, interactions, status changes).
+
+Every timestamp must carry a UTC offset (API.md): a naive time would silently mean the server's zone.
+Unknown fields are errors, as for accounts and contacts (cs_platform.api.serializers.StrictSerializer).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from cs_platform.api.serializers import StrictSerializer
+from support.models import LIVE_CHANNELS, AgentSession, AuthorType, Channel, Direction, Priority, TicketStatus
+from support.records.services.identities import IdentityError, normalize_email, normalize_phone, normalize_social
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class OffsetDateTimeField(serializers.Field):
+    default_error_messages = {
+        "invalid": "an ISO 8601 date-time with an offset, e.g. 2025-01-31T09:00:00+00:00",
+        "naive": "include a UTC offset, e.g. 2025-01-31T09:00:00+00:00 or ...Z",
+    }
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        try:
+            parsed = parse_datetime(data.strip())
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            self.fail("invalid")
+        if timezone.is_naive(parsed):
+            self.fail("naive")
+        return parsed
+
+    def to_representation(self, value: Any) -> Any:
+        return value.isoformat() if value else None
+
+
+def _normalized(normalize, value: str) -> str:
+    try:
+        return normalize(value)
+    except IdentityError as exc:
+        raise serializers.ValidationError(str(exc)) from None
+
+
+class AgentItem(StrictSerializer):
+    email = serializers.EmailField()
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    team = serializers.CharField(max_length=100, required=False, allow_blank=True, allow_null=True,
+                                 help_text="a team name, created if new; empty or null = no team")
+    is_active = serializers.BooleanField(required=False)
+
+    def validate_email(self, value: str) -> str:
+        return value.strip().lower()
+
+    def validate_team(self, value: str | None) -> str:
+        return (value or "").strip()
+
+
+class AgentSessionItem(StrictSerializer):
+    agent = serializers.EmailField(help_text="the agent's email")
+    kind = serializers.ChoiceField(choices=AgentSession.Kind.choices, required=False, default="online")
+    started_at = OffsetDateTimeField()
+    ended_at = OffsetDateTimeField(required=False, allow_null=True, help_text="null = still open")
+
+    def validate(self, attrs: dict) -> dict:
+        attrs["agent"] = attrs["agent"].strip().lower()
+        ended = attrs.get("ended_at")
+        if ended is not None and ended < attrs["started_at"]:
+            raise serializers.ValidationError({"ended_at": ["must not be before started_at"]})
+        if ended is None and attrs["kind"] == AgentSession.Kind.SCHEDULED:
+            raise serializers.ValidationError({"ended_at": ["a scheduled shift needs an end"]})
+        return attrs
+
+
+class TicketInput(StrictSerializer):
+    external_id = serializers.CharField(max_length=128)
+    account = serializers.CharField(max_length=128, required=False, allow_null=True, allow_blank=True,
+                                    help_text="the account's external_id (defaults to the contact's account)")
+    contact = serializers.CharField(max_length=128, required=False, help_text="the contact's external_id")
+    contact_email = serializers.EmailField(required=False, help_text="match (or create) the contact by email")
+    contact_phone = serializers.CharField(max_length=40, required=False,
+                                          help_text="match (or create) the contact by phone")
+    contact_social = serializers.CharField(max_length=200, required=False,
+                                           help_text="match (or create) the contact by `network:handle`")
+    contact_name = serializers.CharField(max_length=200, required=False, allow_blank=True,
+                                         help_text="name of a contact created from an unknown identity")
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+    subject = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    created_at = OffsetDateTimeField(required=False, help_text="when the customer opened it; default now")
+    assignee = serializers.EmailField(required=False, allow_null=True, allow_blank=True,
+                                      help_text="the agent's email; empty or null = unassigned")
+    team = serializers.CharField(max_length=100, required=False, allow_null=True, allow_blank=True,
+                                 help_text="a team name (created if new)")
+
+    def validate_contact_email(self, value: str) -> str:
+        return _normalized(normalize_email, value)
+
+    def validate_contact_phone(self, value: str) -> str:
+        return _normalized(normalize_phone, value)
+
+    def validate_contact_social(self, value: str) -> str:
+        return _normalized(normalize_social, value)
+
+    def validate_assignee(self, value: str | None) -> str:
+        return (value or "").strip().lower()
+
+    def validate_team(self, value: str | None) -> str:
+        return (value or "").strip()
+
+
+class InteractionInput(StrictSerializer):
+    external_id = serializers.CharField(max_length=128)
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    direction = serializers.ChoiceField(choices=Direction.choices)
+    author_type = serializers.ChoiceField(choices=AuthorType.choices)
+    agent = serializers.EmailField(required=False, allow_null=True, allow_blank=True,
+                                   help_text="the agent's email (author, or who answered a live inbound one)")
+    is_internal = serializers.BooleanField(required=False, default=False)
+    body = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, max_length=200_000)
+    started_at = OffsetDateTimeField(required=False, help_text="required unless queued_at is given")
+    queued_at = OffsetDateTimeField(required=False, allow_null=True)
+    answered_at = OffsetDateTimeField(required=False, allow_null=True, help_text="null = abandoned (live)")
+    ended_at = OffsetDateTimeField(required=False, allow_null=True)
+    handle_seconds = serializers.FloatField(required=False, allow_null=True, min_value=0)
+    queue_team = serializers.CharField(max_length=100, required=False, allow_null=True, allow_blank=True,
+                                       help_text="team of the queue a live interaction waited in")
+
+    def validate_agent(self, value: str | None) -> str:
+        return (value or "").strip().lower()
+
+    def validate_queue_team(self, value: str | None) -> str:
+        return (value or "").strip()
+
+    def validate(self, attrs: dict) -> dict:
+        errors: dict[str, list[str]] = {}
+        live = attrs["channel"] in LIVE_CHANNELS
+        inbound = attrs["direction"] == Direction.INBOUND
+        if attrs["author_type"] == AuthorType.CONTACT and not inbound:
+            errors["direction"] = ["an interaction authored by the contact is inbound"]
+        if inbound and attrs["author_type"] not in (AuthorType.CONTACT, AuthorType.SYSTEM):
+            errors["author_type"] = ["an inbound interaction is authored by the contact (or the system)"]
+        if attrs.get("is_internal") and attrs["author_type"] == AuthorType.CONTACT:
+            errors["is_internal"] = ["internal notes are written by agents, not contacts"]
+        if not live:
+            for name in ("queued_at", "answered_at", "ended_at"):
+                if attrs.get(name) is not None:
+                    errors[name] = ["only for live channels (chat, phone)"]
+        queued = attrs.get("queued_at")
+        if live and inbound and queued is not None:
+            # METRICS.md: a live inbound interaction starts when it is queued.
+            if attrs.get("started_at") is None:
+                attrs["started_at"] = queued
+            elif attrs["started_at"] != queued:
+                errors["started_at"] = ["must equal queued_at for a live inbound interaction (or be omitted)"]
+        if live and inbound and queued is None and attrs.get("started_at") is not None:
+            attrs["queued_at"] = attrs["started_at"]
+        if attrs.get("started_at") is None and "started_at" not in errors:
+            errors["started_at"] = ["This field is required."]
+        answered, ended = attrs.get("answered_at"), attrs.get("ended_at")
+        start = attrs.get("queued_at") or attrs.get("started_at")
+        if answered is not None and start is not None and answered < start:
+            errors["answered_at"] = ["must not be before queued_at/started_at"]
+        if ended is not None and (answered or start) is not None and ended < (answered or start):
+            errors["ended_at"] = ["must not be before answered_at (or started_at)"]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class StatusInput(StrictSerializer):
+    status = serializers.ChoiceField(choices=TicketStatus.choices)
+    changed_at = OffsetDateTimeField(required=False, help_text="default now; historical times are accepted")
+    assignee = serializers.EmailField(required=False, allow_null=True, allow_blank=True,
+                                      help_text="assign (agent email) at changed_at; empty or null = unassign")
+    agent = serializers.EmailField(required=False, allow_blank=True, help_text="the agent who made the change")
+
+    def validate_assignee(self, value: str | None) -> str:
+        return (value or "").strip().lower()
+
+    def validate_agent(self, value: str) -> str:
+        return value.strip().lower()

@@ -1,0 +1,1 @@
+"""SLA: policies and business-hours calendars, due times, the SLA state of tickets, warnings and breaches."""
