@@ -10,6 +10,12 @@ Reads run serially on the caller's connection when the caller is inside a transa
 connections cannot see its uncommitted rows (the tests' transactions, an ``atomic`` block) and it may
 rely on one snapshot. Jobs must only read; they see committed data as of their own statement, as any
 READ COMMITTED query does.
+
+**Tenant scope.** A pool thread does not inherit the caller's context variables, so each job runs
+inside ``tenant_scope(<the caller's tenant>)`` entered in its thread (and left after it, so the thread
+carries no tenant into its next job): a job's ORM reads are scoped as the caller's are, and whatever
+the scope does on entry (a database setting, DESIGN.md tenancy rule 8) happens on the job's own
+connection too. A caller outside any scope runs its jobs outside one, where the scoped managers raise.
 """
 
 from __future__ import annotations
@@ -17,10 +23,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from django.conf import settings
 from django.db import close_old_connections, connection
+
+from accounts.tenancy import current_tenant_or_none, tenant_scope
+
+if TYPE_CHECKING:
+    from accounts.models import Tenant
 
 T = TypeVar("T")
 
@@ -36,9 +47,12 @@ def _executor() -> ThreadPoolExecutor:
         return _pool
 
 
-def _in_pool_thread(job: Callable[[], T]) -> T:
+def _in_pool_thread(job: Callable[[], T], tenant: Tenant | None) -> T:
     close_old_connections()  # drop a connection past its max age or broken, as a request would
-    return job()
+    if tenant is None:
+        return job()
+    with tenant_scope(tenant):
+        return job()
 
 
 def shutdown() -> None:
@@ -64,5 +78,6 @@ def run_reads(jobs: dict[str, Callable[[], T]]) -> dict[str, T]:
     """``{name: job()}``, the jobs run concurrently when that is safe (module docstring)."""
     if settings.READ_THREADS <= 1 or len(jobs) < 2 or connection.in_atomic_block:
         return {name: job() for name, job in jobs.items()}
-    futures = {name: _executor().submit(_in_pool_thread, job) for name, job in jobs.items()}
+    tenant = current_tenant_or_none()
+    futures = {name: _executor().submit(_in_pool_thread, job, tenant) for name, job in jobs.items()}
     return {name: future.result() for name, future in futures.items()}

@@ -61,3 +61,31 @@ def test_support_report_is_the_same_in_parallel(settings, world_a):
         assert results[1] == results[2]
         assert results[2][0][1]["rows"][0]["interactions"] == 1  # the fixture is seen: one per month
         assert results[2][0][0]["rows"][0]["cost_per_interaction"] == 100.0  # February: 100 / 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_orm_reads_in_parallel_jobs_run_in_the_callers_tenant_scope(settings, world_a, world_b):
+    """A job's ORM read on a pool thread is scoped to the caller's tenant (it would raise outside a
+    scope), on another connection, and the thread keeps no tenant for its next job."""
+    from accounts.models import CustomerAccount
+    from accounts.tenancy import TenantScopeError
+
+    settings.READ_THREADS = 2
+
+    def names() -> set[int]:  # ids: the two worlds' accounts have the same names and external ids
+        return set(CustomerAccount.objects.values_list("pk", flat=True))
+
+    with world_a.scope():
+        mine = backend_pid()
+        expected = names()
+        out = run_reads({"a": names, "b": names, "pid_a": backend_pid, "pid_b": backend_pid})
+    with world_b.scope():
+        theirs = names()
+    assert expected and out["a"] == out["b"] == expected
+    assert theirs and not expected & theirs  # a leak of B's rows into A's answer would show
+    assert mine not in (out["pid_a"], out["pid_b"])  # the jobs did run on the pool's connections
+    with world_b.scope():
+        assert run_reads({"a": names, "b": names}) == {"a": theirs, "b": theirs}
+    # Outside any scope the pool threads have none either: the scoped manager raises there too.
+    with pytest.raises(TenantScopeError):
+        run_reads({"a": names, "b": names})
