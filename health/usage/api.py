@@ -117,6 +117,9 @@ class AccountUsageView(TenantAPIView):
         return Response(selectors.usage_payload(adoption=adoption, weekly=weekly))
 
 
+# ---------------------------------------------------------------------- ingestion: POST events/bulk
+
+
 class EventItemSerializer(serializers.Serializer):
     """Documents one event for the OpenAPI schema only: items are validated in plain Python
     (health/usage/services/ingest.py), DRF serializers being ~30x slower than what ingestion needs."""

@@ -227,6 +227,9 @@ def callback_wait_figures(*, tenant: Tenant, now: dt.datetime) -> WaitFigures:
     return WaitFigures(row["count"], row["mean"], row["median"])
 
 
+# ------------------------------------------------------------------------------------ contact merge
+
+
 CANDIDATES_LIMIT = 20
 
 

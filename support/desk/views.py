@@ -312,6 +312,9 @@ def callback_complete(request: HttpRequest, callback_pk: int) -> HttpResponse:
     return redirect("callback-queue", tenant_slug=request.tenant.slug)
 
 
+# ------------------------------- contact merge (agents: search, side-by-side confirmation, history)
+
+
 TEMPLATE = "support/contact_merge.html"
 
 

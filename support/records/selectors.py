@@ -97,6 +97,9 @@ def open_online_session(*, tenant: Tenant, agent: Agent) -> AgentSession | None:
     ).first()
 
 
+# -------------------------------------------------------------------------------------------- teams
+
+
 def team_list(*, tenant: Tenant) -> QuerySet[Team]:
     managers = (TeamManager.objects.filter(tenant=tenant).select_related("user")
                 .order_by("user__email", "user__username"))

@@ -73,6 +73,9 @@ def presence(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+# ----------------------------------------------------------------------------------- teams (admins)
+
+
 @require_GET
 @requires("teams.manage")
 def teams(request: HttpRequest) -> HttpResponse:
