@@ -13,13 +13,14 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts import selectors
 from accounts.access import get_account_for_tenant, get_contact_for_tenant, get_job_for_tenant
 from accounts.inputs import AccountItem, ContactItem
 from accounts.models import Contact, CustomerAccount, Job, KnowledgeLevel, LifecycleStage
@@ -83,8 +84,7 @@ class AccountFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(Q(name__icontains=value) | Q(domain__icontains=value)
-                               | Q(external_id__icontains=value))
+        return selectors.search_accounts(queryset, value)
 
 
 class ContactFilter(django_filters.FilterSet):
@@ -101,8 +101,7 @@ class ContactFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(Q(name__icontains=value) | Q(email__icontains=value)
-                               | Q(phone__icontains=value) | Q(external_id__icontains=value))
+        return selectors.search_contacts(queryset, value)
 
 
 @extend_schema_view(get=extend_schema(
@@ -114,7 +113,7 @@ class AccountListView(TenantListView):
     model = CustomerAccount
     serializer_class = AccountSerializer
     filterset_class = AccountFilter
-    related = ("owner_csm",)
+    list_rows = staticmethod(selectors.api_account_rows)
 
 
 @extend_schema_view(get=extend_schema(
@@ -125,7 +124,7 @@ class ContactListView(TenantListView):
     model = Contact
     serializer_class = ContactSerializer
     filterset_class = ContactFilter
-    related = ("account",)
+    list_rows = staticmethod(selectors.api_contact_rows)
 
 
 ACCOUNT_ID = OpenApiParameter("account_external_id", OpenApiTypes.STR, OpenApiParameter.PATH,

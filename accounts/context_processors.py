@@ -4,6 +4,7 @@ from django.http import HttpRequest
 
 from accounts.models import Membership
 from accounts.permissions import PERMISSIONS, role_allows
+from accounts.selectors import user_memberships
 
 
 def tenancy(request: HttpRequest) -> dict:
@@ -14,8 +15,7 @@ def tenancy(request: HttpRequest) -> dict:
     def memberships() -> list[Membership]:
         if user is None or not user.is_authenticated:
             return []
-        # Lists only the user's own memberships: the switcher needs all of them, across tenants.
-        return list(Membership.objects.unscoped().filter(user=user).select_related("tenant").order_by("tenant__name"))
+        return user_memberships(user=user)  # the switcher needs all of them, across tenants
 
     return {
         "tenant": getattr(request, "tenant", None),

@@ -3,6 +3,7 @@
 Every function takes the tenant explicitly and filters by it, even though the scoped manager would
 too: a selector must stay correct when called from a task or command that entered another scope.
 Lists are aggregated in SQL (one query for the rows, one for the count) whatever their length.
+The exception is :func:`user_memberships`, which reads across tenants before one is chosen.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import Contact, CustomerAccount, Tenant
+from accounts.models import ApiKey, Contact, CustomerAccount, Membership, Role, Tenant
 from accounts.services.customers import CSM_ROLES
 
 # Sort keys the pages accept, mapped to model fields; anything else falls back to the default.
@@ -47,6 +48,29 @@ def tenant_today(tenant: Tenant) -> dt.date:
     return timezone.now().astimezone(tenant.zone).date()
 
 
+# --- tenancy: members, API keys, the tenant chooser ------------------------------------------------
+
+
+def user_memberships(*, user: AbstractBaseUser) -> list[Membership]:
+    """The user's own memberships in every tenant, by tenant name (the tenant chooser and switcher).
+    Unscoped: this is where a tenant gets chosen, so none is in scope yet; the filter is the user."""
+    return list(Membership.objects.unscoped().filter(user=user).select_related("tenant").order_by("tenant__name"))
+
+
+def member_list(*, tenant: Tenant) -> QuerySet:
+    return Membership.objects.filter(tenant=tenant).select_related("user").order_by("user__email", "pk")
+
+
+def first_admin_membership(*, tenant: Tenant) -> Membership | None:
+    """The admin membership of a tenant just created (with its user and tenant, for the invitation)."""
+    return Membership.objects.filter(tenant=tenant, role=Role.ADMIN).select_related("user", "tenant").first()
+
+
+def apikey_list(*, tenant: Tenant) -> QuerySet:
+    """Active keys first, newest first."""
+    return ApiKey.objects.filter(tenant=tenant).order_by("revoked_at", "-created_at")
+
+
 def csm_users(tenant: Tenant) -> QuerySet:
     """Users who may own accounts in this tenant: admin, manager or CSM members of *this* tenant."""
     return (
@@ -54,6 +78,18 @@ def csm_users(tenant: Tenant) -> QuerySet:
         .objects.filter(memberships__tenant=tenant, memberships__role__in=CSM_ROLES)
         .distinct()
         .order_by("first_name", "last_name", "email")
+    )
+
+
+def search_accounts(accounts: QuerySet, q: str) -> QuerySet:
+    """The free-text search of the pages and the API: name, domain or external_id contains ``q``."""
+    return accounts.filter(Q(name__icontains=q) | Q(domain__icontains=q) | Q(external_id__icontains=q))
+
+
+def search_contacts(contacts: QuerySet, q: str) -> QuerySet:
+    """The free-text search of the pages and the API: name, email, external_id or phone contains ``q``."""
+    return contacts.filter(
+        Q(name__icontains=q) | Q(email__icontains=q) | Q(external_id__icontains=q) | Q(phone__icontains=q)
     )
 
 
@@ -71,7 +107,7 @@ def account_list(
     """Accounts matching the filters, each with ``contact_count`` (annotated, so no N+1) and the owner."""
     qs = CustomerAccount.objects.filter(tenant=tenant).select_related("owner_csm")
     if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(domain__icontains=q) | Q(external_id__icontains=q))
+        qs = search_accounts(qs, q)
     if lifecycle_stage:
         qs = qs.filter(lifecycle_stage=lifecycle_stage)
     if tier:
@@ -94,6 +130,16 @@ def account_list(
     )
     qs = qs.annotate(contact_count=Coalesce(Subquery(contacts), 0))
     return qs.order_by(*account_ordering(sort))
+
+
+def api_account_rows(*, tenant: Tenant) -> QuerySet:
+    """The API's account list (its filters and cursor order are applied on top), with the owner."""
+    return CustomerAccount.objects.filter(tenant=tenant).select_related("owner_csm")
+
+
+def api_contact_rows(*, tenant: Tenant) -> QuerySet:
+    """The API's contact list (its filters and cursor order are applied on top), with the account."""
+    return Contact.objects.filter(tenant=tenant).select_related("account")
 
 
 def account_ordering(sort: str) -> list[Any]:
@@ -135,9 +181,7 @@ def contact_list(
 ) -> QuerySet:
     qs = Contact.objects.filter(tenant=tenant).select_related("account")
     if q:
-        qs = qs.filter(
-            Q(name__icontains=q) | Q(email__icontains=q) | Q(external_id__icontains=q) | Q(phone__icontains=q)
-        )
+        qs = search_contacts(qs, q)
     if account is not None:
         qs = qs.filter(account=account)
     if persona:
@@ -266,6 +310,15 @@ def contact_export_rows(contacts: QuerySet) -> Iterable[list[str]]:
 
 
 # --- lookups by external id (bulk ingestion of other apps, e.g. usage events) -------------------
+
+
+def account_by_external_id(*, tenant: Tenant, external_id: str) -> CustomerAccount | None:
+    """The account named by an integration, or None (the caller words the error for its field)."""
+    return CustomerAccount.objects.filter(tenant=tenant, external_id=external_id).first()
+
+
+def contact_by_external_id(*, tenant: Tenant, external_id: str) -> Contact | None:
+    return Contact.objects.filter(tenant=tenant, external_id=external_id).first()
 
 
 def account_ids_by_external_id(*, tenant: Tenant, external_ids: Iterable[str]) -> dict[str, int]:

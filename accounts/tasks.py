@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.access import get_job_for_tenant
 from accounts.imports import run_import
-from accounts.models import Job
+from accounts.services import jobs as job_services
 from accounts.tenancy import current_tenant, fan_out_per_tenant, tenant_task
 
 FINISHED_JOB_PAYLOAD_DAYS = 7
@@ -26,11 +26,7 @@ def prune_finished_jobs() -> int:
 def prune_job_payloads(tenant_id: int) -> int:
     """Uploaded CSV text is only needed while its job runs; drop it a week after the job ended."""
     cutoff = timezone.now() - timedelta(days=FINISHED_JOB_PAYLOAD_DAYS)
-    return (
-        Job.objects.filter(state__in=[Job.State.DONE, Job.State.FAILED], updated_at__lt=cutoff)
-        .exclude(input_text="")
-        .update(input_text="")
-    )
+    return job_services.prune_job_payloads(tenant=current_tenant(), finished_before=cutoff)
 
 
 @shared_task(name="accounts.tasks.run_csv_import")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -51,13 +52,19 @@ def create_tenant(*, slug: str, name: str, admin_email: str, timezone_name: str 
 
 def update_tenant_settings(*, tenant: Tenant, name: str, timezone_name: str,
                            fiscal_year_start_month: int) -> Tenant:
-    """The settings a tenant admin may edit. The slug is not among them: it is in every URL and bookmark."""
-    with transaction.atomic():
-        tenant.name = name
-        tenant.timezone = timezone_name
-        tenant.fiscal_year_start_month = fiscal_year_start_month
-        tenant.full_clean()
-        tenant.save(update_fields=["name", "timezone", "fiscal_year_start_month"])
+    """The settings a tenant admin may edit. The slug is not among them: it is in every URL and bookmark.
+    Refused values (``ValidationError``) are not kept on ``tenant`` either: it is reloaded, so the page
+    that shows the error still shows the stored name and time zone."""
+    try:
+        with transaction.atomic():
+            tenant.name = name
+            tenant.timezone = timezone_name
+            tenant.fiscal_year_start_month = fiscal_year_start_month
+            tenant.full_clean()
+            tenant.save(update_fields=["name", "timezone", "fiscal_year_start_month"])
+    except ValidationError:
+        tenant.refresh_from_db()
+        raise
     return tenant
 
 

@@ -7,9 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import selectors
 from accounts.access import get_apikey_for_tenant
 from accounts.forms import ApiKeyForm
-from accounts.models import ApiKey
 from accounts.permissions import requires
 from accounts.services.tenants import create_api_key, revoke_api_key
 
@@ -17,7 +17,7 @@ from accounts.services.tenants import create_api_key, revoke_api_key
 @require_GET
 @requires("apikeys.manage")
 def apikey_list(request: HttpRequest) -> HttpResponse:
-    keys = ApiKey.objects.filter(tenant=request.tenant).order_by("revoked_at", "-created_at")
+    keys = selectors.apikey_list(tenant=request.tenant)
     return render(request, "accounts/apikey_list.html", {"keys": keys})
 
 

@@ -6,15 +6,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from accounts.models import Membership
+from accounts.selectors import user_memberships
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     # The user's own memberships, across tenants: this page is where a tenant gets chosen.
-    memberships = list(
-        Membership.objects.unscoped().filter(user=request.user).select_related("tenant").order_by("tenant__name")
-    )
+    memberships = user_memberships(user=request.user)
     # Operators stay on the chooser: it is where they create tenants.
     if len(memberships) == 1 and not request.user.is_superuser:
         return redirect("account-list", tenant_slug=memberships[0].tenant.slug)

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import selectors
 from accounts.access import get_membership_for_tenant
 from accounts.emails import send_member_invitation
 from accounts.forms import AddMemberForm, MemberRoleForm
@@ -42,11 +43,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
             note = "" if sent else " The invitation email could not be sent; they can use “Forgot your password?”."
             messages.success(request, f"{_who(membership)} joined as {membership.get_role_display()}.{note}")
             return redirect("member-list", tenant_slug=request.tenant.slug)
-    members = (
-        Membership.objects.filter(tenant=request.tenant)
-        .select_related("user")
-        .order_by("user__email", "pk")
-    )
+    members = selectors.member_list(tenant=request.tenant)
     return render(request, "accounts/member_list.html", {"members": members, "form": form, "roles": Role.choices})
 
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.emails import send_member_invitation
 from accounts.forms import TenantCreateForm
-from accounts.models import Membership, Role
+from accounts.selectors import first_admin_membership
 from accounts.services.tenants import create_tenant
 from accounts.tenancy import tenant_scope
 
@@ -50,8 +50,7 @@ def tenant_create(request: HttpRequest) -> HttpResponse:
             form.add_error(None, f"The tenant could not be created: {exc}")
         else:
             with tenant_scope(tenant):
-                admin = (Membership.objects.filter(tenant=tenant, role=Role.ADMIN)
-                         .select_related("user", "tenant").first())
+                admin = first_admin_membership(tenant=tenant)
                 sent = send_member_invitation(membership=admin, request=request)
             note = (f"An email went to {admin.user.email}." if sent
                     else f"The email to {admin.user.email} could not be sent; they can use “Forgot your password?”.")

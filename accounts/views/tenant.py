@@ -28,7 +28,6 @@ def tenant_settings(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
-            tenant.refresh_from_db()
         else:
             messages.success(request, "Tenant settings saved.")
             return redirect("tenant-settings", tenant_slug=tenant.slug)

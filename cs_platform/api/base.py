@@ -6,14 +6,16 @@ Subclasses never resolve the tenant themselves; ``tests/architecture`` checks th
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Tenant
 from accounts.tenancy import activate, deactivate
+
+if TYPE_CHECKING:
+    from accounts.models import Tenant
 
 
 class TenantAPIView(APIView):

@@ -22,18 +22,22 @@ from cs_platform.bulk import MAX_BATCH, BulkResult
 
 
 class TenantListView(TenantAPIView, generics.ListAPIView):
-    """A cursor-paginated, filtered list of one tenant's rows."""
+    """A cursor-paginated, filtered list of one tenant's rows.
+
+    The rows come from ``list_rows``, a selector of the view's app called with ``tenant=``: it answers the
+    queryset with everything a serialized row reads, fetched in the same query (API views do no ORM work
+    of their own). ``model`` only tells the schema generator what the rows are."""
 
     filter_backends = [DjangoFilterBackend]
     pagination_class = UpdatedCursorPagination
     model: type
-    related: tuple[str, ...] = ()  # what each serialized row reads, fetched in the same query
+    list_rows: Callable[..., QuerySet]  # set as staticmethod(selector)
 
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):
             # Schema generation has no tenant; a bare queryset tells it the model without a query.
             return TenantQuerySet(model=self.model).none()
-        return self.model.objects.filter(tenant=self.tenant).select_related(*self.related)
+        return type(self).list_rows(tenant=self.tenant)
 
 
 LIST_DESCRIPTION = (

@@ -7,6 +7,7 @@ of ``account`` is created for an unknown number, as for tickets).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
@@ -14,13 +15,14 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.models import Contact, CustomerAccount
+from accounts.selectors import account_by_external_id, contact_by_external_id
 from cs_platform.api import schema as api_schema
 from cs_platform.api.base import TenantAPIView
 from cs_platform.api.serializers import StrictSerializer
 from support.desk.services import DeskError, request_callback
-from support.models import Callback, Ticket
+from support.models import Callback
 from support.records.inputs import OffsetDateTimeField
+from support.records.selectors import ticket_by_external_id
 
 
 class CallbackInput(StrictSerializer):
@@ -55,10 +57,10 @@ class CallbackOutput(serializers.ModelSerializer):
                   "completed_at"]
 
 
-def _by_external_id(model: type, tenant: Any, value: str, field: str) -> Any:
+def _by_external_id(find: Callable[..., Any], tenant: Any, value: str, field: str) -> Any:
     if not value:
         return None
-    found = model.objects.filter(tenant=tenant, external_id=value).first()
+    found = find(tenant=tenant, external_id=value)
     if found is None:
         raise DeskError(f"no {field} with this external_id", field=field)
     return found
@@ -75,10 +77,10 @@ class CallbackCreateView(TenantAPIView):
             written = request_callback(
                 tenant=self.tenant,
                 external_id=values["external_id"],
-                contact=_by_external_id(Contact, self.tenant, values.get("contact", ""), "contact"),
+                contact=_by_external_id(contact_by_external_id, self.tenant, values.get("contact", ""), "contact"),
                 phone=values.get("phone", ""),
-                account=_by_external_id(CustomerAccount, self.tenant, values.get("account", ""), "account"),
-                ticket=_by_external_id(Ticket, self.tenant, values.get("ticket", ""), "ticket"),
+                account=_by_external_id(account_by_external_id, self.tenant, values.get("account", ""), "account"),
+                ticket=_by_external_id(ticket_by_external_id, self.tenant, values.get("ticket", ""), "ticket"),
                 due_at=values.get("due_at"),
                 requested_at=values.get("requested_at"),
                 note=values.get("note", ""),

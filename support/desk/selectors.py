@@ -121,6 +121,11 @@ def team_choices(*, tenant: Tenant) -> list[Team]:
     return list(Team.objects.filter(tenant=tenant).order_by("name"))
 
 
+def tickets_by_ids(*, tenant: Tenant, ids: list[int] | list[str]) -> list[Ticket]:
+    """The tenant's tickets among ``ids`` (others' ids are silently left out), for a bulk action."""
+    return list(Ticket.objects.filter(tenant=tenant, pk__in=ids))
+
+
 def agent_of_user(*, tenant: Tenant, user) -> Agent | None:
     """The signed-in user's agent record if one exists (reads never create it)."""
     if not getattr(user, "is_authenticated", False):

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import fetch_one, get_contact_for_tenant
+from accounts.access import get_contact_for_tenant
 from accounts.permissions import has_permission, requires
 from cs_platform.web.pages import paginate, render_list, save_or_form_error, wants_partial
 from support.desk import selectors
@@ -40,7 +40,7 @@ from support.desk.services import (
 )
 from support.knowledge.selectors import ticket_suggestions
 from support.models import Agent, Macro, Ticket
-from support.records.access import get_ticket_for_tenant
+from support.records.access import get_active_agent_for_tenant, get_ticket_for_tenant
 from support.records.services.agents import agent_for_user
 from support.records.services.identities import IdentityError, merge_contacts
 from support.records.services.tickets import RecordError, assign_ticket, change_status
@@ -92,12 +92,11 @@ def inbox_bulk_assign(request: HttpRequest) -> HttpResponse:
         return redirect(target)
     agent: Agent | None = None
     if choice:
-        agent = fetch_one(Agent.objects.filter(tenant=tenant, is_active=True), "agent",
-                          pk=choice) if choice.isdigit() else None
+        agent = get_active_agent_for_tenant(tenant, pk=choice) if choice.isdigit() else None
         if agent is None:
             messages.error(request, "Choose an agent.")
             return redirect(target)
-    tickets = list(Ticket.objects.filter(tenant=tenant, pk__in=ids))
+    tickets = selectors.tickets_by_ids(tenant=tenant, ids=ids)
     changed = bulk_assign(tenant=tenant, tickets=tickets, agent=agent, by=request.user)
     who = str(agent) if agent else "nobody"
     messages.success(request, f"{changed} ticket{'s' if changed != 1 else ''} assigned to {who}.")

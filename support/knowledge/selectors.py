@@ -59,10 +59,14 @@ def public_categories(*, tenant: Tenant) -> QuerySet:
     return category_list(tenant=tenant).filter(published_count__gt=0)
 
 
-def public_articles(*, tenant: Tenant, category: ArticleCategory | None = None) -> QuerySet:
+def public_articles(*, tenant: Tenant, category: ArticleCategory | None = None,
+                    uncategorized: bool = False) -> QuerySet:
+    """Published articles: of ``category``, or with none (``uncategorized``), or all."""
     articles = Article.objects.filter(tenant=tenant, is_published=True).order_by("title", "pk")
     if category is not None:
         articles = articles.filter(category=category)
+    elif uncategorized:
+        articles = articles.filter(category__isnull=True)
     return articles.only("title", "slug", "category_id", "updated_at")
 
 

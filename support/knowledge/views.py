@@ -53,7 +53,7 @@ def home(request: HttpRequest, site) -> HttpResponse:
     return render(request, "helpcenter/home.html", {
         "site": site, "q": q, "results": results,
         "categories": selectors.public_categories(tenant=site),
-        "uncategorized": selectors.public_articles(tenant=site).filter(category__isnull=True),
+        "uncategorized": selectors.public_articles(tenant=site, uncategorized=True),
     })
 
 

@@ -25,5 +25,10 @@ def get_agent_for_tenant(tenant: Tenant, *, pk: int) -> Agent:
     return fetch_one(Agent.objects.filter(tenant=tenant).select_related("team", "user"), "agent", pk=pk)
 
 
+def get_active_agent_for_tenant(tenant: Tenant, *, pk: int | str) -> Agent:
+    """An agent that may still be given tickets (the desk's assignment choices)."""
+    return fetch_one(Agent.objects.filter(tenant=tenant, is_active=True), "agent", pk=pk)
+
+
 def get_team_for_tenant(tenant: Tenant, *, pk: int) -> Team:
     return fetch_one(Team.objects.filter(tenant=tenant), "team", pk=pk)

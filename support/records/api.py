@@ -157,7 +157,7 @@ class TicketListView(TenantListView):
     model = Ticket
     serializer_class = TicketSerializer
     filterset_class = TicketFilter
-    related = ("account", "contact", "assignee", "team", "first_responder", "resolved_assignee")
+    list_rows = staticmethod(selectors.ticket_list)
 
     parser_classes = [BoundedJSONParser]
 
@@ -201,9 +201,7 @@ class TicketInteractionView(TenantAPIView):
             written = append_interaction(tenant=self.tenant, ticket=ticket, data=data)
         except RecordError as exc:
             raise _bad(exc) from None
-        interaction = Interaction.objects.select_related("agent", "queue_team").get(
-            tenant=self.tenant, pk=written.obj.pk
-        )
+        interaction = selectors.interaction_with_agent(tenant=self.tenant, pk=written.obj.pk)
         return Response(InteractionSerializer(interaction).data, status=201 if written.created else 200)
 
 

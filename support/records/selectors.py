@@ -13,7 +13,16 @@ from django.db.models.functions import Coalesce, Greatest, Least, Now
 from django.utils import timezone
 
 from accounts.models import Tenant
-from support.models import Agent, AgentSession, Interaction, Team, TeamManager, Ticket, TicketStatusChange
+from support.models import (
+    Agent,
+    AgentSession,
+    ArticleSuggestion,
+    Interaction,
+    Team,
+    TeamManager,
+    Ticket,
+    TicketStatusChange,
+)
 from support.records.access import TICKET_RELATED
 
 
@@ -22,12 +31,39 @@ def ticket_list(*, tenant: Tenant) -> QuerySet:
     return Ticket.objects.filter(tenant=tenant).select_related(*TICKET_RELATED)
 
 
+def new_ticket(*, tenant: Tenant, pk: int) -> Ticket | None:
+    """A ticket for the new-ticket hook, with what the SLA match reads; None once it is gone."""
+    return Ticket.objects.filter(tenant=tenant, pk=pk).select_related("tenant", "account").first()
+
+
+def unprocessed_ticket_ids(*, tenant: Tenant, since: dt.datetime, limit: int) -> list[int]:
+    """Tickets created since ``since`` with neither an SLA policy nor article suggestions: the ones the
+    new-ticket hook may have missed (one query)."""
+    has_suggestions = ArticleSuggestion.objects.filter(
+        tenant=tenant, ticket_id__in=Ticket.objects.filter(tenant=tenant, created_at__gte=since)
+    ).values("ticket_id")
+    return list(
+        Ticket.objects.filter(tenant=tenant, created_at__gte=since, sla_policy__isnull=True)
+        .exclude(pk__in=has_suggestions).values_list("pk", flat=True)[:limit]
+    )
+
+
+def ticket_by_external_id(*, tenant: Tenant, external_id: str) -> Ticket | None:
+    """The ticket named by an integration, or None (the caller words the error for its field)."""
+    return Ticket.objects.filter(tenant=tenant, external_id=external_id).first()
+
+
 def ticket_interactions(*, tenant: Tenant, ticket: Ticket) -> QuerySet:
     """The conversation across every channel, in time order."""
     return (
         Interaction.objects.filter(tenant=tenant, ticket=ticket)
         .select_related("agent", "queue_team").order_by("started_at", "id")
     )
+
+
+def interaction_with_agent(*, tenant: Tenant, pk: int) -> Interaction:
+    """An interaction just written, with what its API answer shows (raises DoesNotExist if none)."""
+    return Interaction.objects.select_related("agent", "queue_team").get(tenant=tenant, pk=pk)
 
 
 def ticket_status_history(*, tenant: Tenant, ticket: Ticket) -> QuerySet:

@@ -11,9 +11,9 @@ import datetime as dt
 from celery import shared_task
 from django.utils import timezone
 
-from accounts.tenancy import fan_out_per_tenant, tenant_task
+from accounts.tenancy import current_tenant, fan_out_per_tenant, tenant_task
 from support.knowledge import services as knowledge_services
-from support.models import ArticleSuggestion, Ticket
+from support.records import selectors
 from support.sla.services import apply_sla
 
 # Tickets created this recently without a policy or suggestions are retried by the catch-up task.
@@ -24,7 +24,7 @@ CATCH_UP_WINDOW = dt.timedelta(hours=2)
 @tenant_task
 def process_new_ticket(tenant_id: int, ticket_id: int) -> None:
     """After a ticket is created: stamp its SLA due times, then qualify it against the knowledge base."""
-    ticket = Ticket.objects.filter(pk=ticket_id).select_related("tenant", "account").first()
+    ticket = selectors.new_ticket(tenant=current_tenant(), pk=ticket_id)
     if ticket is None:
         return
     apply_sla(ticket=ticket)
@@ -43,12 +43,7 @@ def catch_up_new_tickets(tenant_id: int) -> int:
     recent tickets with neither an SLA policy nor suggestions go through process_new_ticket again.
     Tickets that match no policy and no article are simply retried until they leave the window."""
     since = timezone.now() - CATCH_UP_WINDOW
-    has_suggestions = ArticleSuggestion.objects.filter(ticket_id__in=Ticket.objects.filter(created_at__gte=since)
-                                                       ).values("ticket_id")
-    pending = list(
-        Ticket.objects.filter(created_at__gte=since, sla_policy__isnull=True)
-        .exclude(pk__in=has_suggestions).values_list("pk", flat=True)[:1000]
-    )
+    pending = selectors.unprocessed_ticket_ids(tenant=current_tenant(), since=since, limit=1000)
     for ticket_id in pending:
         process_new_ticket.delay(tenant_id, ticket_id)
     return len(pending)

@@ -35,6 +35,7 @@ from django.db.models import (
     BooleanField,
     Case,
     CharField,
+    Count,
     DateTimeField,
     DurationField,
     ExpressionWrapper,
@@ -49,7 +50,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from accounts.models import Tenant
-from support.models import Holiday, SlaEvent, SlaPolicy, Ticket, TicketStatus
+from support.models import BusinessCalendar, Holiday, SlaEvent, SlaPolicy, Ticket, TicketStatus
 from support.sla import calendar as sla_calendar
 
 logger = logging.getLogger(__name__)
@@ -238,3 +239,20 @@ def first_response_met_sql(alias: str, now_placeholder: str) -> str:
     return (f"(CASE WHEN {t}.first_response_due_at IS NULL THEN NULL"
             f" WHEN {t}.first_response_at IS NOT NULL THEN {t}.first_response_at <= {t}.first_response_due_at"
             f" WHEN {t}.first_response_due_at <= {now_placeholder}::timestamptz THEN false ELSE NULL END)")
+
+
+# --- the SLA pages --------------------------------------------------------------------------------
+
+
+def policy_list(*, tenant: Tenant) -> list[SlaPolicy]:
+    """Every policy with its calendar, active ones first (one query)."""
+    return list(SlaPolicy.objects.filter(tenant=tenant).select_related("calendar").order_by("-is_active", "name"))
+
+
+def calendar_list(*, tenant: Tenant) -> QuerySet:
+    """Every business calendar with ``holiday_count`` (one query)."""
+    return BusinessCalendar.objects.filter(tenant=tenant).annotate(holiday_count=Count("holidays")).order_by("name")
+
+
+def calendar_holidays(*, tenant: Tenant, calendar: BusinessCalendar) -> QuerySet:
+    return Holiday.objects.filter(tenant=tenant, calendar=calendar).order_by("date")

@@ -126,3 +126,17 @@ def add_holiday(*, tenant: Tenant, calendar: BusinessCalendar, date: dt.date, na
     holiday, _ = Holiday.objects.update_or_create(tenant=tenant, calendar=calendar, date=date,
                                                   defaults={"name": name})
     return holiday
+
+
+def delete_policy(*, tenant: Tenant, policy: SlaPolicy) -> None:
+    """Tickets keep the due times it stamped (their ``sla_policy`` is set null)."""
+    SlaPolicy.objects.filter(tenant=tenant, pk=policy.pk).delete()
+
+
+def delete_calendar(*, tenant: Tenant, calendar: BusinessCalendar) -> None:
+    """Raises ``RestrictedError`` while an SLA policy uses the calendar; its holidays go with it."""
+    BusinessCalendar.objects.filter(tenant=tenant, pk=calendar.pk).delete()
+
+
+def delete_holiday(*, tenant: Tenant, holiday: Holiday) -> None:
+    Holiday.objects.filter(tenant=tenant, pk=holiday.pk).delete()

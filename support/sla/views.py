@@ -1,20 +1,31 @@
 """SLA pages: policies (list, create, edit, delete) and business-hours calendars with their holidays.
-Thin: parse, fetch through support.knowledge.access, call support.sla, render."""
+Thin: parse, fetch through support.sla.access, read through support.sla.selectors, write through
+support.sla.services, render."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Count, RestrictedError
+from django.db.models import RestrictedError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import requires
-from support.models import BusinessCalendar, Holiday, SlaPolicy
+from support.models import BusinessCalendar, SlaPolicy
+from support.sla import selectors
 from support.sla.access import get_businesscalendar_for_tenant, get_holiday_for_tenant, get_slapolicy_for_tenant
 from support.sla.calendar import WEEKDAYS, format_day
 from support.sla.forms import BusinessCalendarForm, HolidayForm, SlaPolicyForm
-from support.sla.services import PREMIUM_DEFAULT_NAME, add_holiday, create_default_sla, save_calendar, save_policy
+from support.sla.services import (
+    PREMIUM_DEFAULT_NAME,
+    add_holiday,
+    create_default_sla,
+    delete_calendar,
+    delete_holiday,
+    delete_policy,
+    save_calendar,
+    save_policy,
+)
 
 
 def _duration(seconds: int | None) -> str:
@@ -28,12 +39,11 @@ def _duration(seconds: int | None) -> str:
 @requires("sla.manage")
 def policy_list(request: HttpRequest) -> HttpResponse:
     tenant = request.tenant
-    policies = list(SlaPolicy.objects.filter(tenant=tenant).select_related("calendar").order_by("-is_active", "name"))
+    policies = selectors.policy_list(tenant=tenant)
     for p in policies:
         p.targets = [_duration(p.first_response_seconds), _duration(p.next_response_seconds),
                      _duration(p.resolution_seconds)]
-    calendars = (BusinessCalendar.objects.filter(tenant=tenant).annotate(holiday_count=Count("holidays"))
-                 .order_by("name"))
+    calendars = selectors.calendar_list(tenant=tenant)
     return render(request, "support/sla/policy_list.html", {"policies": policies, "calendars": calendars,
                                                             "default_name": PREMIUM_DEFAULT_NAME})
 
@@ -65,7 +75,7 @@ def policy_edit(request: HttpRequest, slapolicy_pk: int) -> HttpResponse:
 @requires("sla.manage")
 def policy_delete(request: HttpRequest, slapolicy_pk: int) -> HttpResponse:
     policy = get_slapolicy_for_tenant(request.tenant, pk=slapolicy_pk)
-    SlaPolicy.objects.filter(tenant=request.tenant, pk=policy.pk).delete()
+    delete_policy(tenant=request.tenant, policy=policy)
     messages.success(request, f"SLA policy “{policy.name}” deleted; tickets keep their due times.")
     return redirect("sla-policy-list", tenant_slug=request.tenant.slug)
 
@@ -85,7 +95,7 @@ def _calendar_form(request: HttpRequest, calendar: BusinessCalendar) -> HttpResp
         saved = save_calendar(tenant=tenant, calendar=form.instance)
         messages.success(request, f"Calendar “{saved.name}” saved.")
         return redirect("sla-calendar-edit", tenant_slug=tenant.slug, businesscalendar_pk=saved.pk)
-    holidays = Holiday.objects.filter(tenant=tenant, calendar=calendar).order_by("date") if calendar.pk else []
+    holidays = selectors.calendar_holidays(tenant=tenant, calendar=calendar) if calendar.pk else []
     hours = [(label, format_day((calendar.weekly_hours or {}).get(str(d), [])) or "closed")
              for d, label in enumerate(WEEKDAYS)]
     return render(request, "support/sla/calendar_form.html", {
@@ -110,7 +120,7 @@ def calendar_edit(request: HttpRequest, businesscalendar_pk: int) -> HttpRespons
 def calendar_delete(request: HttpRequest, businesscalendar_pk: int) -> HttpResponse:
     calendar = get_businesscalendar_for_tenant(request.tenant, pk=businesscalendar_pk)
     try:
-        BusinessCalendar.objects.filter(tenant=request.tenant, pk=calendar.pk).delete()
+        delete_calendar(tenant=request.tenant, calendar=calendar)
     except RestrictedError:
         messages.error(request, f"Calendar “{calendar.name}” is used by SLA policies; change them first.")
         return redirect("sla-calendar-edit", tenant_slug=request.tenant.slug, businesscalendar_pk=calendar.pk)
@@ -137,6 +147,6 @@ def holiday_add(request: HttpRequest, businesscalendar_pk: int) -> HttpResponse:
 @requires("sla.manage")
 def holiday_delete(request: HttpRequest, holiday_pk: int) -> HttpResponse:
     holiday = get_holiday_for_tenant(request.tenant, pk=holiday_pk)
-    Holiday.objects.filter(tenant=request.tenant, pk=holiday.pk).delete()
+    delete_holiday(tenant=request.tenant, holiday=holiday)
     messages.success(request, f"Holiday {holiday.date} removed.")
     return redirect("sla-calendar-edit", tenant_slug=request.tenant.slug, businesscalendar_pk=holiday.calendar_id)
