@@ -216,3 +216,18 @@ def test_the_api_and_the_service_refuse_an_unknown_agent_alike(desk, field):
     assert response.status_code == 400
     assert response.json()["errors"] == caught.value.as_errors()
     assert not TicketStatusChange.objects.filter(tenant=tenant).exists()
+
+
+# ------------------------------------------------------------------------------------- the update path
+
+
+@pytest.mark.django_db
+def test_an_update_that_only_moves_the_ticket_to_another_account_or_contact_is_saved(world_a):
+    api = world_a.api()
+    assert post(api, "/api/v1/tickets", {"external_id": "MV-1", "contact": "user-0", "channel": "email"}
+                ).json()["account"] == "acc-0"
+    moved = post(api, "/api/v1/tickets", {"external_id": "MV-1", "account": "acc-2"})
+    assert (moved.status_code, moved.json()["account"]) == (200, "acc-2")
+    moved = post(api, "/api/v1/tickets", {"external_id": "MV-1", "contact": "user-1"})
+    assert (moved.status_code, moved.json()["contact"], moved.json()["account"]) == (200, "user-1", "acc-2")
+    assert api.get("/api/v1/tickets/MV-1").json()["contact"] == "user-1"

@@ -254,11 +254,11 @@ def _create_ticket(tenant: Tenant, data: TicketData, refs: _TicketRefs, by: Abst
 
 def _update_ticket(tenant: Tenant, ticket: Ticket, data: TicketData, refs: _TicketRefs,
                    by: AbstractBaseUser | None) -> Written:
+    before = {name: getattr(ticket, name) for name in _TRACKED}
     if data.names_contact:
         ticket.contact = _ticket_contact(tenant, data, refs.account or ticket.account)
     if data.account is not UNSET:
         ticket.account = refs.account
-    before = {name: getattr(ticket, name) for name in _TRACKED}
     for name in _GIVEN_COLUMNS:
         if getattr(data, name) is not UNSET:
             setattr(ticket, name, getattr(data, name))
