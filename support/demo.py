@@ -8,7 +8,8 @@ number, times are placed relative to ``today`` (all strictly before its local mi
 on the clock), and every row is addressed by an external id or natural key the services dedupe on
 (ticket and interaction external ids, the same status at the same time, the assignment in force, session
 starts, callback external ids, names and slugs). Ticket and interaction items go through the API's
-validators first, so the demo never holds data the API would refuse.
+serializers and then become the services' typed inputs (support.records.data, which check the domain
+rules), as in the API, so the demo never holds data the API would refuse.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import random
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -39,6 +40,7 @@ from support.models import (
     TeamManager,
     Ticket,
 )
+from support.records.data import InputError, InteractionData, StatusData, TicketData
 from support.records.inputs import InteractionInput, TicketInput
 from support.records.services.agents import agent_for_user, record_session, upsert_agents
 from support.records.services.tickets import append_interaction, assign_ticket, change_status, upsert_ticket
@@ -388,11 +390,17 @@ def ticket_plans(*, slug: str, timezone: str, accounts: list[dict[str, Any]], co
     return plans
 
 
-def _validated(validate: ItemValidator, raw: dict[str, Any], what: str) -> dict[str, Any]:
+Input = TypeVar("Input", TicketData, InteractionData)
+
+
+def _validated(validate: ItemValidator, raw: dict[str, Any], into: type[Input], what: str) -> Input:
     data, errors = validate(raw)
-    if errors:
-        raise DemoSupportError(f"{what} {raw.get('external_id', '')}: {errors}")
-    return data
+    if not errors:
+        try:
+            return into(**data)
+        except InputError as exc:
+            errors = exc.as_errors()
+    raise DemoSupportError(f"{what} {raw.get('external_id', '')}: {errors}")
 
 
 def seed_tickets(*, tenant: Tenant, plans: list[TicketPlan], agents: dict[str, Agent],
@@ -401,7 +409,7 @@ def seed_tickets(*, tenant: Tenant, plans: list[TicketPlan], agents: dict[str, A
     ticket_input, interaction_input = ItemValidator(TicketInput), ItemValidator(InteractionInput)
     for plan in plans:
         with transaction.atomic():
-            written = upsert_ticket(tenant=tenant, data=_validated(ticket_input, plan.ticket, "ticket"))
+            written = upsert_ticket(tenant=tenant, data=_validated(ticket_input, plan.ticket, TicketData, "ticket"))
             ticket: Ticket = written.obj
             if written.created:
                 summary.tickets_created += 1
@@ -410,14 +418,14 @@ def seed_tickets(*, tenant: Tenant, plans: list[TicketPlan], agents: dict[str, A
             apply_sla(ticket=ticket)  # now, not only in the worker: the next-response clock needs it
             for at, kind, data in sorted(plan.steps, key=lambda s: s[0]):
                 if kind == "interaction":
-                    clean = _validated(interaction_input, data, "interaction")
-                    author = agents[clean.pop("agent")] if clean.get("agent") else None  # one look-up less
+                    clean = _validated(interaction_input, data, InteractionData, "interaction")
+                    author = agents[clean.agent] if clean.agent else None  # one look-up less
                     result = append_interaction(tenant=tenant, ticket=ticket, data=clean, agent=author)
                     summary.interactions_created += result.created
                 elif kind == "assign":
                     assign_ticket(tenant=tenant, ticket=ticket, agent=agents[data["agent"]], assigned_at=at)
                 else:
-                    change_status(tenant=tenant, ticket=ticket, status=data["status"], changed_at=at,
+                    change_status(tenant=tenant, ticket=ticket, data=StatusData(status=data["status"], changed_at=at),
                                   agent=agents.get(data["agent"]))
             if plan.callback:
                 cb = plan.callback

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import Contact, CustomerAccount, Tenant
 from support.models import Agent, AuthorType, Callback, Channel, Direction, IdentityKind, Interaction, Macro, Ticket
+from support.records.data import InteractionData, TicketData
 from support.records.models import ContactIdentity
 from support.records.services.identities import IdentityError, normalize_phone, resolve_contact
 from support.records.services.tickets import RecordError, append_interaction, assign_ticket, upsert_ticket
@@ -54,15 +55,9 @@ def send_reply(
         raise DeskError("Write a reply first.", field="body")
     if channel not in Channel.values:
         raise DeskError("Choose a channel.", field="channel")
-    data = {
-        "external_id": _page_external_id("desk"),
-        "channel": channel,
-        "direction": Direction.OUTBOUND,
-        "author_type": AuthorType.AGENT,
-        "is_internal": internal,
-        "body": body,
-        "started_at": at or timezone.now(),
-    }
+    data = InteractionData(external_id=_page_external_id("desk"), channel=channel, direction=Direction.OUTBOUND,
+                           author_type=AuthorType.AGENT, is_internal=internal, body=body,
+                           started_at=at or timezone.now())
     with transaction.atomic():
         written = append_interaction(tenant=tenant, ticket=ticket, data=data, agent=agent, by=by)
         if macro is not None:
@@ -185,22 +180,22 @@ def complete_callback(
         ticket = callback.ticket
         try:
             if ticket is None:
-                ticket = upsert_ticket(tenant=tenant, by=by, data={
-                    "external_id": f"callback-{callback.pk}",
-                    "contact": callback.contact.external_id,
-                    "channel": Channel.PHONE,
-                    "subject": f"Callback to {callback.contact.name or callback.phone}",
-                }).obj
-            interaction = append_interaction(tenant=tenant, ticket=ticket, agent=agent, by=by, data={
-                "external_id": f"callback-{callback.pk}",
-                "channel": Channel.PHONE,
-                "direction": Direction.OUTBOUND,
-                "author_type": AuthorType.AGENT,
-                "is_internal": False,
-                "body": note or f"Called back {callback.phone}",
-                "started_at": at,
-                "handle_seconds": handle_seconds,
-            }).obj
+                ticket = upsert_ticket(tenant=tenant, by=by, data=TicketData(
+                    external_id=f"callback-{callback.pk}",
+                    contact=callback.contact.external_id,
+                    channel=Channel.PHONE,
+                    subject=f"Callback to {callback.contact.name or callback.phone}",
+                )).obj
+            interaction = append_interaction(tenant=tenant, ticket=ticket, agent=agent, by=by, data=InteractionData(
+                external_id=f"callback-{callback.pk}",
+                channel=Channel.PHONE,
+                direction=Direction.OUTBOUND,
+                author_type=AuthorType.AGENT,
+                is_internal=False,
+                body=note or f"Called back {callback.phone}",
+                started_at=at,
+                handle_seconds=handle_seconds,
+            )).obj
         except RecordError as exc:
             raise DeskError(str(exc), field=exc.field) from None
         callback.ticket = ticket

@@ -41,6 +41,7 @@ from support.desk.services import (
 from support.knowledge.selectors import ticket_suggestions
 from support.models import Agent, Macro, Ticket
 from support.records.access import get_active_agent_for_tenant, get_ticket_for_tenant
+from support.records.data import StatusData
 from support.records.services.agents import agent_for_user
 from support.records.services.identities import IdentityError, merge_contacts
 from support.records.services.tickets import RecordError, assign_ticket, change_status
@@ -195,7 +196,7 @@ def ticket_status(request: HttpRequest, ticket_pk: int) -> HttpResponse:
     form = StatusForm(request.POST)
     if not form.is_valid():
         return _ticket_answer(request, ticket, "meta", error="Choose a valid status.")
-    change_status(tenant=request.tenant, ticket=ticket, status=form.cleaned_data["status"],
+    change_status(tenant=request.tenant, ticket=ticket, data=StatusData(status=form.cleaned_data["status"]),
                   agent=selectors.agent_of_user(tenant=request.tenant, user=request.user), by=request.user)
     return _ticket_answer(request, ticket, "meta")
 

@@ -50,6 +50,7 @@ from support.models import (
     Interaction,
     Ticket,
 )
+from support.records.data import InteractionData
 from support.records.services.tickets import append_interaction
 
 SEARCH_CONFIG = "english"
@@ -258,11 +259,11 @@ def send_suggestions(*, tenant: Tenant, ticket: Ticket, articles: list[Article],
     external_id = suggestions_external_id(ticket)
     if Interaction.objects.filter(tenant=tenant, external_id=external_id).exists():
         return False
-    append_interaction(tenant=tenant, ticket=ticket, data={
-        "external_id": external_id, "channel": ticket.channel, "direction": Direction.OUTBOUND,
-        "author_type": AuthorType.BOT, "is_internal": False, "started_at": sent_at,
-        "body": suggestions_message(tenant=tenant, articles=articles),
-    })
+    append_interaction(tenant=tenant, ticket=ticket, data=InteractionData(
+        external_id=external_id, channel=ticket.channel, direction=Direction.OUTBOUND,
+        author_type=AuthorType.BOT, is_internal=False, started_at=sent_at,
+        body=suggestions_message(tenant=tenant, articles=articles),
+    ))
     return True
 
 

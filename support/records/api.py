@@ -1,7 +1,8 @@
 """Integration API of the support desk (API.md): agents, presence, tickets, interactions, status.
 
-Views stay thin: fetch through ``support.records.access``, validate with ``support.records.inputs``, call a
-service, answer. Choices documented in the OpenAPI schema:
+Views stay thin: fetch through ``support.records.access``, parse with ``support.records.inputs`` into the
+typed inputs of ``support.records.data`` (which check the domain rules), call a service, answer. Choices
+documented in the OpenAPI schema:
 - ``POST /tickets`` creates (201) or updates (200) by ``external_id``; a new ticket needs ``channel``
   and a contact: ``contact`` (external id) or ``contact_email`` / ``contact_phone`` / ``contact_social``,
   matched through identities or creating the contact (in ``account``, or the account of the email's domain).
@@ -13,7 +14,7 @@ service, answer. Choices documented in the OpenAPI schema:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import django_filters
 from drf_spectacular.types import OpenApiTypes
@@ -31,9 +32,10 @@ from cs_platform.bulk import MAX_BATCH
 from support.models import Channel, Interaction, Ticket, TicketStatus, TicketStatusChange
 from support.records import selectors
 from support.records.access import get_ticket_for_tenant
+from support.records.data import InputError, InteractionData, RecordError, StatusData, TicketData
 from support.records.inputs import AgentItem, AgentSessionItem, InteractionInput, StatusInput, TicketInput
-from support.records.services.agents import agents_by_email, record_agent_sessions, upsert_agents
-from support.records.services.tickets import RecordError, append_interaction, change_status, upsert_ticket
+from support.records.services.agents import record_agent_sessions, upsert_agents
+from support.records.services.tickets import append_interaction, change_status, upsert_ticket
 
 
 class TicketSerializer(serializers.ModelSerializer):
@@ -127,16 +129,23 @@ WRITE_ERRORS = {
 }
 
 
-def _validated(serializer_class: type[serializers.Serializer], data: Any) -> dict:
+Input = TypeVar("Input", TicketData, InteractionData, StatusData)
+
+
+def _validated(serializer_class: type[serializers.Serializer], data: Any, into: type[Input]) -> Input:
+    """The fields parsed by the serializer, as the typed input (whose domain rules answer a 400 too)."""
     if not isinstance(data, dict):
         raise exceptions.ValidationError({"body": ["must be a JSON object"]})
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
+    try:
+        return into(**serializer.validated_data)
+    except InputError as exc:
+        raise _bad(exc) from None
 
 
 def _bad(exc: RecordError) -> exceptions.ValidationError:
-    return exceptions.ValidationError({exc.field or "non_field_errors": [str(exc)]})
+    return exceptions.ValidationError(exc.detail())
 
 
 @extend_schema_view(
@@ -162,7 +171,7 @@ class TicketListView(TenantListView):
     parser_classes = [BoundedJSONParser]
 
     def post(self, request: Request) -> Response:
-        data = _validated(TicketInput, request.data)
+        data = _validated(TicketInput, request.data, TicketData)
         try:
             written = upsert_ticket(tenant=self.tenant, data=data)
         except RecordError as exc:
@@ -196,7 +205,7 @@ class TicketInteractionView(TenantAPIView):
     )
     def post(self, request: Request, ticket_external_id: str) -> Response:
         ticket = get_ticket_for_tenant(self.tenant, external_id=ticket_external_id)
-        data = _validated(InteractionInput, request.data)
+        data = _validated(InteractionInput, request.data, InteractionData)
         try:
             written = append_interaction(tenant=self.tenant, ticket=ticket, data=data)
         except RecordError as exc:
@@ -219,16 +228,9 @@ class TicketStatusView(TenantAPIView):
     )
     def post(self, request: Request, ticket_external_id: str) -> Response:
         ticket = get_ticket_for_tenant(self.tenant, external_id=ticket_external_id)
-        data = _validated(StatusInput, request.data)
-        agents = agents_by_email(tenant=self.tenant, emails=[data.get("assignee", ""), data.get("agent", "")])
-        for name in ("assignee", "agent"):
-            if data.get(name) and data[name] not in agents:
-                message = "no agent with this email (create it with POST /agents/bulk)"
-                raise exceptions.ValidationError({name: [message]})
+        data = _validated(StatusInput, request.data, StatusData)
         try:
-            change_status(tenant=self.tenant, ticket=ticket, status=data["status"], changed_at=data.get("changed_at"),
-                          agent=agents.get(data.get("agent", "")), assignee=agents.get(data.get("assignee", "")),
-                          set_assignee="assignee" in data)
+            change_status(tenant=self.tenant, ticket=ticket, data=data)
         except RecordError as exc:
             raise _bad(exc) from None
         ticket = get_ticket_for_tenant(self.tenant, pk=ticket.pk)

@@ -1,7 +1,11 @@
-"""Validation of support API items (agents, sessions, tickets, interactions, status changes).
+"""Parsing of support API items (agents, sessions, tickets, interactions, status changes).
 
 Every timestamp must carry a UTC offset (API.md): a naive time would silently mean the server's zone.
 Unknown fields are errors, as for accounts and contacts (cs_platform.api.serializers.StrictSerializer).
+
+The ticket, interaction and status serializers only parse fields (types, lengths, formats, choices); their
+output maps one to one onto the typed inputs of support.records.data, which hold the domain rules
+(``TicketData(**serializer.validated_data)``).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cs_platform.api.serializers import StrictSerializer
-from support.models import LIVE_CHANNELS, AgentSession, AuthorType, Channel, Direction, Priority, TicketStatus
+from support.models import AgentSession, AuthorType, Channel, Direction, Priority, TicketStatus
 from support.records.services.identities import IdentityError, normalize_email, normalize_phone, normalize_social
 
 
@@ -139,41 +143,6 @@ class InteractionInput(StrictSerializer):
 
     def validate_queue_team(self, value: str | None) -> str:
         return (value or "").strip()
-
-    def validate(self, attrs: dict) -> dict:
-        errors: dict[str, list[str]] = {}
-        live = attrs["channel"] in LIVE_CHANNELS
-        inbound = attrs["direction"] == Direction.INBOUND
-        if attrs["author_type"] == AuthorType.CONTACT and not inbound:
-            errors["direction"] = ["an interaction authored by the contact is inbound"]
-        if inbound and attrs["author_type"] not in (AuthorType.CONTACT, AuthorType.SYSTEM):
-            errors["author_type"] = ["an inbound interaction is authored by the contact (or the system)"]
-        if attrs.get("is_internal") and attrs["author_type"] == AuthorType.CONTACT:
-            errors["is_internal"] = ["internal notes are written by agents, not contacts"]
-        if not live:
-            for name in ("queued_at", "answered_at", "ended_at"):
-                if attrs.get(name) is not None:
-                    errors[name] = ["only for live channels (chat, phone)"]
-        queued = attrs.get("queued_at")
-        if live and inbound and queued is not None:
-            # METRICS.md: a live inbound interaction starts when it is queued.
-            if attrs.get("started_at") is None:
-                attrs["started_at"] = queued
-            elif attrs["started_at"] != queued:
-                errors["started_at"] = ["must equal queued_at for a live inbound interaction (or be omitted)"]
-        if live and inbound and queued is None and attrs.get("started_at") is not None:
-            attrs["queued_at"] = attrs["started_at"]
-        if attrs.get("started_at") is None and "started_at" not in errors:
-            errors["started_at"] = ["This field is required."]
-        answered, ended = attrs.get("answered_at"), attrs.get("ended_at")
-        start = attrs.get("queued_at") or attrs.get("started_at")
-        if answered is not None and start is not None and answered < start:
-            errors["answered_at"] = ["must not be before queued_at/started_at"]
-        if ended is not None and (answered or start) is not None and ended < (answered or start):
-            errors["ended_at"] = ["must not be before answered_at (or started_at)"]
-        if errors:
-            raise serializers.ValidationError(errors)
-        return attrs
 
 
 class StatusInput(StrictSerializer):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import Role
 from accounts.tenancy import tenant_scope
 from support.models import Interaction, Macro
+from support.records.data import InteractionData, TicketData
 from support.records.services.tickets import append_interaction, upsert_ticket
 from tests.e2e.conftest import off_the_event_loop
 from tests.factories import AccountFactory, ContactFactory, MembershipFactory, TenantFactory, UserFactory
@@ -30,12 +31,12 @@ def desk_data(transactional_db) -> dict:
         MembershipFactory(tenant=tenant, user=user, role=Role.AGENT)
         account = AccountFactory(tenant=tenant, name="Alpha Corp", external_id="e2e-alpha")
         ContactFactory(account=account, external_id="grace", name="Grace <b>Hopper</b>", email="grace@alpha.test")
-        ticket = upsert_ticket(tenant=tenant, data={"external_id": "T-100", "contact": "grace", "channel": "email",
-                                                    "subject": "Export keeps failing",
-                                                    "created_at": timezone.now() - dt.timedelta(hours=1)}).obj
-        append_interaction(tenant=tenant, ticket=ticket, data={
-            "external_id": "in-1", "channel": "email", "direction": "inbound", "author_type": "contact",
-            "body": "The CSV export fails every time.", "started_at": timezone.now() - dt.timedelta(minutes=50)})
+        ticket = upsert_ticket(tenant=tenant, data=TicketData(external_id="T-100", contact="grace", channel="email",
+                                                              subject="Export keeps failing",
+                                                              created_at=timezone.now() - dt.timedelta(hours=1))).obj
+        append_interaction(tenant=tenant, ticket=ticket, data=InteractionData(
+            external_id="in-1", channel="email", direction="inbound", author_type="contact",
+            body="The CSV export fails every time.", started_at=timezone.now() - dt.timedelta(minutes=50)))
         macro = Macro.objects.create(tenant=tenant, name="Export fix",
                                      body="Hi {{ contact.first_name }}, about {{ ticket.subject }}: fixed now.")
     return {"tenant": tenant, "ticket": ticket, "macro": macro}

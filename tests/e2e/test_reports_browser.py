@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from accounts.tenancy import tenant_scope
+from support.records.data import InteractionData, TicketData
 from support.records.services.tickets import append_interaction, upsert_ticket
 from tests.factories import AccountFactory, ContactFactory, MembershipFactory, TenantFactory, UserFactory
 
@@ -39,11 +40,11 @@ def report_data(transactional_db) -> dict:
         # This month: two email interactions with handle times 120 s and 600 s; last month: one (300 s).
         for ext, day, seconds in [("now-1", this_month, 120), ("now-2", this_month, 600), ("before", last_month, 300)]:
             at = _noon(day, tenant.zone)
-            ticket = upsert_ticket(tenant=tenant, data={"external_id": ext, "contact": "c-1", "channel": "email",
-                                                        "created_at": at}).obj
-            append_interaction(tenant=tenant, ticket=ticket, data={
-                "external_id": f"{ext}-in", "channel": "email", "direction": "inbound", "author_type": "contact",
-                "started_at": at, "handle_seconds": seconds})
+            ticket = upsert_ticket(tenant=tenant, data=TicketData(external_id=ext, contact="c-1", channel="email",
+                                                                  created_at=at)).obj
+            append_interaction(tenant=tenant, ticket=ticket, data=InteractionData(
+                external_id=f"{ext}-in", channel="email", direction="inbound", author_type="contact",
+                started_at=at, handle_seconds=seconds))
     return {"tenant": tenant}
 
 

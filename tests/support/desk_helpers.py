@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from support.models import Agent, Team
+from support.records.data import InteractionData, TicketData
 from support.records.services.tickets import append_interaction, upsert_ticket
 
 
@@ -27,14 +28,14 @@ def ago(minutes: float) -> dt.datetime:
 
 
 def make_ticket(tenant, external_id: str, *, contact: str = "user-0", channel: str = "email", **extra):
-    data = {"external_id": external_id, "contact": contact, "channel": channel, "created_at": ago(60), **extra}
+    data = TicketData(external_id=external_id, contact=contact, channel=channel, **{"created_at": ago(60), **extra})
     return upsert_ticket(tenant=tenant, data=data).obj
 
 
 def add_interaction(tenant, ticket, external_id: str, *, started_at, channel: str = "email",
                     direction: str = "inbound", author_type: str = "contact", agent: str = "", **extra):
-    data = {"external_id": external_id, "channel": channel, "direction": direction, "author_type": author_type,
-            "started_at": started_at, "agent": agent, **extra}
+    data = InteractionData(external_id=external_id, channel=channel, direction=direction, author_type=author_type,
+                           started_at=started_at, agent=agent, **extra)
     return append_interaction(tenant=tenant, ticket=ticket, data=data).obj
 
 

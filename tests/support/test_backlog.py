@@ -15,6 +15,7 @@ import pytest
 
 from support.models import TicketOpenSpan, TicketStatusChange
 from support.records.backlog import backlog_at, rebuild_open_spans, refresh_open_spans
+from support.records.data import StatusData, TicketData
 from support.records.services.tickets import change_status, upsert_ticket
 from tests.support.conftest import make_ticket
 
@@ -78,13 +79,14 @@ def test_the_services_keep_spans_in_step(desk):
     t = desk["tenant"]
     ticket = make_ticket(t, "S1", channel="email", created_at=at(0))
     assert backlog_at(t.pk, [at(1)]) == {(at(1), None): 1}
-    change_status(tenant=t, ticket=ticket, status="resolved", changed_at=at(5))
+    change_status(tenant=t, ticket=ticket, data=StatusData(status="resolved", changed_at=at(5)))
     assert backlog_at(t.pk, [at(5), at(6)]) == {(at(5), None): 1}  # still open at the instant of resolving
-    change_status(tenant=t, ticket=ticket, status="open", changed_at=at(3))  # historical, before the resolve
-    change_status(tenant=t, ticket=ticket, status="closed", changed_at=at(2))
+    # historical, before the resolve
+    change_status(tenant=t, ticket=ticket, data=StatusData(status="open", changed_at=at(3)))
+    change_status(tenant=t, ticket=ticket, data=StatusData(status="closed", changed_at=at(2)))
     # 0..2 open, 2..3 closed, 3..5 open, then resolved.
     assert backlog_at(t.pk, [at(1), at(2.5), at(4), at(6)]) == {(at(1), None): 1, (at(4), None): 1}
-    upsert_ticket(tenant=t, data={"external_id": "S1", "created_at": at(3.5), "channel": "chat"})
+    upsert_ticket(tenant=t, data=TicketData(external_id="S1", created_at=at(3.5), channel="chat"))
     assert backlog_at(t.pk, [at(1), at(4)], by_channel=True) == {(at(4), "chat"): 1}
 
 

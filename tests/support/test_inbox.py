@@ -28,9 +28,10 @@ def inbox(world_a):
                                  priority="high", assignee="bob@alpha.test"),
             "done": make_ticket(a.tenant, "T-done", contact="user-3", subject="Old question", channel="email"),
         }
+        from support.records.data import StatusData
         from support.records.services.tickets import change_status
 
-        change_status(tenant=a.tenant, ticket=t["done"], status="resolved")
+        change_status(tenant=a.tenant, ticket=t["done"], data=StatusData(status="resolved"))
     return {"world": a, "url": reverse("inbox", args=[a.tenant.slug]), "tickets": t, **agents}
 
 

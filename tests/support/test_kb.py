@@ -18,6 +18,7 @@ from support.knowledge import selectors as knowledge_selectors
 from support.knowledge import services as knowledge_services
 from support.knowledge.tasks import decide_deflections
 from support.models import Article, ArticleCategory, ArticleSuggestion, Interaction, Ticket
+from support.records.data import InteractionData, TicketData
 from support.records.services.tickets import append_interaction, upsert_ticket
 from support.records.tasks import process_new_ticket
 from tests.factories import MembershipFactory, UserFactory
@@ -283,9 +284,9 @@ def test_sent_suggestions_are_a_bot_message_that_is_not_a_first_response(world_a
     with world_a.scope():
         ticket = Ticket.objects.create(tenant=world_a.tenant, external_id="send-1", contact=world_a.contacts[0],
                                        channel="messaging", subject="Forgot password", created_at=timezone.now())
-        append_interaction(tenant=world_a.tenant, ticket=ticket, data={
-            "external_id": "send-1-q", "channel": "messaging", "direction": "inbound", "author_type": "contact",
-            "body": "I need to reset my password", "started_at": ticket.created_at})
+        append_interaction(tenant=world_a.tenant, ticket=ticket, data=InteractionData(
+            external_id="send-1-q", channel="messaging", direction="inbound", author_type="contact",
+            body="I need to reset my password", started_at=ticket.created_at))
     process_new_ticket(world_a.tenant.pk, ticket.pk)
     with world_a.scope():
         ticket.refresh_from_db()
@@ -354,25 +355,25 @@ def test_ticket_created_before_its_first_message_is_qualified_on_that_message(
     tenant = world_a.tenant
     with world_a.scope():
         with django_capture_on_commit_callbacks(execute=True):
-            ticket = upsert_ticket(tenant=tenant, data={"external_id": "api-1", "contact": "user-0",
-                                                        "channel": "email", "subject": "Question"}).obj
+            ticket = upsert_ticket(tenant=tenant, data=TicketData(external_id="api-1", contact="user-0",
+                                                                  channel="email", subject="Question")).obj
         assert len(run_enqueued) == 1  # the creation hook ran, but there was no question yet
         assert not ArticleSuggestion.objects.filter(ticket=ticket).exists()
         message = {"channel": "email", "direction": "inbound", "author_type": "contact",
                    "started_at": timezone.now()}
         with django_capture_on_commit_callbacks(execute=True):
-            append_interaction(tenant=tenant, ticket=ticket, data={
-                **message, "external_id": "api-1-m1", "body": "I forgot my password and the reset link expired"})
+            append_interaction(tenant=tenant, ticket=ticket, data=InteractionData(
+                **message, external_id="api-1-m1", body="I forgot my password and the reset link expired"))
         assert len(run_enqueued) == 2
         ticket.refresh_from_db()
         suggestions = list(ArticleSuggestion.objects.filter(ticket=ticket).order_by("-rank"))
         assert suggestions[0].article.title == "Reset your password" and ticket.self_service_suggested
         # Once: the next messages (and a resend of the first) enqueue nothing.
         with django_capture_on_commit_callbacks(execute=True):
-            append_interaction(tenant=tenant, ticket=ticket, data={
-                **message, "external_id": "api-1-m2", "body": "How do I export invoices to CSV?"})
-            append_interaction(tenant=tenant, ticket=ticket, data={
-                **message, "external_id": "api-1-m1", "body": "edited"})
+            append_interaction(tenant=tenant, ticket=ticket, data=InteractionData(
+                **message, external_id="api-1-m2", body="How do I export invoices to CSV?"))
+            append_interaction(tenant=tenant, ticket=ticket, data=InteractionData(
+                **message, external_id="api-1-m1", body="edited"))
         assert len(run_enqueued) == 2
         assert list(ArticleSuggestion.objects.filter(ticket=ticket).order_by("-rank")) == suggestions
 
@@ -382,9 +383,9 @@ def test_agent_first_message_does_not_enqueue_qualification(world_a, run_enqueue
     with world_a.scope():
         ticket = new_ticket(world_a, "Outbound", first_author="contact")  # no interaction
         with django_capture_on_commit_callbacks(execute=True):
-            append_interaction(tenant=world_a.tenant, ticket=ticket, data={
-                "external_id": "out-1", "channel": "email", "direction": "outbound", "author_type": "agent",
-                "body": "Hello", "started_at": timezone.now()})
+            append_interaction(tenant=world_a.tenant, ticket=ticket, data=InteractionData(
+                external_id="out-1", channel="email", direction="outbound", author_type="agent",
+                body="Hello", started_at=timezone.now()))
     assert run_enqueued == []
 
 

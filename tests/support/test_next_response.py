@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 
 from support.models import BusinessCalendar, SlaEvent, SlaPolicy, Ticket
+from support.records.data import StatusData
 from support.records.services.tickets import change_status
 from support.sla.selectors import annotate_sla_state, sla_state
 from support.sla.services import apply_sla, check_sla
@@ -62,7 +63,8 @@ def test_business_hours_next_response_and_resolving_clears_it(desk):
     add(tenant, ticket, "q2", started_at=friday_1650)
     # 10 minutes on Friday, 20 on Monday morning.
     assert due(ticket) == dt.datetime(2025, 3, 10, 9, 20, tzinfo=dt.UTC)
-    change_status(tenant=tenant, ticket=ticket, status="resolved", changed_at=friday_1650 + dt.timedelta(hours=1))
+    change_status(tenant=tenant, ticket=ticket,
+                  data=StatusData(status="resolved", changed_at=friday_1650 + dt.timedelta(hours=1)))
     assert due(ticket) is None
     # The customer writes again: the ticket reopens and the clock restarts from that message.
     saturday = dt.datetime(2025, 3, 8, 10, 0, tzinfo=dt.UTC)

@@ -14,6 +14,7 @@ from support.models import Agent, QaCriterion, QaReview, QaRubric, QaScore, Team
 from support.qa import selectors as qa_selectors
 from support.qa import tasks as qa_tasks
 from support.qa.services import QaError, ScoreInput, compute_score, sample_reviews, start_calibration, submit_review
+from support.records.data import StatusData
 from support.records.services.tickets import change_status
 from tests.factories import MembershipFactory, UserFactory
 from tests.support.conftest import T0, add, at, make_ticket
@@ -57,7 +58,7 @@ def worked_ticket(tenant, ext, agent, *, channel="email", resolved=True, interna
     add(tenant, ticket, f"{ext}-out", channel=channel, direction="outbound", author_type="agent", agent=agent.email,
         started_at=at(5), is_internal=internal_only, body=f"reply on {ext}")
     if resolved:
-        change_status(tenant=tenant, ticket=ticket, status="resolved", changed_at=at(30))
+        change_status(tenant=tenant, ticket=ticket, data=StatusData(status="resolved", changed_at=at(30)))
     return ticket
 
 
@@ -259,12 +260,13 @@ def test_weekly_task_samples_with_the_newest_active_rubric(qa):
     t = qa["tenant"]
     with qa["world"].scope():
         ticket = worked_ticket(t, "B-1", qa["agents"]["bob"])
-        change_status(tenant=t, ticket=ticket, status="resolved", changed_at=timezone.now())  # keeps resolved_at
+        # keeps resolved_at
+        change_status(tenant=t, ticket=ticket, data=StatusData(status="resolved", changed_at=timezone.now()))
         ticket.refresh_from_db()
     assert qa_tasks.sample_qa_reviews(t.pk) == {"stratified": 0, "low_csat": 0}  # resolved_at is T0, too old
     with qa["world"].scope():
         fresh = worked_ticket(t, "B-2", qa["agents"]["bob"], resolved=False)
-        change_status(tenant=t, ticket=fresh, status="resolved", changed_at=timezone.now())
+        change_status(tenant=t, ticket=fresh, data=StatusData(status="resolved", changed_at=timezone.now()))
     assert qa_tasks.sample_qa_reviews(t.pk) == {"stratified": 1, "low_csat": 0}
     with qa["world"].scope():
         QaRubric.objects.update(is_active=False)
@@ -274,7 +276,7 @@ def test_weekly_task_samples_with_the_newest_active_rubric(qa):
 def test_build_sample_button(qa):
     with qa["world"].scope():
         fresh = worked_ticket(qa["tenant"], "B-1", qa["agents"]["bob"], resolved=False)
-        change_status(tenant=qa["tenant"], ticket=fresh, status="resolved", changed_at=timezone.now())
+        change_status(tenant=qa["tenant"], ticket=fresh, data=StatusData(status="resolved", changed_at=timezone.now()))
     client = qa["world"].client_for(qa["manager"])
     response = client.post(url(qa, "qa-build-sample"), {"rubric": qa["rubric"].pk, "days": "365", "per_agent": "0"},
                            follow=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from support.models import Interaction, Ticket, TicketStatusChange
+from support.records.data import StatusData
 from support.records.services.tickets import assign_ticket, change_status
 from tests.support.conftest import add, at, make_ticket
 
@@ -81,20 +82,20 @@ def test_out_of_order_historical_status_changes(desk):
     tenant = desk["tenant"]
     ticket = make_ticket(tenant)
     # Arrival order differs from time order.
-    change_status(tenant=tenant, ticket=ticket, status="resolved", changed_at=at(300))
-    change_status(tenant=tenant, ticket=ticket, status="open", changed_at=at(10))
-    change_status(tenant=tenant, ticket=ticket, status="resolved", changed_at=at(100))
-    change_status(tenant=tenant, ticket=ticket, status="open", changed_at=at(200))
+    change_status(tenant=tenant, ticket=ticket, data=StatusData(status="resolved", changed_at=at(300)))
+    change_status(tenant=tenant, ticket=ticket, data=StatusData(status="open", changed_at=at(10)))
+    change_status(tenant=tenant, ticket=ticket, data=StatusData(status="resolved", changed_at=at(100)))
+    change_status(tenant=tenant, ticket=ticket, data=StatusData(status="open", changed_at=at(200)))
     ticket = _reload(ticket)
     assert ticket.resolved_at == at(100)
     assert ticket.last_resolved_at == at(300)
     assert ticket.status == "resolved"
     # A late-arriving older row never changes the current status.
-    change_status(tenant=tenant, ticket=ticket, status="pending", changed_at=at(50))
+    change_status(tenant=tenant, ticket=ticket, data=StatusData(status="pending", changed_at=at(50)))
     ticket = _reload(ticket)
     assert ticket.status == "resolved" and ticket.resolved_at == at(100)
     # A retried change is not a second row.
-    change_status(tenant=tenant, ticket=ticket, status="pending", changed_at=at(50))
+    change_status(tenant=tenant, ticket=ticket, data=StatusData(status="pending", changed_at=at(50)))
     assert TicketStatusChange.objects.filter(ticket=ticket).count() == 5
 
 
@@ -102,7 +103,7 @@ def test_resolved_assignee_is_the_agent_assigned_at_first_resolution(desk):
     tenant = desk["tenant"]
     ticket = make_ticket(tenant, assignee="ana@alpha.test")
     assign_ticket(tenant=tenant, ticket=ticket, agent=desk["bob"], assigned_at=at(50))
-    change_status(tenant=tenant, ticket=ticket, status="resolved", changed_at=at(40))
+    change_status(tenant=tenant, ticket=ticket, data=StatusData(status="resolved", changed_at=at(40)))
     ticket = _reload(ticket)
     assert ticket.assignee == desk["bob"]
     assert ticket.resolved_assignee == desk["ana"]
@@ -116,7 +117,7 @@ def test_new_inbound_message_reopens_a_resolved_ticket(desk):
     tenant = desk["tenant"]
     ticket = make_ticket(tenant)
     add(tenant, ticket, "q", started_at=at(0))
-    change_status(tenant=tenant, ticket=ticket, status="resolved", changed_at=at(60))
+    change_status(tenant=tenant, ticket=ticket, data=StatusData(status="resolved", changed_at=at(60)))
     # An imported older message does not reopen: history already says what happened.
     add(tenant, ticket, "older", started_at=at(30))
     assert _reload(ticket).status == "resolved"
@@ -127,7 +128,7 @@ def test_new_inbound_message_reopens_a_resolved_ticket(desk):
     ticket = _reload(ticket)
     assert ticket.status == "open"
     assert ticket.resolved_at == at(60) and ticket.last_resolved_at == at(60)
-    change_status(tenant=tenant, ticket=ticket, status="resolved", changed_at=at(120))
+    change_status(tenant=tenant, ticket=ticket, data=StatusData(status="resolved", changed_at=at(120)))
     ticket = _reload(ticket)
     assert (ticket.resolved_at, ticket.last_resolved_at) == (at(60), at(120))
 
@@ -135,7 +136,7 @@ def test_new_inbound_message_reopens_a_resolved_ticket(desk):
 def test_closed_ticket_is_not_reopened(desk):
     tenant = desk["tenant"]
     ticket = make_ticket(tenant)
-    change_status(tenant=tenant, ticket=ticket, status="closed", changed_at=at(60))
+    change_status(tenant=tenant, ticket=ticket, data=StatusData(status="closed", changed_at=at(60)))
     add(tenant, ticket, "after", started_at=at(90))
     assert _reload(ticket).status == "closed"
 

@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from support.models import AgentSession, Interaction, SlaPolicy, SupportCost, Team, Ticket
+from support.records.data import StatusData
 from support.records.services.tickets import change_status
 from support.reports.selectors import fiscal_year_start, previous_period, support_report, ytd_by_month
 from tests.support.conftest import add, make_ticket
@@ -44,11 +45,11 @@ def data(desk, world_b):
     add(t, t1, "t1-reply", direction="outbound", author_type="agent", agent="ana@alpha.test",
         started_at=utc(2025, 1, 10, 10, 10), handle_seconds=300)
     # Resolved (assigned to ana) at 12:00 -> 7200 s; reopened 13:00; resolved again Jan 11 10:00 -> 86400 s.
-    change_status(tenant=t, ticket=t1, status="resolved", changed_at=utc(2025, 1, 10, 12), assignee=ana,
-                  set_assignee=True)
-    change_status(tenant=t, ticket=t1, status="open", changed_at=utc(2025, 1, 10, 13))
-    change_status(tenant=t, ticket=t1, status="resolved", changed_at=utc(2025, 1, 11, 10), assignee=bob,
-                  set_assignee=True)
+    change_status(tenant=t, ticket=t1,
+                  data=StatusData(status="resolved", changed_at=utc(2025, 1, 10, 12), assignee=ana.email))
+    change_status(tenant=t, ticket=t1, data=StatusData(status="open", changed_at=utc(2025, 1, 10, 13)))
+    change_status(tenant=t, ticket=t1,
+                  data=StatusData(status="resolved", changed_at=utc(2025, 1, 11, 10), assignee=bob.email))
 
     # T2 chat, Jan 15: queued 10:00, answered 10:01 by bob (ASA 60, FRT 60), ended 10:11 (handle 600).
     t2 = make_ticket(t, "T2", channel="chat", created_at=utc(2025, 1, 15, 10))
@@ -58,7 +59,7 @@ def data(desk, world_b):
     t3 = make_ticket(t, "T3", channel="phone", created_at=utc(2025, 1, 20, 10))
     add(t, t3, "t3-call", channel="phone", started_at=utc(2025, 1, 20, 10), ended_at=utc(2025, 1, 20, 10, 5),
         queue_team="Tier 2")
-    change_status(tenant=t, ticket=t3, status="closed", changed_at=utc(2025, 1, 20, 11))
+    change_status(tenant=t, ticket=t3, data=StatusData(status="closed", changed_at=utc(2025, 1, 20, 11)))
     # T4 phone at 2025-02-01T05:00Z = Jan 31 21:00 in Los Angeles: a January ticket. Answered 05:02 by cy
     # (ASA 120, FRT 120), ended 05:17 (handle 900).
     t4 = make_ticket(t, "T4", channel="phone", created_at=utc(2025, 2, 1, 5))
@@ -69,9 +70,9 @@ def data(desk, world_b):
     add(t, t5, "t5-in", started_at=utc(2025, 2, 10, 10))
     # T6 web, Dec 20 2024, open, resolved Feb 5 by bob: 47 days = 4,060,800 s; in January's backlog.
     t6 = make_ticket(t, "T6", channel="web", created_at=utc(2024, 12, 20, 10))
-    change_status(tenant=t, ticket=t6, status="open", changed_at=utc(2024, 12, 20, 10))
-    change_status(tenant=t, ticket=t6, status="resolved", changed_at=utc(2025, 2, 5, 10), assignee=bob,
-                  set_assignee=True)
+    change_status(tenant=t, ticket=t6, data=StatusData(status="open", changed_at=utc(2024, 12, 20, 10)))
+    change_status(tenant=t, ticket=t6,
+                  data=StatusData(status="resolved", changed_at=utc(2025, 2, 5, 10), assignee=bob.email))
 
     # SLA (first response due 30 min after creation unless said): T1 met (10:10 <= 10:30); T2 due 10:00:30,
     # answered 10:01 -> breached; T3 no response, due long past -> breached. Jan: 1 / 3.

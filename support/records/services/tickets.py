@@ -24,6 +24,10 @@ Decision on reopening: a public inbound interaction from the contact that starts
 latest status change while the ticket is ``resolved`` adds a status row ``open`` at that time. A
 ``closed`` ticket is final: the integration (or an agent) opens a new ticket. An older inbound
 interaction (imported history) never reopens anything: history already says what happened.
+
+Inputs are the dataclasses of support.records.data (``TicketData``, ``InteractionData``, ``StatusData``),
+whose construction already checked the domain rules; what only the database can tell (an unknown agent,
+account or contact, an external id taken elsewhere) raises ``RecordError`` naming the field.
 """
 
 from __future__ import annotations
@@ -44,29 +48,19 @@ from support.models import (
     ArticleSuggestion,
     AuthorType,
     Direction,
-    IdentityKind,
     Interaction,
+    Team,
     Ticket,
     TicketAssignment,
     TicketStatus,
     TicketStatusChange,
 )
 from support.records.backlog import refresh_open_spans
+from support.records.data import UNSET, InteractionData, RecordError, StatusData, TicketData
 from support.records.services.agents import agents_by_email, teams_by_name
 from support.records.services.identities import IdentityError, link_free_identities, resolve_contact
 from support.sla.selectors import due_after
 from support.sla.services import on_ticket_created
-
-
-class RecordError(ValueError):
-    """Bad input that only the database can detect (unknown references); ``field`` names the input."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-
-    def as_errors(self) -> list[dict[str, Any]]:
-        return [{"field": self.field, "message": str(self)}]
 
 
 @dataclass
@@ -160,15 +154,11 @@ def _agent(tenant: Tenant, email: str, field: str) -> Agent | None:
     return agent
 
 
-IDENTITY_INPUTS = ((IdentityKind.EMAIL, "contact_email"), (IdentityKind.PHONE, "contact_phone"),
-                   (IdentityKind.SOCIAL, "contact_social"))
-
-
-def _ticket_contact(tenant: Tenant, data: dict, account: CustomerAccount | None) -> Contact:
+def _ticket_contact(tenant: Tenant, data: TicketData, account: CustomerAccount | None) -> Contact:
     """The contact named by external_id, or the one behind the identities given (found or created)."""
-    identities = [(kind, data[name]) for kind, name in IDENTITY_INPUTS if data.get(name)]
-    if data.get("contact"):
-        contact = Contact.objects.filter(tenant=tenant, external_id=data["contact"]).select_related("account").first()
+    identities = data.identities
+    if data.contact:
+        contact = Contact.objects.filter(tenant=tenant, external_id=data.contact).select_related("account").first()
         if contact is None:
             raise RecordError("no contact with this external_id", field="contact")
         link_free_identities(tenant, contact, identities)
@@ -176,8 +166,7 @@ def _ticket_contact(tenant: Tenant, data: dict, account: CustomerAccount | None)
     if not identities:
         raise RecordError("give contact (external_id), contact_email, contact_phone or contact_social", field="contact")
     try:
-        return resolve_contact(tenant=tenant, identities=identities, account=account,
-                               name=data.get("contact_name", "")).contact
+        return resolve_contact(tenant=tenant, identities=identities, account=account, name=data.contact_name).contact
     except IdentityError as exc:
         raise RecordError(str(exc), field=exc.field) from None
 
@@ -196,92 +185,123 @@ def _assign(tenant: Tenant, ticket: Ticket, agent: Agent | None, at: dt.datetime
     return True
 
 
-def upsert_ticket(*, tenant: Tenant, data: dict, by: AbstractBaseUser | None = None) -> Written:
-    """Create or update one ticket by ``external_id`` from validated input (support.records.inputs
-    .TicketInput). On update only the fields given change. ``assignee`` adds an assignment row when it
-    changes: at ``created_at`` for a new ticket (an import states who had it), else now."""
+@dataclass(frozen=True)
+class _TicketRefs:
+    """What a ticket input names by key, found in the database (unknown ones are errors naming the field)."""
+
+    account: CustomerAccount | None
+    assignee: Agent | None
+    team: Team | None
+
+
+def _ticket_refs(tenant: Tenant, data: TicketData) -> _TicketRefs:
+    account = None
+    if data.account:
+        account = CustomerAccount.objects.filter(tenant=tenant, external_id=data.account).first()
+        if account is None:
+            raise RecordError("no account with this external_id", field="account")
+    assignee = _agent(tenant, data.assignee, "assignee") if data.assignee else None
+    team = teams_by_name(tenant=tenant, names=[data.team])[data.team.lower()] if data.team else None
+    return _TicketRefs(account, assignee, team)
+
+
+# The ticket columns copied from the input when given; the others come from references or the history rows.
+_GIVEN_COLUMNS = ("channel", "subject", "priority", "created_at")
+# The columns whose change makes an update write the ticket (Written.changed).
+_TRACKED = ("account_id", "contact_id", "channel", "subject", "priority", "created_at", "team_id")
+
+
+def upsert_ticket(*, tenant: Tenant, data: TicketData, by: AbstractBaseUser | None = None) -> Written:
+    """Create or update one ticket by ``external_id``; on update only the fields given change.
+    ``assignee`` adds an assignment row when it changes: at ``created_at`` for a new ticket (an import
+    states who had it), else now. ``Written.created`` tells which (the API answers 201 or 200)."""
     with transaction.atomic():
         ticket = (
-            Ticket.objects.select_for_update(of=("self",)).filter(tenant=tenant, external_id=data["external_id"])
-            .first()
+            Ticket.objects.select_for_update(of=("self",)).filter(tenant=tenant, external_id=data.external_id).first()
         )
-        created = ticket is None
-        account = None
-        if data.get("account"):
-            account = CustomerAccount.objects.filter(tenant=tenant, external_id=data["account"]).first()
-            if account is None:
-                raise RecordError("no account with this external_id", field="account")
-        assignee = _agent(tenant, data["assignee"], "assignee") if data.get("assignee") else None
-        team = None
-        if data.get("team"):
-            team = teams_by_name(tenant=tenant, names=[data["team"]])[data["team"].lower()]
-        if created:
-            if not data.get("channel"):
-                raise RecordError("This field is required.", field="channel")
-            contact = _ticket_contact(tenant, data, account)
-            ticket = Ticket(tenant=tenant, external_id=data["external_id"], contact=contact,
-                            account=account or contact.account, created_at=timezone.now())
-        elif any(data.get(name) for name in ("contact", *(n for _, n in IDENTITY_INPUTS))):
-            ticket.contact = _ticket_contact(tenant, data, account or ticket.account)
-        if "account" in data and not created:
-            ticket.account = account
-        tracked = ("account_id", "contact_id", "channel", "subject", "priority", "created_at", "team_id")
-        before = {name: getattr(ticket, name) for name in tracked}
-        for name in ("channel", "subject", "priority", "created_at"):
-            if name in data:
-                setattr(ticket, name, data[name])
-        if "team" in data:
-            ticket.team = team
-        elif created and assignee is not None:
-            ticket.team_id = assignee.team_id
-        changed = created or any(getattr(ticket, name) != value for name, value in before.items())
-        if created:
-            try:
-                with transaction.atomic():
-                    _save_ticket(ticket)
-            except IntegrityError:
-                raise RecordError("created concurrently by another request; retry", field="external_id") from None
-            refresh_open_spans(ticket)
-            on_ticket_created(ticket=ticket)  # after commit: SLA due times and KB qualification (support.sla)
-        if not created and any(getattr(ticket, name) != before[name] for name in ("created_at", "channel")):
-            refresh_open_spans(ticket)  # the spans start at created_at and carry the channel
-        if "assignee" in data and _assign(tenant, ticket, assignee, ticket.created_at if created else timezone.now(),
-                                          by):
-            recompute_assignee(tenant=tenant, ticket=ticket)
-            recompute_status(tenant=tenant, ticket=ticket)
-            changed = True
-        if changed:
+        refs = _ticket_refs(tenant, data)
+        if ticket is None:
+            return _create_ticket(tenant, data, refs, by)
+        return _update_ticket(tenant, ticket, data, refs, by)
+
+
+def _create_ticket(tenant: Tenant, data: TicketData, refs: _TicketRefs, by: AbstractBaseUser | None) -> Written:
+    if not data.channel:
+        raise RecordError("This field is required.", field="channel")
+    contact = _ticket_contact(tenant, data, refs.account)
+    ticket = Ticket(tenant=tenant, external_id=data.external_id, contact=contact,
+                    account=refs.account or contact.account, created_at=timezone.now())
+    for name in _GIVEN_COLUMNS:
+        if getattr(data, name) is not UNSET:
+            setattr(ticket, name, getattr(data, name))
+    if data.team is not UNSET:
+        ticket.team = refs.team
+    elif refs.assignee is not None:
+        ticket.team_id = refs.assignee.team_id
+    try:
+        with transaction.atomic():
             _save_ticket(ticket)
-    return Written(ticket, created, changed)
+    except IntegrityError:
+        raise RecordError("created concurrently by another request; retry", field="external_id") from None
+    refresh_open_spans(ticket)
+    on_ticket_created(ticket=ticket)  # after commit: SLA due times and KB qualification (support.sla)
+    if data.assignee is not UNSET and _assign(tenant, ticket, refs.assignee, ticket.created_at, by):
+        recompute_assignee(tenant=tenant, ticket=ticket)
+        recompute_status(tenant=tenant, ticket=ticket)
+        _save_ticket(ticket)
+    return Written(ticket, created=True, changed=True)
+
+
+def _update_ticket(tenant: Tenant, ticket: Ticket, data: TicketData, refs: _TicketRefs,
+                   by: AbstractBaseUser | None) -> Written:
+    before = {name: getattr(ticket, name) for name in _TRACKED}
+    if data.names_contact:
+        ticket.contact = _ticket_contact(tenant, data, refs.account or ticket.account)
+    if data.account is not UNSET:
+        ticket.account = refs.account
+    for name in _GIVEN_COLUMNS:
+        if getattr(data, name) is not UNSET:
+            setattr(ticket, name, getattr(data, name))
+    if data.team is not UNSET:
+        ticket.team = refs.team
+    changed = any(getattr(ticket, name) != value for name, value in before.items())
+    if any(getattr(ticket, name) != before[name] for name in ("created_at", "channel")):
+        refresh_open_spans(ticket)  # the spans start at created_at and carry the channel
+    if data.assignee is not UNSET and _assign(tenant, ticket, refs.assignee, timezone.now(), by):
+        recompute_assignee(tenant=tenant, ticket=ticket)
+        recompute_status(tenant=tenant, ticket=ticket)
+        changed = True
+    if changed:
+        _save_ticket(ticket)
+    return Written(ticket, created=False, changed=changed)
 
 
 def change_status(
     *,
     tenant: Tenant,
     ticket: Ticket,
-    status: str,
-    changed_at: dt.datetime | None = None,
+    data: StatusData,
     agent: Agent | None = None,
-    assignee: Agent | None = None,
-    set_assignee: bool = False,
     by: AbstractBaseUser | None = None,
 ) -> Written:
-    """Add a status row (historical ``changed_at`` welcome) and, with ``set_assignee``, an assignment at
-    the same time; the same status at the same time again is a duplicate (a retried request)."""
-    if status not in TicketStatus.values:
-        raise RecordError("not a valid status", field="status")
-    changed_at = changed_at or timezone.now()
+    """Add a status row (historical ``changed_at`` welcome) and, when ``data.assignee`` is given, an
+    assignment at the same time; the same status at the same time again is a duplicate (a retried
+    request). ``agent`` may be passed resolved (pages) instead of ``data.agent`` (an email)."""
+    changed_at = data.changed_at or timezone.now()
     with transaction.atomic():
+        assignee = _agent(tenant, data.assignee, "assignee") if data.assignee else None
+        if agent is None and data.agent:
+            agent = _agent(tenant, data.agent, "agent")
         ticket = _locked(tenant, ticket)
         changed = False
-        if set_assignee and _assign(tenant, ticket, assignee, changed_at, by):
+        if data.assignee is not UNSET and _assign(tenant, ticket, assignee, changed_at, by):
             recompute_assignee(tenant=tenant, ticket=ticket)
             changed = True
-        exists = TicketStatusChange.objects.filter(tenant=tenant, ticket=ticket, status=status,
+        exists = TicketStatusChange.objects.filter(tenant=tenant, ticket=ticket, status=data.status,
                                                    changed_at=changed_at).exists()
         if not exists:
-            TicketStatusChange.objects.create(tenant=tenant, ticket=ticket, status=status, changed_at=changed_at,
-                                              agent=agent, changed_by=by)
+            TicketStatusChange.objects.create(tenant=tenant, ticket=ticket, status=data.status,
+                                              changed_at=changed_at, agent=agent, changed_by=by)
             changed = True
         if changed:
             recompute_status(tenant=tenant, ticket=ticket)
@@ -333,39 +353,38 @@ def _maybe_reopen(tenant: Tenant, ticket: Ticket, interaction: Interaction) -> b
 
 
 def append_interaction(
-    *, tenant: Tenant, ticket: Ticket, data: dict, agent: Agent | None = None, by: AbstractBaseUser | None = None
+    *, tenant: Tenant, ticket: Ticket, data: InteractionData, agent: Agent | None = None,
+    by: AbstractBaseUser | None = None,
 ) -> Written:
-    """Append one interaction (validated by InteractionInput) idempotently by ``external_id``.
+    """Append one interaction idempotently by ``external_id``.
 
     The same external_id again updates the stored interaction with the values given (a live call
     first posted while queued, then again once answered and ended) or is a duplicate when nothing
-    differs. ``agent`` may be passed resolved (pages) instead of ``data["agent"]`` (an email).
+    differs. ``agent`` may be passed resolved (pages) instead of ``data.agent`` (an email).
     """
     with transaction.atomic():
         ticket = _locked(tenant, ticket)
-        if agent is None and data.get("agent"):
-            agent = _agent(tenant, data["agent"], "agent")
+        if agent is None and data.agent:
+            agent = _agent(tenant, data.agent, "agent")
         queue_team = None
-        if data.get("queue_team"):
-            queue_team = teams_by_name(tenant=tenant, names=[data["queue_team"]])[data["queue_team"].lower()]
-        live_inbound = data["channel"] in LIVE_CHANNELS and data["direction"] == Direction.INBOUND
+        if data.queue_team:
+            queue_team = teams_by_name(tenant=tenant, names=[data.queue_team])[data.queue_team.lower()]
         values = {
-            "channel": data["channel"],
-            "direction": data["direction"],
-            "author_type": data["author_type"],
+            "channel": data.channel,
+            "direction": data.direction,
+            "author_type": data.author_type,
             "agent_id": agent.pk if agent else None,
-            "contact_id": ticket.contact_id if data["author_type"] == AuthorType.CONTACT else None,
-            "is_internal": data.get("is_internal", False),
-            "body": data.get("body", ""),
-            "started_at": data["started_at"],
-            # METRICS.md: a live inbound interaction is queued when it starts.
-            "queued_at": (data.get("queued_at") or data["started_at"]) if live_inbound else data.get("queued_at"),
-            "answered_at": data.get("answered_at"),
-            "ended_at": data.get("ended_at"),
-            "handle_seconds": data.get("handle_seconds"),
+            "contact_id": ticket.contact_id if data.author_type == AuthorType.CONTACT else None,
+            "is_internal": data.is_internal,
+            "body": data.body,
+            "started_at": data.started_at,
+            "queued_at": data.queued_at,
+            "answered_at": data.answered_at,
+            "ended_at": data.ended_at,
+            "handle_seconds": data.handle_seconds,
             "queue_team_id": queue_team.pk if queue_team else None,
         }
-        interaction = Interaction.objects.filter(tenant=tenant, external_id=data["external_id"]).first()
+        interaction = Interaction.objects.filter(tenant=tenant, external_id=data.external_id).first()
         created = interaction is None
         if interaction is not None:
             if interaction.ticket_id != ticket.pk:
@@ -379,7 +398,7 @@ def append_interaction(
             try:
                 with transaction.atomic():
                     interaction = Interaction.objects.create(
-                        tenant=tenant, ticket=ticket, external_id=data["external_id"], **values
+                        tenant=tenant, ticket=ticket, external_id=data.external_id, **values
                     )
             except IntegrityError:
                 raise RecordError("created concurrently by another request; retry", field="external_id") from None
