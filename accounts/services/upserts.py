@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from accounts.models import Tenant
 from cs_platform.bulk import BulkResult
@@ -20,34 +20,49 @@ def _apply(obj: Any, values: dict[str, Any]) -> bool:
     return changed
 
 
-def _write(model, tenant: Tenant, prepared: dict[int, dict], fields: tuple[str, ...], result: BulkResult) -> None:
-    """Insert new rows and update changed ones in one ``INSERT ... ON CONFLICT DO UPDATE`` per chunk.
+def _write(model, tenant: Tenant, prepared: dict[int, dict], fields: tuple[str, ...], result: BulkResult) -> list[int]:
+    """Insert new rows and update changed ones in one transaction; answers the ids of the rows inserted.
 
     Unchanged items are not written at all (they are the duplicates of a retried batch). Changed rows
-    carry their stored values plus the item's, so writing every field keeps what the item omitted.
-    Django's ``bulk_update`` was not used: its ``CASE WHEN`` per row made 1,000 updates take ~2 s.
+    carry their stored values plus the item's, so writing every field keeps what the item omitted; they
+    go in one ``INSERT ... ON CONFLICT DO UPDATE`` per chunk (Django's ``bulk_update`` was not used: its
+    ``CASE WHEN`` per row made 1,000 updates take ~2 s).
+
+    New rows go in a plain ``INSERT`` of their own (in external_id order, so that two batches creating
+    the same rows wait for each other rather than deadlock), so that what is answered as created was
+    created by this call and no other: the contacts' "new contact" hook relies on it. When a concurrent request created
+    one of them first, the insert fails; the batch is then read and classified once more, and that row
+    becomes an update or a duplicate.
     """
-    existing = {
-        obj.external_id: obj
-        for obj in model.objects.filter(tenant=tenant, external_id__in=[v["external_id"] for v in prepared.values()])
-    }
-    to_write, created = [], 0
-    for values in prepared.values():
-        external_id = values["external_id"]
-        attrs = {k: v for k, v in values.items() if k in fields}
-        obj = existing.get(external_id)
-        if obj is None:
-            to_write.append(model(tenant=tenant, external_id=external_id, **attrs))
-            created += 1
-        elif _apply(obj, attrs):
-            to_write.append(obj)
-        else:
-            result.duplicates += 1
-    with transaction.atomic():
-        model.objects.bulk_create(
-            to_write, batch_size=1000, update_conflicts=True, unique_fields=["tenant", "external_id"],
-            update_fields=[*fields, "updated_at"],
-        )
-    result.created += created
-    result.updated += len(to_write) - created
-    result.accepted += len(to_write)
+    external_ids = [v["external_id"] for v in prepared.values()]
+    for attempt in range(2):
+        existing = {obj.external_id: obj for obj in model.objects.filter(tenant=tenant, external_id__in=external_ids)}
+        new, changed, duplicates = [], [], 0
+        for values in prepared.values():
+            external_id = values["external_id"]
+            attrs = {k: v for k, v in values.items() if k in fields}
+            obj = existing.get(external_id)
+            if obj is None:
+                new.append(model(tenant=tenant, external_id=external_id, **attrs))
+            elif _apply(obj, attrs):
+                changed.append(obj)
+            else:
+                duplicates += 1
+        new.sort(key=lambda obj: obj.external_id)
+        try:
+            with transaction.atomic():
+                model.objects.bulk_create(new, batch_size=1000)
+                model.objects.bulk_create(
+                    changed, batch_size=1000, update_conflicts=True, unique_fields=["tenant", "external_id"],
+                    update_fields=[*fields, "updated_at"],
+                )
+        except IntegrityError:
+            if attempt:
+                raise
+            continue  # created meanwhile by another request: classify again against what it wrote
+        break
+    result.created += len(new)
+    result.updated += len(changed)
+    result.accepted += len(new) + len(changed)
+    result.duplicates += duplicates
+    return [obj.pk for obj in new]

@@ -177,14 +177,15 @@ def test_an_event_from_three_years_ago_gets_its_partition(world_a):
         assert cursor.fetchall() == [("old",)]
 
 
-def test_unknown_contact_is_created_and_enrolled(world_a, monkeypatch):
+def test_unknown_contact_is_created_and_enrolled(world_a, monkeypatch, django_capture_on_commit_callbacks):
     calls = []
-    monkeypatch.setattr(ingest, "enroll_new_contacts", lambda **kw: calls.append(kw) or 0)
+    monkeypatch.setattr("learning.services.enroll_new_contacts", lambda **kw: calls.append(kw) or 0)
     items = [event("c1", contact="new-1", occurred_at="2026-01-15T12:00:00Z"),
              event("c2", contact="new-1", occurred_at="2026-01-10T09:00:00Z"),
              event("c3", contact="new-2", account="acc-1", occurred_at="2026-01-12T00:00:00Z"),
              event("c4", contact="user-0")]
-    body = post_events(world_a, items).json()
+    with django_capture_on_commit_callbacks(execute=True):  # the hook runs once the batch commits
+        body = post_events(world_a, items).json()
     assert body == {"accepted": 4, "duplicates": 0, "rejected": [], "contacts_created": 2}
     with tenant_scope(world_a.tenant):
         new = {c.external_id: c for c in Contact.objects.filter(external_id__in=["new-1", "new-2"])}
@@ -197,7 +198,8 @@ def test_unknown_contact_is_created_and_enrolled(world_a, monkeypatch):
     assert new["new-1"].last_seen_at == dt.datetime(2026, 1, 15, 12, tzinfo=dt.UTC)
     assert calls == [{"tenant": world_a.tenant, "contact_ids": sorted([new["new-1"].pk, new["new-2"].pk])}]
     # Known now: a second batch creates nothing and does not call the hook again.
-    assert post_events(world_a, [event("c5", contact="new-1")]).json()["contacts_created"] == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post_events(world_a, [event("c5", contact="new-1")]).json()["contacts_created"] == 0
     assert len(calls) == 1
 
 

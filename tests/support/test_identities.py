@@ -70,7 +70,7 @@ def test_unknown_identity_matches_an_existing_contact_by_email_or_phone(desk):
     assert by_phone.contact == existing
 
 
-def test_unknown_identity_creates_a_contact_and_enrolls_it(desk, monkeypatch):
+def test_unknown_identity_creates_a_contact_and_enrolls_it(desk, monkeypatch, django_capture_on_commit_callbacks):
     tenant, world = desk["tenant"], desk["world"]
     enrolled = []
     monkeypatch.setattr("learning.services.enroll_new_contacts",
@@ -78,7 +78,8 @@ def test_unknown_identity_creates_a_contact_and_enrolls_it(desk, monkeypatch):
     before = Contact.objects.count()
     # No account given: the account whose domain is the email's domain.
     account = world.accounts[2]
-    result = resolve_contact(tenant=tenant, identities=[("email", f"new.person@{account.domain}")], name="New")
+    with django_capture_on_commit_callbacks(execute=True):  # the hook runs once the creation commits
+        result = resolve_contact(tenant=tenant, identities=[("email", f"new.person@{account.domain}")], name="New")
     assert result.created and Contact.objects.count() == before + 1
     assert result.contact.account == account and result.contact.name == "New"
     assert enrolled == [result.contact.pk]

@@ -9,7 +9,7 @@ The write of one batch is a single transaction, so a batch is never half-stored 
 
 1. accounts and contacts are resolved in one query; contacts met for the first time are created
    (``accounts.services.contacts.create_contacts_from_events``, first and last seen = their earliest event in the
-   batch) and handed to continuous onboarding (``learning.services.enroll_new_contacts``);
+   batch), which hands them to continuous onboarding once the batch commits;
 2. the batch is copied (psycopg 3 binary ``COPY``) into a per-connection temporary staging table;
 3. one statement then inserts the event ids into ``health_usageeventkey`` (``ON CONFLICT DO NOTHING
    RETURNING``: what comes back is what is new), copies only those events into the partitioned
@@ -52,7 +52,6 @@ from accounts.services.contacts import create_contacts_from_events
 from cs_platform.bulk import BulkResult
 from health.usage.models import UsageEventKey, UsagePending
 from health.usage.services import partitions, rollups
-from learning.services import enroll_new_contacts
 
 FIELDS = frozenset({"event_id", "account", "contact", "name", "occurred_at", "properties"})
 
@@ -390,8 +389,6 @@ def _store(tenant: Tenant, events: list[CleanEvent], known: dict[str, tuple[int,
                     continue  # created meanwhile by another batch under another account: rejected below
                 contact_ids[external_id] = pk
             created_count = len(made.created_ids)
-            if made.created_ids:
-                enroll_new_contacts(tenant=tenant, contact_ids=made.created_ids)
         rows = []
         rejected = []
         for event in events:

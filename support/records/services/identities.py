@@ -17,6 +17,11 @@ Decisions:
   (``allow_cross_account=True``): it usually means two people share an address, not one person.
 - The merged contact is deleted when nothing outside support still points at it; otherwise (usage
   events, survey answers, ...) it is kept, so no other app's history is lost, and the audit row says so.
+
+Contacts themselves are written by ``accounts.services.contacts`` only: resolution creates one with
+``create_contact`` (which hands it to continuous onboarding once the transaction commits), and a merge
+moves support's own rows, then lets ``lock_contacts`` / ``merge_contact_into`` lock, fill, keep or delete
+the contacts.
 """
 
 from __future__ import annotations
@@ -30,12 +35,13 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Func
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import Contact, CustomerAccount, Tenant
+from accounts.services.contacts import create_contact, lock_contacts, merge_contact_into
 from support.models import ContactIdentity, ContactMerge, IdentityKind, Interaction, Ticket
 
 _PHONE_CHARS = re.compile(r"^\+?[0-9 ().\-/]+$")
@@ -178,9 +184,8 @@ def resolve_contact(
     name: str = "",
 ) -> ResolvedContact:
     """The contact behind normalized ``(kind, value)`` identities, found or created, with the free
-    identities linked to it. A created contact is enrolled in learning paths (continuous onboarding)."""
-    from learning.services import enroll_new_contacts
-
+    identities linked to it. A created contact is enrolled in learning paths (continuous onboarding) by
+    ``accounts.services.contacts.create_contact``, once this commits."""
     if not identities:
         raise IdentityError("give a contact, contact_email or contact_phone", field="contact")
     with transaction.atomic():
@@ -189,28 +194,18 @@ def resolve_contact(
         if contact is None:
             values = dict(identities)
             email = values.get(IdentityKind.EMAIL)
-            contact = Contact(
+            made = create_contact(
                 tenant=tenant,
-                external_id=_new_contact_external_id(identities),
                 account=_account_for_new_contact(tenant, account, email),
+                external_id=_new_contact_external_id(identities),
                 email=email or "",
                 phone=values.get(IdentityKind.PHONE, ""),
                 name=name,
             )
-            try:
-                with transaction.atomic():
-                    from accounts.services.contacts import save_contact
-
-                    save_contact(tenant=tenant, contact=contact)
-                created = True
-            except IntegrityError:
-                # Created meanwhile by a concurrent request (same identity): use theirs.
-                contact = _existing_contact(tenant, identities) or Contact.objects.get(
-                    tenant=tenant, external_id=contact.external_id
-                )
+            created = made.created
+            # Not created: a concurrent request created the same person first (same identity): use theirs.
+            contact = made.contact if created else (_existing_contact(tenant, identities) or made.contact)
         link_free_identities(tenant, contact, identities)
-        if created:
-            enroll_new_contacts(tenant=tenant, contact_ids=[contact.pk])
     return ResolvedContact(contact, created)
 
 
@@ -242,18 +237,9 @@ def _snapshot(contact: Contact) -> dict:
     }
 
 
+# Support's rows that a merge repoints from the merged contact to the kept one before the contacts'
+# half runs: they no longer hold on to the merged contact.
 SUPPORT_MODELS_MOVED_BY_MERGE = (ContactIdentity, Ticket, Interaction, ContactMerge)
-
-
-def _referenced_outside_support(contact: Contact) -> bool:
-    for rel in Contact._meta.get_fields(include_hidden=True):
-        if not (rel.auto_created and not rel.concrete and rel.is_relation):
-            continue
-        if rel.related_model in SUPPORT_MODELS_MOVED_BY_MERGE:
-            continue
-        if rel.related_model._base_manager.filter(**{rel.field.name: contact.pk}).exists():
-            return True
-    return False
 
 
 def merge_contacts(
@@ -264,20 +250,16 @@ def merge_contacts(
     merged_by: AbstractBaseUser | None = None,
     allow_cross_account: bool = False,
 ) -> ContactMerge:
-    """Fold ``merged`` into ``kept``: identities, tickets and interactions move; blanks of ``kept``
-    (email, phone, name) are filled from ``merged``; an audit row keeps the merged contact's snapshot."""
-    from accounts.services.contacts import save_contact
-
+    """Fold ``merged`` into ``kept``: identities, tickets and interactions move; then
+    ``accounts.services.contacts.merge_contact_into`` fills the blanks of ``kept`` (email, phone, name)
+    from ``merged`` and deletes ``merged`` unless another app's rows point at it; an audit row keeps the
+    merged contact's snapshot."""
     if kept.tenant_id != tenant.pk or merged.tenant_id != tenant.pk:
         raise IdentityError("both contacts must belong to this tenant", field="contact")
     if kept.pk == merged.pk:
         raise IdentityError("a contact cannot be merged into itself", field="contact")
     with transaction.atomic():
-        # Lock both (in id order, so two opposite merges cannot deadlock) and re-read them.
-        locked = {
-            c.pk: c for c in Contact.objects.filter(tenant=tenant, pk__in=[kept.pk, merged.pk])
-            .select_related("account").order_by("pk").select_for_update(of=("self",))
-        }
+        locked = lock_contacts(tenant=tenant, contact_ids=[kept.pk, merged.pk])
         if len(locked) != 2:
             raise IdentityError("no such contact in this tenant", field="contact")
         kept, merged = locked[kept.pk], locked[merged.pk]
@@ -304,25 +286,9 @@ def merge_contacts(
         }
         ContactMerge.objects.filter(tenant=tenant, kept_contact=merged).update(kept_contact=kept)
         link_free_identities(tenant, kept, own)
-
-        take_email = not kept.email and merged.email
-        fill = {"phone": merged.phone if not kept.phone else None, "name": merged.name if not kept.name else None}
-        deletable = not _referenced_outside_support(merged)
-        if deletable:
-            merged.delete()
-        elif take_email:
-            merged.email = ""  # free the address (unique per tenant) for the kept contact
-            save_contact(tenant=tenant, contact=merged)
-        changed = False
-        if take_email:
-            kept.email, changed = snapshot["email"], True
-        for name, value in fill.items():
-            if value:
-                setattr(kept, name, value)
-                changed = True
-        if changed:
-            save_contact(tenant=tenant, contact=kept)
+        deleted = merge_contact_into(tenant=tenant, kept=kept, merged=merged,
+                                     moved_models=SUPPORT_MODELS_MOVED_BY_MERGE)
         return ContactMerge.objects.create(
             tenant=tenant, kept_contact=kept, merged_external_id=snapshot["external_id"], merged_snapshot=snapshot,
-            merged_by=merged_by, merged_at=timezone.now(), moved_counts=counts, merged_contact_deleted=deletable,
+            merged_by=merged_by, merged_at=timezone.now(), moved_counts=counts, merged_contact_deleted=deleted,
         )
