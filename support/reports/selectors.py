@@ -35,7 +35,7 @@ Decisions, where METRICS.md leaves room (the README repeats them):
   ``null`` agent/team group.
 - **Backlog**: tickets created before the period's end whose latest status row before that instant is
   not ``resolved`` / ``closed`` (no row yet = ``new`` = open); read from support.records.backlog's open spans,
-  which the records services derive from that same history (tests/support/test_backlog.py checks them
+  which the records services derive from that same history (tests/support/records/test_backlog.py checks them
   against the definition on random histories).
 - **Utilization**: online seconds / scheduled seconds, both clipped to the period (a running session
   counts until now); ``null`` without scheduled seconds.

@@ -234,7 +234,7 @@ def annotate_first_response_met(queryset: QuerySet, now: dt.datetime | None = No
 def first_response_met_sql(alias: str, now_placeholder: str) -> str:
     """The SQL twin of :func:`annotate_first_response_met` over ticket alias ``alias`` (for set-based
     reports): true = met, false = breached, null = neither yet or no due time. ``now_placeholder`` is the
-    query's parameter placeholder for "now". tests/support/test_sla.py keeps the two in agreement."""
+    query's parameter placeholder for "now". tests/support/sla/test_sla.py keeps the two in agreement."""
     t = alias
     return (f"(CASE WHEN {t}.first_response_due_at IS NULL THEN NULL"
             f" WHEN {t}.first_response_at IS NOT NULL THEN {t}.first_response_at <= {t}.first_response_due_at"

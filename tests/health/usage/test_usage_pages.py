@@ -21,7 +21,7 @@ from health.usage.selectors import adoption as selectors
 from health.usage.selectors import first_days
 from health.usage.selectors.adoption import USAGE_DEFINITIONS
 from tests.factories import AccountFactory, ContactFactory, make_api_key
-from tests.health.test_adoption import STANDARD_CATALOG, catalog, usage
+from tests.health.usage.test_adoption import STANDARD_CATALOG, catalog, usage
 
 pytestmark = pytest.mark.django_db
 

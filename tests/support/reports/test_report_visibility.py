@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Role
 from support.models import TeamManager
-from tests.support.test_report_pages import JAN_QUERY, member, url
-from tests.support.test_reports import data  # noqa: F401 (the hand-computed fixture)
+from tests.support.reports.test_report_pages import JAN_QUERY, member, url
+from tests.support.reports.test_reports import data  # noqa: F401 (the hand-computed fixture)
 
 
 def groups(client, world, name, query=JAN_QUERY):

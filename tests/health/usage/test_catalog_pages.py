@@ -12,7 +12,7 @@ from django.urls import reverse
 from accounts.tenancy import tenant_scope
 from health.usage.models import CatalogEntry
 from health.usage.selectors import adoption as selectors
-from tests.health.test_adoption import catalog, usage
+from tests.health.usage.test_adoption import catalog, usage
 
 pytestmark = pytest.mark.django_db
 

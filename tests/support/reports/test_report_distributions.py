@@ -13,7 +13,7 @@ from support.models import Agent, Team
 from support.reports.distributions import BUCKETS, FIGURES, TENANT_WIDE, Scope, duration_distributions
 from support.reports.selectors import support_report
 from tests.support.conftest import add, make_ticket
-from tests.support.test_reports import FEB, JAN, MAR, NOW, data, utc  # noqa: F401 (the hand-computed fixture)
+from tests.support.reports.test_reports import FEB, JAN, MAR, NOW, data, utc  # noqa: F401 (the hand-computed fixture)
 
 
 def dist(t, date_from, date_to, scope=TENANT_WIDE):
@@ -93,7 +93,7 @@ def test_other_tenants_items_never_count(data, world_b):  # noqa: F811
 
 
 def test_pages_show_a_chart_per_duration_with_its_definition(data):  # noqa: F811
-    from tests.support.test_report_pages import JAN_QUERY, url
+    from tests.support.reports.test_report_pages import JAN_QUERY, url
     world = data["world"]
     for name in ("report-agents", "report-teams", "report-management"):
         body = world.client_for().get(url(world, name, JAN_QUERY)).content.decode()

@@ -14,7 +14,7 @@ from django.utils import timezone
 from support.models import Agent, SupportCost, Team
 from support.reports.display import month_labels, team_month_tables
 from tests.support.conftest import add, make_ticket
-from tests.support.test_report_pages import url
+from tests.support.reports.test_report_pages import url
 
 
 @pytest.fixture
@@ -95,7 +95,7 @@ def test_team_month_csv(two_teams):
 
 def test_team_month_table_is_admins_only(two_teams):
     from accounts.models import Role
-    from tests.support.test_report_pages import member
+    from tests.support.reports.test_report_pages import member
     world = two_teams["world"]
     manager = world.client_for(member(world, Role.MANAGER, "mgr@alpha.test"))
     assert manager.get(url(world, "report-management", "format=csv&table=ytd-team-months")).status_code == 403

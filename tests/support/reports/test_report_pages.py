@@ -17,7 +17,7 @@ from support.reports.forms import PeriodForm
 from support.reports.selectors import compare_with_previous
 from tests.factories import MembershipFactory, UserFactory
 from tests.support.conftest import add, make_ticket
-from tests.support.test_reports import data  # noqa: F401 (the hand-computed fixture)
+from tests.support.reports.test_reports import data  # noqa: F401 (the hand-computed fixture)
 
 JAN_QUERY = "period=custom&date_from=2025-01-01&date_to=2025-01-31"
 
