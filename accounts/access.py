@@ -19,6 +19,12 @@ def fetch_one(queryset, what: str, **lookup):
         raise Http404(f"No such {what}") from None
 
 
+def get_tenant_by_slug(*, slug: str, what: str = "tenant") -> Tenant:
+    """The tenant named by a public URL's slug alone, no membership involved (e.g. the help center), or
+    404 ``No such <what>``."""
+    return fetch_one(Tenant.objects.all(), what, slug=slug)
+
+
 def get_account_for_tenant(tenant: Tenant, *, pk: int | None = None, external_id: str | None = None) -> CustomerAccount:
     lookup = {"pk": pk} if pk is not None else {"external_id": external_id}
     return fetch_one(CustomerAccount.objects.filter(tenant=tenant).select_related("owner_csm"), "account", **lookup)

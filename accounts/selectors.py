@@ -3,23 +3,30 @@
 Every function takes the tenant explicitly and filters by it, even though the scoped manager would
 too: a selector must stay correct when called from a task or command that entered another scope.
 Lists are aggregated in SQL (one query for the rows, one for the count) whatever their length.
-The exception is :func:`user_memberships`, which reads across tenants before one is chosen.
+The exceptions are the reads of tenancy itself, which find the tenant rather than read inside it:
+:func:`user_memberships` and :func:`active_api_key` read across tenants before one is chosen,
+:func:`tenant_by_slug` and :func:`tenants_with_settings` read the tenants.
+
+Other apps read tenants, members, accounts and contacts only through this module and ``accounts.access``
+(tests/architecture/test_layers.py); a lookup added for one of them keeps the exact query its caller
+relied on (joins, order, limit), which that caller's query-count tests pin down.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Func, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from accounts.models import ApiKey, Contact, CustomerAccount, Membership, Role, Tenant
+from accounts.models.tenants import hash_api_key
 from accounts.services.customers import CSM_ROLES
 
 # Sort keys the pages accept, mapped to model fields; anything else falls back to the default.
@@ -57,6 +64,27 @@ def user_memberships(*, user: AbstractBaseUser) -> list[Membership]:
     return list(Membership.objects.unscoped().filter(user=user).select_related("tenant").order_by("tenant__name"))
 
 
+def tenant_by_slug(*, slug: str) -> Tenant | None:
+    """The tenant with this slug, or None (management commands name their tenant by slug)."""
+    return Tenant.objects.filter(slug=slug).first()
+
+
+def tenants_with_settings() -> QuerySet:
+    """Every tenant with only its settings loaded: cross-tenant maintenance that needs one setting of each."""
+    return Tenant.objects.only("pk", "settings")
+
+
+def active_api_key(*, raw_key: str) -> ApiKey | None:
+    """The unrevoked key whose hash is that of ``raw_key``, with its tenant, or None. Unscoped: the key
+    names the tenant (DESIGN.md rule 3), so this lookup necessarily precedes any scope."""
+    return (
+        ApiKey.objects.unscoped()
+        .select_related("tenant")
+        .filter(key_hash=hash_api_key(raw_key), revoked_at__isnull=True)
+        .first()
+    )
+
+
 def member_list(*, tenant: Tenant) -> QuerySet:
     return Membership.objects.filter(tenant=tenant).select_related("user").order_by("user__email", "pk")
 
@@ -79,6 +107,18 @@ def csm_users(tenant: Tenant) -> QuerySet:
         .distinct()
         .order_by("first_name", "last_name", "email")
     )
+
+
+def users_with_role(*, tenant: Tenant, role: str) -> QuerySet:
+    """Users who are members of this tenant with ``role``, by email (choices, e.g. a team's managers)."""
+    return (get_user_model().objects
+            .filter(memberships__tenant=tenant, memberships__role=role)
+            .order_by("email", "username"))
+
+
+def member_user_ids(*, tenant: Tenant, role: str) -> list[int]:
+    """The user ids of this tenant's members with ``role``, in no particular order."""
+    return list(Membership.objects.filter(tenant=tenant, role=role).values_list("user_id", flat=True))
 
 
 def search_accounts(accounts: QuerySet, q: str) -> QuerySet:
@@ -317,8 +357,64 @@ def account_by_external_id(*, tenant: Tenant, external_id: str) -> CustomerAccou
     return CustomerAccount.objects.filter(tenant=tenant, external_id=external_id).first()
 
 
-def contact_by_external_id(*, tenant: Tenant, external_id: str) -> Contact | None:
-    return Contact.objects.filter(tenant=tenant, external_id=external_id).first()
+def contact_by_external_id(*, tenant: Tenant, external_id: str, with_account: bool = False) -> Contact | None:
+    """The contact named by an integration, or None; ``with_account`` fetches its account in the same query."""
+    contacts = Contact.objects.filter(tenant=tenant, external_id=external_id)
+    return (contacts.select_related("account") if with_account else contacts).first()
+
+
+def accounts_by_id(*, tenant: Tenant, ids: Iterable[int]) -> list[CustomerAccount]:
+    """This tenant's accounts among ``ids``, with their owner CSM, in no particular order (no query for none)."""
+    ids = list(ids)
+    if not ids:
+        return []
+    return list(CustomerAccount.objects.filter(tenant=tenant, pk__in=ids).select_related("owner_csm"))
+
+
+def account_for_domain(*, tenant: Tenant, domain: str) -> CustomerAccount | None:
+    """The one account whose ``domain`` is ``domain`` ignoring case; None when none or several are."""
+    matches = list(CustomerAccount.objects.filter(tenant=tenant, domain__iexact=domain)[:2])
+    return matches[0] if len(matches) == 1 else None
+
+
+# --- matching people (support's identities and contact merges) ------------------------------------
+
+
+class _Digits(Func):
+    template = "regexp_replace(%(expressions)s, '[^0-9]', '', 'g')"
+
+
+def contact_by_email(*, tenant: Tenant, email: str) -> Contact | None:
+    """The contact whose email, ignoring case, is ``email`` (given in lower case), with its account."""
+    return (
+        Contact.objects.filter(tenant=tenant).select_related("account")
+        .annotate(email_lower=Lower("email")).filter(email_lower=email).first()
+    )
+
+
+def contact_by_phone_digits(*, tenant: Tenant, digits: str) -> Contact | None:
+    """The first contact (by id) whose phone, in digits alone however it was typed, is ``digits``, with its
+    account."""
+    return (
+        Contact.objects.filter(tenant=tenant).select_related("account")
+        .exclude(phone="").annotate(digits=_Digits("phone"))
+        .filter(digits=digits).order_by("pk").first()
+    )
+
+
+def contacts_matching(*, tenant: Tenant, query: str, or_ids: Sequence[QuerySet] = (),
+                      exclude: Contact | None = None, limit: int) -> list[Contact]:
+    """This tenant's first ``limit`` contacts by name, with their account, whose name, email, phone or
+    external id contains ``query`` (ignoring case), or whose id is in one of ``or_ids`` (subqueries of
+    contact ids another app matched, e.g. support's identities); ``exclude`` left out. One query."""
+    match = (Q(name__icontains=query) | Q(email__icontains=query) | Q(phone__icontains=query)
+             | Q(external_id__icontains=query))
+    for ids in or_ids:
+        match |= Q(pk__in=ids)
+    contacts = Contact.objects.filter(tenant=tenant).filter(match)
+    if exclude is not None:
+        contacts = contacts.exclude(pk=exclude.pk)
+    return list(contacts.select_related("account").order_by("name", "pk")[:limit])
 
 
 def account_ids_by_external_id(*, tenant: Tenant, external_ids: Iterable[str]) -> dict[str, int]:

@@ -24,7 +24,8 @@ from typing import Any, TypeVar
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from accounts.models import Contact, Membership, Role, Tenant
+from accounts.models import Role, Tenant
+from accounts.selectors import contact_by_external_id, member_user_ids
 from cs_platform.bulk import ItemValidator
 from support.desk.services import request_callback, save_macro
 from support.knowledge.services import save_article, save_category, set_published
@@ -177,7 +178,7 @@ def seed_team_managers(*, tenant: Tenant) -> int:
     frontline = Team.objects.filter(tenant=tenant, name=FRONTLINE).first()
     if frontline is None:
         return 0
-    users = Membership.objects.filter(tenant=tenant, role=Role.MANAGER).values_list("user_id", flat=True)
+    users = member_user_ids(tenant=tenant, role=Role.MANAGER)
     known = set(TeamManager.objects.filter(tenant=tenant, team=frontline).values_list("user_id", flat=True))
     added = [TeamManager(tenant=tenant, team=frontline, user_id=u) for u in users if u not in known]
     TeamManager.objects.bulk_create(added, ignore_conflicts=True)
@@ -429,7 +430,7 @@ def seed_tickets(*, tenant: Tenant, plans: list[TicketPlan], agents: dict[str, A
                                   agent=agents.get(data["agent"]))
             if plan.callback:
                 cb = plan.callback
-                contact = Contact.objects.get(tenant=tenant, external_id=cb["contact"])
+                contact = contact_by_external_id(tenant=tenant, external_id=cb["contact"])
                 made = request_callback(tenant=tenant, external_id=cb["external_id"], contact=contact, ticket=ticket,
                                         due_at=cb["due_at"], note=cb["note"], requested_at=cb["requested_at"])
                 summary.callbacks_created += made.created

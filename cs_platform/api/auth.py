@@ -9,7 +9,8 @@ from rest_framework import authentication, exceptions, permissions
 from rest_framework.request import Request
 
 from accounts.models import ApiKey
-from accounts.models.tenants import hash_api_key
+from accounts.selectors import active_api_key
+from accounts.services.tenants import touch_api_key
 
 # Writing last_used_at on every request would turn each read into a write; a minute is precise enough.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -42,17 +43,12 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if keyword != self.keyword or not raw_key.strip():
             raise exceptions.AuthenticationFailed("Authorization header must be 'Bearer <key>'")
         # The key decides the tenant, so this lookup necessarily precedes any scope.
-        api_key = (
-            ApiKey.objects.unscoped()
-            .select_related("tenant")
-            .filter(key_hash=hash_api_key(raw_key.strip()), revoked_at__isnull=True)
-            .first()
-        )
+        api_key = active_api_key(raw_key=raw_key.strip())
         if api_key is None:
             raise exceptions.AuthenticationFailed("invalid or revoked API key")
         now = timezone.now()
         if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_RESOLUTION:
-            ApiKey.objects.unscoped().filter(pk=api_key.pk).update(last_used_at=now)
+            touch_api_key(api_key=api_key, now=now)
         return ApiKeyUser(api_key), api_key
 
     def authenticate_header(self, request: Request) -> str:

@@ -11,6 +11,7 @@ from django.db.models import Aggregate, Avg, Case, Count, F, FloatField, Integer
 from django.db.models.functions import Least
 
 from accounts.models import Contact, CustomerAccount, Tenant
+from accounts.selectors import contacts_matching
 from support.models import (
     Agent,
     Callback,
@@ -247,19 +248,13 @@ def merge_candidates(*, tenant: Tenant, contact: Contact, query: str) -> list[Co
     query = query.strip()
     if len(query) < MIN_QUERY_LENGTH:
         return []
-    identity_match = ContactIdentity.objects.filter(tenant=tenant, value__icontains=query).values("contact_id")
-    match = (
-        Q(name__icontains=query) | Q(email__icontains=query) | Q(phone__icontains=query)
-        | Q(external_id__icontains=query) | Q(pk__in=identity_match)
-    )
+    identity_matches = [ContactIdentity.objects.filter(tenant=tenant, value__icontains=query).values("contact_id")]
     digits = re.sub(r"\D", "", query)
     if len(digits) >= 4 and digits != query:
-        match |= Q(pk__in=ContactIdentity.objects.filter(tenant=tenant, kind="phone", value__contains=digits)
-                   .values("contact_id"))
-    return list(
-        Contact.objects.filter(tenant=tenant).filter(match).exclude(pk=contact.pk)
-        .select_related("account").order_by("name", "pk")[:CANDIDATES_LIMIT]
-    )
+        identity_matches.append(ContactIdentity.objects.filter(tenant=tenant, kind="phone", value__contains=digits)
+                                .values("contact_id"))
+    return contacts_matching(tenant=tenant, query=query, or_ids=identity_matches, exclude=contact,
+                             limit=CANDIDATES_LIMIT)
 
 
 @dataclass

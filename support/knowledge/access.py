@@ -3,7 +3,7 @@ same 404. ``get_public_tenant`` serves the public help center, whose tenant is t
 
 from __future__ import annotations
 
-from accounts.access import fetch_one
+from accounts.access import fetch_one, get_tenant_by_slug
 from accounts.models import Tenant
 from support.models import Article, ArticleCategory
 
@@ -18,7 +18,7 @@ def get_articlecategory_for_tenant(tenant: Tenant, *, pk: int) -> ArticleCategor
 
 def get_public_tenant(slug: str) -> Tenant:
     """Public pages: the tenant named by the URL, no membership involved (the help center is public)."""
-    return fetch_one(Tenant.objects.all(), "help center", slug=slug)
+    return get_tenant_by_slug(slug=slug, what="help center")
 
 
 def get_published_article(tenant: Tenant, *, slug: str) -> Article:

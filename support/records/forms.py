@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from accounts.models import Role, Tenant
+from accounts.selectors import users_with_role
 from support.models import Agent, Team
 
 
@@ -45,9 +45,7 @@ class TeamForm(forms.Form):
         self.fields["agents"].queryset = (Agent.objects.filter(tenant=tenant).filter(Q(is_active=True) | in_team)
                                           .select_related("team").order_by("email"))
         self.fields["agents"].team_id = team_id
-        self.fields["managers"].queryset = (get_user_model().objects
-                                            .filter(memberships__tenant=tenant, memberships__role=Role.MANAGER)
-                                            .order_by("email", "username"))
+        self.fields["managers"].queryset = users_with_role(tenant=tenant, role=Role.MANAGER)
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()

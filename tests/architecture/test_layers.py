@@ -1,8 +1,8 @@
 """DESIGN.md "Layout", checked over the code rather than trusted to review: views, API views and tasks do
 no ORM work of their own; raw SQL lives in a few named selector and service modules; the folder, not a
 name prefix, tells which sub-domain a module belongs to; apps talk to each other through services,
-selectors and access helpers, never through another app's private modules, and a view never reaches
-into another app's models or views.
+selectors and access helpers, never through another app's private modules nor its model managers, and a
+view never reaches into another app's models or views.
 
 Every rule reads the syntax tree (``ast``) of every product module, not its text: a regex misses
 ``X.objects.select_related().get(`` or a call split over lines, and trips over comments and strings.
@@ -52,6 +52,21 @@ Definitions (the tests below use exactly these):
     selectors. Allowed: imports under ``if TYPE_CHECKING:`` (never executed, so no runtime
     coupling), and the shared base DESIGN.md tells every app to build on (:data:`SHARED_BASE`:
     ``cs_platform.api.views`` holds the list and bulk view bases, not another app's pages).
+* **Another app's models** (:func:`foreign_model_use`), in every product module of an app: no use of the
+  manager (``.objects``, ``._base_manager``, ``._default_manager``, whatever follows: reads and writes
+  alike) of a class imported from the ``models`` of another app (``from accounts.models import Contact``
+  then ``Contact.objects.filter(...)``; aliased, ``import accounts.models as am`` / ``am.Contact``, or
+  spelled ``accounts.models.Contact.objects``), and no ``.save()`` / ``.delete()`` of an instance the
+  module constructs from such a class (``Contact(...).save()``, or ``c = Contact(...)`` then ``c.save()``
+  in the same function). Reads go through the owning app's ``selectors`` / ``access`` helpers, writes
+  through its ``services``. ``accounts.Tenant`` is no exception: finding a tenant is tenancy, which lives
+  in accounts. Out of this rule's scope, on purpose: Django's user model (``get_user_model()``,
+  ``auth.User``), which is not one of :data:`APPS`; raw SQL, by which the allow-listed selectors
+  (``support/reports``, ``health/usage``) join other apps' tables (:data:`RAW_SQL_ALLOWED` governs it);
+  ForeignKeys to, type hints of and ``isinstance`` checks against another app's models, which run no
+  query; a queryset another app's selector returned, which the caller may refine (the owning app decided
+  where the query starts). Out of its reach: an instance met through a relation (``ticket.contact.save()``)
+  or a class passed around in a variable (``self.model.objects``), whose app the syntax tree cannot know.
 
 Every allow-list says why, and an entry that no longer matches anything fails too, so the lists only shrink.
 """
@@ -91,6 +106,7 @@ QUERYSET_METHODS = frozenset({
 })
 MANAGER_ATTRIBUTES = frozenset({"objects", "_base_manager", "_default_manager"})
 INSTANCE_WRITES = frozenset({"save", "delete", "refresh_from_db"})
+FOREIGN_INSTANCE_WRITES = frozenset({"save", "delete"})
 RAW_SQL_METHODS = frozenset({"cursor", "raw", "extra"})
 QUERY_HELPERS = frozenset({
     "RawSQL", "get_object_or_404", "get_list_or_404", "Prefetch", "prefetch_related_objects", "Subquery",
@@ -102,11 +118,9 @@ DJANGO_DB_MODELS_ALLOWED = frozenset({"QuerySet", "Model"})
 # The shared base of DESIGN.md's Layout ("the shared base every app uses"): importing it is the point.
 SHARED_BASE = ("cs_platform.api", "cs_platform.web")
 
-# Layer modules allowed ORM work of their own, with the reason.
-ORM_IN_LAYER_ALLOWED = {
-    "cs_platform/api/auth.py": "API-key authentication: the key is looked up (unscoped) before any tenant is "
-                               "known, and its last_used_at touched, inside DRF's authenticate() hook",
-}
+# Layer modules allowed ORM work of their own, with the reason. Empty: API-key authentication
+# (cs_platform/api/auth.py) looks the key up and stamps its use through accounts' selector and service.
+ORM_IN_LAYER_ALLOWED: dict[str, str] = {}
 # Product modules allowed raw SQL, with the reason. Every other module uses the ORM.
 RAW_SQL_ALLOWED = {
     "accounts/selectors.py": "external-id lookups: `= ANY(%s::text[])` binds one array, not an IN list of 1,000",
@@ -131,10 +145,14 @@ RAW_SQL_ALLOWED = {
 }
 # View modules allowed to import another app's models, with the reason.
 CROSS_APP_VIEW_IMPORT_ALLOWED = {
-    "cs_platform/api/auth.py": "authenticates with the accounts app's ApiKey: looks it up by hash and "
-                               "recognises it on request.auth by its class",
+    "cs_platform/api/auth.py": "authenticates with the accounts app's ApiKey: recognises it on request.auth by "
+                               "its class (accounts.selectors.active_api_key looks it up)",
     "cs_platform/api/throttle.py": "rate-limits per accounts.ApiKey, recognised on request.auth by its class",
 }
+# Product modules allowed to use another app's model managers or write its instances, with the reason.
+# Empty: every module reads other apps' rows through their selectors and access helpers (Tenant included:
+# tenancy lives in accounts) and writes them through their services.
+CROSS_APP_MODEL_ALLOWED: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -349,6 +367,91 @@ def import_findings(tree: ast.AST, path: str, known_modules: frozenset[str]) -> 
     return sorted(set(found), key=lambda f: (f.line, f.what))
 
 
+# --- another app's models ----------------------------------------------------------------------
+
+
+def _bindings(tree: ast.AST, importer: str, is_package: bool) -> dict[str, str]:
+    """Local name -> the dotted path an import binds it to: ``Contact`` -> ``accounts.models.Contact``,
+    ``am`` -> ``accounts.models`` (``import accounts.models as am``), ``accounts`` -> ``accounts``
+    (``import accounts.models``). Every import of the module counts, those inside functions too."""
+    bound: dict[str, str] = {}
+    for node, _typing_only in _imports(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                bound[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+        else:
+            source = _absolute(node, importer, is_package)
+            bound.update({a.asname or a.name: f"{source}.{a.name}" for a in node.names if a.name != "*"})
+    return bound
+
+
+def _dotted(node: ast.expr, bound: dict[str, str]) -> str | None:
+    """The dotted path of an expression made of imported names and attributes (``am.Contact`` ->
+    ``accounts.models.Contact``); None for anything else (a variable, a call, ``self.model``)."""
+    if isinstance(node, ast.Name):
+        return bound.get(node.id)
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value, bound)
+        return f"{base}.{node.attr}" if base else None
+    return None
+
+
+def _foreign_model(node: ast.expr, bound: dict[str, str], own_app: str) -> str | None:
+    """``accounts.Contact`` when ``node`` names a class imported from the ``models`` of an app other than
+    ``own_app``; None otherwise (the own app's models, Django's ``get_user_model()``, a variable)."""
+    dotted = _dotted(node, bound)
+    if dotted is None:
+        return None
+    segments = dotted.split(".")
+    app = app_of(dotted)
+    if app is None or app == own_app or "models" not in segments[1:-1]:
+        return None
+    return f"{app}.{segments[-1]}"
+
+
+def _scope_nodes(scope: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of one function (or of the module) outside the functions nested in it."""
+    stack = list(ast.iter_child_nodes(scope))
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            stack.extend(ast.iter_child_nodes(node))
+
+
+def foreign_model_use(tree: ast.AST, path: str) -> list[Finding]:
+    """Everything in ``tree`` that uses another app's model by the definition in this module's docstring."""
+    importer = module_name(path)
+    own_app = app_of(importer)
+    if own_app is None:
+        return []
+    bound = _bindings(tree, importer, path.endswith("__init__.py"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in MANAGER_ATTRIBUTES:
+            model = _foreign_model(node.value, bound, own_app)
+            if model:
+                found.append(Finding(path, node.lineno, f"{model}.{node.attr}: the manager of another app's model"))
+    scopes = [tree, *(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda))]
+    for scope in scopes:
+        constructed: dict[str, str] = {}  # variable -> the other app's model it was constructed from
+        for node in _scope_nodes(scope):
+            if isinstance(node, ast.Assign | ast.AnnAssign | ast.NamedExpr) and isinstance(node.value, ast.Call):
+                model = _foreign_model(node.value.func, bound, own_app)
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                constructed.update({t.id: model for t in targets if model and isinstance(t, ast.Name)})
+        for node in _scope_nodes(scope):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in FOREIGN_INSTANCE_WRITES):
+                continue
+            instance = node.func.value
+            model = (_foreign_model(instance.func, bound, own_app) if isinstance(instance, ast.Call)
+                     else constructed.get(instance.id) if isinstance(instance, ast.Name) else None)
+            if model:
+                found.append(Finding(path, node.lineno, f"{model}(...).{node.func.attr}(): writes another app's model"))
+    return sorted(set(found), key=lambda f: (f.line, f.what))
+
+
 # --- the rules over the code base ---------------------------------------------------------------
 
 
@@ -394,11 +497,20 @@ def test_apps_import_no_private_module_and_views_no_other_apps_models_or_views()
     assert not findings, _report(findings, "apps talk through services, selectors and access helpers")
 
 
+def test_apps_use_no_other_apps_model_managers_nor_write_their_instances():
+    findings = [f for p in product_files() if p not in CROSS_APP_MODEL_ALLOWED
+                for f in foreign_model_use(parsed(p), p)]
+    assert not findings, _report(findings, "another app's model used directly: read through that app's selectors "
+                                           "or access helpers, write through its services")
+
+
 def test_allow_lists_hold_only_live_entries():
     files = set(product_files())
-    stale = [p for p in {*ORM_IN_LAYER_ALLOWED, *RAW_SQL_ALLOWED, *CROSS_APP_VIEW_IMPORT_ALLOWED} if p not in files]
+    allowed = {*ORM_IN_LAYER_ALLOWED, *RAW_SQL_ALLOWED, *CROSS_APP_VIEW_IMPORT_ALLOWED, *CROSS_APP_MODEL_ALLOWED}
+    stale = [p for p in allowed if p not in files]
     assert not stale, f"allow-listed files that no longer exist: {stale}"
     stale = [p for p in ORM_IN_LAYER_ALLOWED if not orm_work(parsed(p), p)]
+    stale += [p for p in CROSS_APP_MODEL_ALLOWED if not foreign_model_use(parsed(p), p)]
     stale += [p for p in RAW_SQL_ALLOWED if not raw_sql(parsed(p), p)]
     known = _known_modules()
     stale += [p for p in CROSS_APP_VIEW_IMPORT_ALLOWED
@@ -544,3 +656,62 @@ def test_relative_imports_resolve_to_their_app():
     # health/usage/views.py -> health.models: the same app, so not another app's models.
     assert not _imports_found("from ..models import UsageDaily", "health/usage/views.py")
     assert _imports_found("from .._common import x", "accounts/views/members.py") == []  # own app
+
+
+def _foreign(code: str, path: str = "support/records/services/tickets.py") -> list[str]:
+    return [f.what for f in foreign_model_use(ast.parse(textwrap.dedent(code)), path)]
+
+
+@pytest.mark.parametrize(("code", "path"), [
+    ("from accounts.models import Contact\nContact.objects.filter(tenant=t, external_id=e).first()",
+     "support/records/services/tickets.py"),
+    ("import accounts.models\naccounts.models.Contact.objects.get(pk=1)", "support/desk/selectors.py"),
+    ("from accounts.models import Contact as Person\nPerson.objects.select_related('account').first()",
+     "support/demo.py"),
+    ("import accounts.models as am\nam.CustomerAccount._base_manager.all()", "health/usage/selectors/first_days.py"),
+    ("from accounts import models\nmodels.Contact._default_manager.all()", "support/desk/selectors.py"),
+    ("from accounts.models import customers\ncustomers.Contact.objects.all()", "support/desk/selectors.py"),
+    ("from accounts.models.customers import CustomerAccount\nCustomerAccount.objects.create(tenant=t)",
+     "support/records/services/identities.py"),
+    ("from accounts.models import Tenant\nTenant.objects.only('pk', 'settings')", "health/usage/services/retention.py"),
+    ("from accounts.models import ApiKey\nApiKey.objects.unscoped().filter(pk=1).update(x=1)",
+     "cs_platform/api/auth.py"),
+    ("from support.models import Ticket\nTicket.objects.filter(contact=c).exists()", "accounts/services/contacts.py"),
+    ("def f(t):\n    from accounts.models import Contact\n    return Contact.objects.all()", "support/demo.py"),
+    ("from accounts.models import Contact\nContact(tenant=t, email=e).save()", "support/desk/services.py"),
+    ("from accounts.models import Contact\ndef f(t):\n    c = Contact(tenant=t)\n    c.name = 'x'\n    c.save()",
+     "support/desk/services.py"),
+    ("from accounts.models import Contact\ndef f(t):\n    c: Contact = Contact(tenant=t)\n    c.delete()",
+     "support/desk/services.py"),
+    ("from accounts.models import Contact\nf = lambda t: Contact(tenant=t).save()", "support/desk/services.py"),
+])
+def test_foreign_model_detector_catches(code, path):
+    assert _foreign(code, path), code
+
+
+@pytest.mark.parametrize(("code", "path"), [
+    ("from support.models import Ticket\nTicket.objects.filter(tenant=t)", "support/desk/selectors.py"),  # own app
+    ("from support.records.models import ContactIdentity\nContactIdentity.objects.all()", "support/desk/selectors.py"),
+    ("from ..models import UsageDaily\nUsageDaily.objects.all()", "health/usage/selectors/adoption.py"),
+    ("from accounts.models import Contact\nContact.objects.filter(tenant=t)", "accounts/selectors.py"),
+    ("from support.models import Ticket\nt = Ticket(tenant=x)\nt.save()", "support/records/services/tickets.py"),
+    ("from django.contrib.auth import get_user_model\nget_user_model().objects.filter(memberships__tenant=t)",
+     "support/records/forms.py"),  # Django's user model is not one of our apps
+    ("from django.contrib.auth.models import User\nUser.objects.all()", "support/demo.py"),
+    ("from accounts.models import Contact\ndef f(*, contact: Contact) -> Contact:\n    return contact",
+     "support/desk/services.py"),  # a type hint
+    ("from accounts.models import Contact\nclass Ticket(TenantOwnedModel):\n"
+     "    contact = models.ForeignKey(Contact, on_delete=models.PROTECT)", "support/records/models.py"),
+    ("from accounts.models import ApiKey\nisinstance(request.auth, ApiKey)", "cs_platform/api/throttle.py"),
+    ("from accounts.models import Role\nusers_with_role(tenant=t, role=Role.MANAGER)", "support/records/forms.py"),
+    ("from accounts.selectors import api_contact_rows\napi_contact_rows(tenant=t).filter(pk=1)",
+     "support/desk/selectors.py"),  # a selector's queryset, refined
+    ("from accounts.models import Contact\ntry:\n    pass\nexcept Contact.DoesNotExist:\n    pass",
+     "support/desk/services.py"),
+    ("from accounts.models import Contact\ndef f(t):\n    c = Contact(tenant=t)\ndef g(c):\n    c.save()",
+     "support/desk/services.py"),  # another function's c
+    ("Contact.objects.all()", "support/desk/selectors.py"),  # not imported here: unknown, not guessed
+    ("x = 'from accounts.models import Contact; Contact.objects.all()'", "support/desk/selectors.py"),
+])
+def test_foreign_model_detector_leaves_allowed_uses_alone(code, path):
+    assert not _foreign(code, path), code

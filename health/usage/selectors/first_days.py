@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from accounts.models import CustomerAccount, Tenant
-from accounts.selectors import tenant_today
+from accounts.selectors import accounts_by_id, tenant_today
 from health.usage.selectors.adoption import FIRST_DAYS, AccountAdoption, adoption_by_account
 
 
@@ -31,10 +31,7 @@ def first_90_days(*, tenant: Tenant, today: dt.date | None = None) -> list[First
     today = today or tenant_today(tenant)
     since = today - dt.timedelta(days=FIRST_DAYS - 1)
     figures = adoption_by_account(tenant=tenant, contract_started_between=(since, today), today=today)
-    accounts = (
-        CustomerAccount.objects.filter(tenant=tenant, pk__in=list(figures)).select_related("owner_csm")
-        if figures else []
-    )
+    accounts = accounts_by_id(tenant=tenant, ids=figures)
     rows = [FirstDaysRow(account=a, adoption=figures[a.pk]) for a in accounts]
     rows.sort(key=lambda r: risk_order_key(r.adoption, r.account.name))
     return rows

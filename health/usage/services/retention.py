@@ -19,6 +19,7 @@ import logging
 from django.db import connection, transaction
 
 from accounts.models import Tenant
+from accounts.selectors import tenants_with_settings
 from health.usage.services import partitions
 
 logger = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ def purge_expired_usage_events(*, tenant: Tenant, now: dt.datetime | None = None
 def drop_expired_usage_partitions(*, now: dt.datetime | None = None) -> list[str]:
     """Drop the partitions that end before the longest retention of any tenant and hold no rows any more
     (each tenant's purge empties them first); answers the names dropped. Cross-tenant maintenance."""
-    longest = max([usage_retention_days(t) for t in Tenant.objects.only("pk", "settings")],
+    longest = max([usage_retention_days(t) for t in tenants_with_settings()],
                   default=DEFAULT_RETENTION_DAYS)
     cutoff = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=longest)
     dropped = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from accounts.models import Tenant
+from accounts.selectors import tenant_by_slug
 from accounts.tenancy import tenant_scope
 from support.sla.services import create_default_sla
 
@@ -17,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--tenant", required=True, help="tenant slug")
 
     def handle(self, *args, tenant: str, **options) -> None:
-        found = Tenant.objects.filter(slug=tenant).first()
+        found = tenant_by_slug(slug=tenant)
         if found is None:
             raise CommandError(f"no tenant with slug {tenant!r}")
         with tenant_scope(found):

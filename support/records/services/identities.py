@@ -36,11 +36,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Func
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import Contact, CustomerAccount, Tenant
+from accounts.selectors import account_for_domain, contact_by_email, contact_by_phone_digits
 from accounts.services.contacts import create_contact, lock_contacts, merge_contact_into
 from support.models import ContactIdentity, ContactMerge, IdentityKind, Interaction, Ticket
 
@@ -109,10 +108,6 @@ def normalize_identity(kind: str, value: str) -> str:
     return NORMALIZERS[kind](value)
 
 
-class _Digits(Func):
-    template = "regexp_replace(%(expressions)s, '[^0-9]', '', 'g')"
-
-
 @dataclass
 class ResolvedContact:
     contact: Contact
@@ -139,16 +134,12 @@ def _existing_contact(tenant: Tenant, identities: Sequence[tuple[str, str]]) -> 
     for pair in identities:  # the caller's order decides between two owners
         if pair in known:
             return known[pair]
-    contacts = Contact.objects.filter(tenant=tenant).select_related("account")
     if IdentityKind.EMAIL in values:
-        found = contacts.annotate(email_lower=Lower("email")).filter(email_lower=values[IdentityKind.EMAIL]).first()
+        found = contact_by_email(tenant=tenant, email=values[IdentityKind.EMAIL])
         if found:
             return found
     if IdentityKind.PHONE in values:
-        found = (
-            contacts.exclude(phone="").annotate(digits=_Digits("phone"))
-            .filter(digits=values[IdentityKind.PHONE].lstrip("+")).order_by("pk").first()
-        )
+        found = contact_by_phone_digits(tenant=tenant, digits=values[IdentityKind.PHONE].lstrip("+"))
         if found:
             return found
     return None
@@ -159,9 +150,9 @@ def _account_for_new_contact(tenant: Tenant, account: CustomerAccount | None, em
         return account
     if email:
         domain = email.rsplit("@", 1)[1]
-        matches = list(CustomerAccount.objects.filter(tenant=tenant, domain__iexact=domain)[:2])
-        if len(matches) == 1:
-            return matches[0]
+        found = account_for_domain(tenant=tenant, domain=domain)
+        if found is not None:
+            return found
     raise IdentityError(
         "needed to create a contact for an unknown identity (no account has this email's domain)", field="account"
     )

@@ -42,6 +42,7 @@ from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from accounts.models import Contact, CustomerAccount, Tenant
+from accounts.selectors import account_by_external_id, contact_by_external_id
 from support.models import (
     LIVE_CHANNELS,
     Agent,
@@ -158,7 +159,7 @@ def _ticket_contact(tenant: Tenant, data: TicketData, account: CustomerAccount |
     """The contact named by external_id, or the one behind the identities given (found or created)."""
     identities = data.identities
     if data.contact:
-        contact = Contact.objects.filter(tenant=tenant, external_id=data.contact).select_related("account").first()
+        contact = contact_by_external_id(tenant=tenant, external_id=data.contact, with_account=True)
         if contact is None:
             raise RecordError("no contact with this external_id", field="contact")
         link_free_identities(tenant, contact, identities)
@@ -197,7 +198,7 @@ class _TicketRefs:
 def _ticket_refs(tenant: Tenant, data: TicketData) -> _TicketRefs:
     account = None
     if data.account:
-        account = CustomerAccount.objects.filter(tenant=tenant, external_id=data.account).first()
+        account = account_by_external_id(tenant=tenant, external_id=data.account)
         if account is None:
             raise RecordError("no account with this external_id", field="account")
     assignee = _agent(tenant, data.assignee, "assignee") if data.assignee else None
