@@ -44,8 +44,6 @@ from accounts.services.contacts import create_contact, lock_contacts, merge_cont
 from support.models import ContactIdentity, ContactMerge, IdentityKind, Interaction, Ticket
 
 _PHONE_CHARS = re.compile(r"^\+?[0-9 ().\-/]+$")
-
-
 _SOCIAL = re.compile(r"^([a-z0-9_.\-]+):@?(\S+)$")
 
 
