@@ -57,7 +57,8 @@ from accounts.models import Membership, Role, Tenant  # noqa: E402
 from accounts.services.tenants import create_api_key, create_tenant  # noqa: E402
 from accounts.tenancy import tenant_scope  # noqa: E402
 from support.records.backlog import rebuild_open_spans  # noqa: E402
-from support.reports.selectors import next_month, support_report, team_months, ytd_by_month  # noqa: E402
+from support.reports.periods import next_month  # noqa: E402
+from support.reports.selectors import support_report, team_months, ytd_by_month  # noqa: E402
 
 SLUG = "bench-support-reports"
 ZONE = "America/Los_Angeles"

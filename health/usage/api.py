@@ -2,7 +2,7 @@
 
 ``GET /api/v1/accounts/{external_id}/usage`` (API.md): an account's adoption figures.
 
-The body is :func:`health.usage.selectors.adoption.usage_payload` over the same selectors as the account's usage
+The body is :func:`health.usage.selectors.account_usage.usage_payload` over the same selectors as the account's usage
 page, so the page and the API cannot disagree. Ratios are fractions 0-1, unrounded; an empty set
 gives ``null`` (METRICS.md).
 """
@@ -22,6 +22,7 @@ from cs_platform.api.base import TenantAPIView
 from cs_platform.api.parsers import BoundedJSONParser, NDJSONParser, report_invalid_lines
 from cs_platform.api.views import bulk_items
 from cs_platform.bulk import MAX_BATCH
+from health.usage.selectors import account_usage
 from health.usage.selectors import adoption as selectors
 from health.usage.services.ingest import ingest_events
 
@@ -113,8 +114,8 @@ class AccountUsageView(TenantAPIView):
         account.tenant = self.tenant  # the same row, already loaded: spares the selectors a query for it
         today = tenant_today(self.tenant)
         adoption = selectors.account_adoption(account=account, today=today, window_days=window_days)
-        weekly = selectors.weekly_trend(account=account, today=today)
-        return Response(selectors.usage_payload(adoption=adoption, weekly=weekly))
+        weekly = account_usage.weekly_trend(account=account, today=today)
+        return Response(account_usage.usage_payload(adoption=adoption, weekly=weekly))
 
 
 # ---------------------------------------------------------------------- ingestion: POST events/bulk

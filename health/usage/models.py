@@ -26,8 +26,9 @@ class UsageDaily(TenantOwnedModel):
       cost three look-ups (tenant, account, contact) at commit, 10-17 ms of a 1,000-event batch, more
       than the COPY of the events. Ingestion writes only ids it has just resolved in the tenant in
       scope, and Django's deletion collector still cascades (``on_delete=CASCADE``) when a tenant,
-      account or contact is deleted; the readers in ``health/usage/selectors/adoption.py`` join contacts on
-      ``(id, account, tenant)``, so a row whose contact vanished in a race is simply not counted.
+      account or contact is deleted; the readers in ``health/usage/selectors/adoption.py`` and
+      ``account_usage.py`` join contacts on ``(id, account, tenant)``, so a row whose contact vanished in a
+      race is simply not counted.
     - **One index, the unique one.** Every selector filters by tenant and then account (or reads the
       whole tenant), which the unique ``(tenant, account, contact, day, event_name)`` index serves by its
       prefix; the former ``(tenant, account, day)``, ``(tenant, contact, day)`` and ``(tenant, day)``

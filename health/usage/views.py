@@ -1,9 +1,9 @@
 """Usage pages: an account's usage tab, the first-90-days view and the feature catalog.
 
-Thin views (DESIGN.md): parse, fetch through ``accounts.access``, call ``health.usage.selectors.adoption`` /
-``health.usage.services.catalog``, render. Every figure is shown with its definition (``USAGE_DEFINITIONS``, quoting
-METRICS.md) as a tooltip and a footnote. Each page answers the whole page or, for htmx, the partial
-its request targets.
+Thin views (DESIGN.md): parse, fetch through ``accounts.access``, call ``health.usage.selectors`` (``adoption``,
+``account_usage``, ``first_days``, ``catalog``) / ``health.usage.services.catalog``, render. Every figure is shown
+with its definition (``USAGE_DEFINITIONS``, quoting METRICS.md) as a tooltip and a footnote. Each page answers
+the whole page or, for htmx, the partial its request targets.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from cs_platform.web.pages import PAGE_SIZE, render_list, wants_partial
 from health.usage.access import get_catalogentry_for_tenant
 from health.usage.forms import WINDOW_CHOICES, CatalogEntryForm, WindowForm
 from health.usage.models import CatalogEntry
+from health.usage.selectors import account_usage as usage_selectors
 from health.usage.selectors import adoption as selectors
 from health.usage.selectors import catalog as catalog_selectors
 from health.usage.selectors import first_days
@@ -91,7 +92,7 @@ def _funnel_chart(funnel: selectors.SeatFunnel, window_days: int) -> Any:
     return charts.horizontal_bars(bars, aria_label="Seat funnel: " + ", ".join(b.title for b in bars))
 
 
-def _weekly_chart(weekly: list[selectors.WeekRow], seats: int | None) -> Any:
+def _weekly_chart(weekly: list[usage_selectors.WeekRow], seats: int | None) -> Any:
     bars = [charts.Bar(label=w.week.strftime("%b %d"), value=w.active_users,
                        title=f"Week of {w.week.isoformat()}: {w.active_users} active users, {w.events} events")
             for w in weekly]
@@ -102,7 +103,7 @@ def _weekly_chart(weekly: list[selectors.WeekRow], seats: int | None) -> Any:
                    + (f" against {seats} seats" if seats is not None else ""))
 
 
-def _feature_chart(features: list[selectors.FeatureUse], window_days: int) -> Any:
+def _feature_chart(features: list[usage_selectors.FeatureUse], window_days: int) -> Any:
     bars = [charts.Bar(label=f.feature, value=f.events, muted=not f.used,
                        title=f"{f.feature}: {f.events} events in {window_days} days"
                              + ("" if f.used else " (not used)"))
@@ -120,7 +121,7 @@ def account_usage(request: HttpRequest, account_pk: int) -> HttpResponse:
     window_days = window_form.window_days()
     today = tenant_today(request.tenant)
     adoption = selectors.account_adoption(account=account, today=today, window_days=window_days)
-    contacts = Paginator(selectors.contact_usage(adoption=adoption, account=account), PAGE_SIZE)
+    contacts = Paginator(usage_selectors.contact_usage(adoption=adoption, account=account), PAGE_SIZE)
     context = {
         "account": account,
         "adoption": adoption,
@@ -131,8 +132,8 @@ def account_usage(request: HttpRequest, account_pk: int) -> HttpResponse:
     }
     if _htmx_target(request) == "contacts":
         return render_list(request, "health/account_usage.html", context, partial="contacts")
-    weekly = selectors.weekly_trend(account=account, today=today)
-    features = selectors.feature_usage(account=account, today=today, window_days=window_days)
+    weekly = usage_selectors.weekly_trend(account=account, today=today)
+    features = usage_selectors.feature_usage(account=account, today=today, window_days=window_days)
     context |= {
         "figures": _account_figures(adoption),
         "funnel_chart": _funnel_chart(adoption.funnel, window_days),
@@ -140,7 +141,7 @@ def account_usage(request: HttpRequest, account_pk: int) -> HttpResponse:
         "weekly_chart": _weekly_chart(weekly, adoption.seats),
         "features": features,
         "feature_chart": _feature_chart(features, window_days),
-        "milestones": selectors.milestone_reach(account=account, today=today),
+        "milestones": usage_selectors.milestone_reach(account=account, today=today),
         "footnotes": footnotes("window", "seat_funnel", "seats", "contacts_known", "activated", "trained", "active",
                                "weekly", "feature_breadth", "last_seen", "contact_events", "features_used"),
     }

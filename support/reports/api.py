@@ -22,7 +22,8 @@ from cs_platform.api import schema as api_schema
 from cs_platform.api.base import TenantAPIView
 from cs_platform.api.parsers import BoundedJSONParser
 from support.records.services.tickets import RecordError
-from support.reports.selectors import GROUP_BYS, METRICS, next_month, support_report
+from support.reports.periods import next_month
+from support.reports.selectors import GROUP_BYS, METRICS, support_report
 from support.reports.services import record_support_cost, support_costs
 
 MAX_RANGE_DAYS = 3 * 366  # a report over more than ~3 years is refused (400 naming `to`)

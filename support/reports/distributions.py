@@ -29,14 +29,14 @@ from typing import Literal
 from django.db import connection
 
 from accounts.models import Tenant
-from support.reports.selectors import (
+from support.reports.periods import local_start
+from support.reports.sql import (
     COUNTED,
     FIRST_RESPONSE_KEY,
     INTERACTION_KEY,
     LIVE_INBOUND,
     QUEUE_KEY,
     RESOLUTION_KEY,
-    local_start,
     seconds_sql,
 )
 

@@ -12,7 +12,7 @@ import datetime as dt
 from django import forms
 
 from support.reports.api import MAX_RANGE_DAYS
-from support.reports.selectors import fiscal_year_start, next_month
+from support.reports.periods import fiscal_year_start, next_month
 
 PERIODS = [("this_month", "This month"), ("last_month", "Last month"), ("ytd", "Year to date"),
            ("custom", "Custom")]

@@ -9,6 +9,11 @@ its own index-only range scan, and the families run two at a time on their own c
 transaction (cs_platform.parallel_reads). ``ytd_by_month`` and ``team_months`` add their whole-range total
 as one more period of the same queries. bench/support_reports.py measures them (README "Benchmarks").
 
+Where the parts live: the periods (tenant-local ranges and months as UTC instants) in
+support.reports.periods; each family's query in support.reports.families, built on support.reports.sql
+(what counts as an interaction, whose an item is per grouping, the per-period LATERAL builder). This module
+runs the families, merges their rows into the report's rows and holds the public functions.
+
 Decisions, where METRICS.md leaves room (the README repeats them):
 
 - **Periods.** ``from`` / ``to`` are tenant-local dates (``to`` exclusive), turned into UTC instants with
@@ -57,22 +62,30 @@ Decisions, where METRICS.md leaves room (the README repeats them):
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
-from django.db import connection
-from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import Tenant
 from cs_platform.parallel_reads import run_reads
-from support.models import Agent, SupportCost, Team
-from support.qa.selectors import qa_scores
-from support.records.backlog import backlog_at
-from support.sla.selectors import first_response_met_sql
+from support.models import Agent, Team
+from support.reports.families import (
+    _backlog,
+    _chats,
+    _cost_entries,
+    _costed_months,
+    _costs,
+    _created,
+    _interactions,
+    _month_counts,
+    _presence,
+    _qa_by_key,
+    _queue,
+    _resolved,
+)
+from support.reports.periods import Period, _months, _period, fiscal_year_start, next_month
 
 GROUP_BYS = ("none", "agent", "team", "month", "channel")
 
@@ -83,276 +96,6 @@ METRICS = (
     "tickets_resolved", "backlog", "sla_first_response_achievement", "utilization", "cost_per_interaction",
     "csat_pct", "csat_avg",
 )
-
-
-LIVE = "('chat', 'phone')"
-
-
-COUNTED = "NOT i.is_internal AND i.author_type <> 'system'"
-
-
-# Written exactly as the partial indexes' predicates (support.models.Interaction), so the planner uses them.
-LIVE_INBOUND = f"i.direction = 'inbound' AND i.channel IN {LIVE}"
-
-
-_ANSWERED_CHAT = "i.direction = 'inbound' AND i.channel = 'chat' AND i.answered_at IS NOT NULL"
-
-
-@dataclass(frozen=True)
-class Period:
-    label: str | None  # "YYYY-MM" for month rows
-    lo: dt.datetime  # UTC, inclusive
-    hi: dt.datetime  # UTC, exclusive
-    date_lo: dt.date  # the same bounds as tenant-local dates (cost entries are per local month)
-    date_hi: dt.date
-
-
-def local_start(day: dt.date, zone: zoneinfo.ZoneInfo) -> dt.datetime:
-    """The UTC instant at which a tenant-local day starts."""
-    return dt.datetime.combine(day, dt.time(), tzinfo=zone).astimezone(dt.UTC)
-
-
-def next_month(day: dt.date) -> dt.date:
-    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
-
-
-def previous_period(date_from: dt.date, date_to: dt.date) -> tuple[dt.date, dt.date]:
-    """The comparison period: the same number of days immediately before ``[date_from, date_to)``."""
-    return date_from - (date_to - date_from), date_from
-
-
-def _period(label: str | None, lo: dt.date, hi: dt.date, zone: zoneinfo.ZoneInfo) -> Period:
-    return Period(label, local_start(lo, zone), local_start(hi, zone), lo, hi)
-
-
-def _months(date_from: dt.date, date_to: dt.date, zone: zoneinfo.ZoneInfo) -> list[Period]:
-    """One period per tenant-local month of the range, the first and last clipped to it."""
-    periods, month = [], date_from.replace(day=1)
-    while month < date_to:
-        periods.append(_period(f"{month:%Y-%m}", max(month, date_from), min(next_month(month), date_to), zone))
-        month = next_month(month)
-    return periods
-
-
-def _whole_months(date_from: dt.date, date_to: dt.date) -> Iterable[dt.date]:
-    month = date_from if date_from.day == 1 else next_month(date_from)
-    while next_month(month) <= date_to:
-        yield month
-        month = next_month(month)
-
-
-class _Sql:
-    """Positional parameters collected in the order the SQL text is written."""
-
-    def __init__(self) -> None:
-        self.params: list[Any] = []
-
-    def p(self, value: Any) -> str:
-        self.params.append(value)
-        return "%s"
-
-
-def _periods_cte(sql: _Sql, periods: list[Period]) -> str:
-    rows = ", ".join(f"({i}, {sql.p(p.lo)}::timestamptz, {sql.p(p.hi)}::timestamptz)" for i, p in enumerate(periods))
-    return f"periods(idx, lo, hi) AS (VALUES {rows})"
-
-
-def _stats(expr: str, prefix: str) -> str:
-    return (f"COUNT({expr}) AS {prefix}_count, AVG({expr}) AS {prefix}_mean, "
-            f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {expr}) AS {prefix}_median, "
-            f"percentile_cont(0.9) WITHIN GROUP (ORDER BY {expr}) AS {prefix}_p90")
-
-
-def seconds_sql(interval: str) -> str:
-    """SQL for an interval in seconds (double precision)."""
-    # date_part, not EXTRACT: EXTRACT returns numeric since PostgreSQL 14, ~5x slower per row here.
-    return f"date_part('epoch', {interval})"
-
-
-# Group keys per family of facts and grouping (``key_by``: none, agent, team, channel; months are periods).
-# Native types, not text: grouping sorts by the key, and ids sort far faster as integers and channels in the
-# "C" collation than as text in the database's locale; _fetch turns keys into strings.
-INTERACTION_KEY = {
-    "none": "NULL::bigint", "agent": "i.agent_id", "channel": 'i.channel COLLATE "C"',
-    "team": f"(CASE WHEN i.channel IN {LIVE} AND i.answered_at IS NULL THEN i.queue_team_id ELSE a.team_id END)",
-}
-
-
-QUEUE_KEY = {
-    **INTERACTION_KEY,
-    "agent": "(CASE WHEN i.answered_at IS NOT NULL THEN i.agent_id END)",
-    "team": "(CASE WHEN i.answered_at IS NOT NULL THEN a.team_id ELSE i.queue_team_id END)",
-}
-
-
-FIRST_RESPONSE_KEY = {"none": "NULL::bigint", "agent": "t.first_responder_id",
-                       "team": "a.team_id", "channel": 't.channel COLLATE "C"'}
-
-
-RESOLUTION_KEY = {**FIRST_RESPONSE_KEY, "agent": "t.resolved_assignee_id"}
-
-
-_SESSION_KEY = {"none": "NULL::bigint", "agent": "s.agent_id", "team": "a.team_id"}
-
-
-def _fetch(sql_text: str, params: list[Any]) -> list[dict[str, Any]]:
-    """Rows as dicts, the group key ``k`` as a string (or None)."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql_text, params)
-        names = [c.name for c in cursor.description]
-        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    for row in rows:
-        if row.get("k") is not None:
-            row["k"] = str(row["k"])
-    return rows
-
-
-def _per_period(tenant: Tenant, periods: list[Period], *, key: str, aggregates: Callable[[_Sql], str],
-                source: str, agent_column: str, by_team: bool, time_column: str, where: str = "",
-                grouped: bool = True) -> list[dict]:
-    """One family of facts for every period: ``SELECT <key> AS k, <aggregates> FROM <source>`` over the rows
-    whose ``time_column`` falls in the period (and ``where``), grouped by key.
-
-    Each period is read with its own index range scan (``CROSS JOIN LATERAL`` over the periods): no sort
-    of the whole range by period before the per-group percentile sorts, and overlapping periods (YTD months
-    and their total) cost only their own rows; covering indexes make them index-only scans. Without
-    ``grouped`` an empty period still gives its one row of zero counts and null figures.
-    ``aggregates`` may add parameters: it is called after the periods' and before the tenant's."""
-    sql = _Sql()
-    cte = _periods_cte(sql, periods)
-    columns = aggregates(sql)
-    alias = time_column.split(".")[0]
-    agent_join = f"LEFT JOIN support_agent a ON a.id = {agent_column}" if by_team else ""  # for the agent's team
-    text = f"""WITH {cte} SELECT p.idx, x.* FROM periods p CROSS JOIN LATERAL (
-        SELECT {key} AS k, {columns}
-        FROM {source} {agent_join}
-        WHERE {alias}.tenant_id = {sql.p(tenant.pk)} AND {time_column} >= p.lo AND {time_column} < p.hi {where}
-        {"GROUP BY 1" if grouped else ""}) x"""  # noqa: S608 (every fragment is ours; values are parameters)
-    return _fetch(text, sql.params)
-
-
-def _interactions(tenant: Tenant, periods: list[Period], key_by: str) -> list[dict]:
-    return _per_period(
-        tenant, periods, key=INTERACTION_KEY[key_by], grouped=key_by != "none",
-        aggregates=lambda sql: f"COUNT(*) AS interactions, {_stats('i.handle_time_seconds', 'handle')}",
-        source="support_interaction i", agent_column="i.agent_id", by_team=key_by == "team",
-        time_column="i.started_at", where=f"AND {COUNTED}")
-
-
-def _queue(tenant: Tenant, periods: list[Period], key_by: str) -> list[dict]:
-    return _per_period(
-        tenant, periods, key=QUEUE_KEY[key_by], grouped=key_by != "none",
-        aggregates=lambda sql: f"""COUNT(*) AS queued, COUNT(*) FILTER (WHERE i.answered_at IS NULL) AS abandoned,
-               MAX({seconds_sql("COALESCE(i.answered_at, i.ended_at) - i.queued_at")}) AS longest_wait,
-               {_stats(seconds_sql("i.answered_at - i.queued_at"), "asa")}""",
-        source="support_interaction i", agent_column="i.agent_id", by_team=key_by == "team",
-        time_column="i.queued_at", where=f"AND {COUNTED} AND {LIVE_INBOUND}")
-
-
-def _chats(tenant: Tenant, periods: list[Period], key_by: str) -> list[dict]:
-    return _per_period(
-        tenant, periods, key=QUEUE_KEY[key_by], grouped=key_by != "none",
-        aggregates=lambda sql: "COUNT(*) AS chats_completed",
-        source="support_interaction i", agent_column="i.agent_id", by_team=key_by == "team",
-        time_column="i.ended_at", where=f"AND {COUNTED} AND {_ANSWERED_CHAT}")
-
-
-def _created(tenant: Tenant, periods: list[Period], key_by: str, now: dt.datetime) -> list[dict]:
-    def aggregates(sql: _Sql) -> str:
-        met, also_met = first_response_met_sql("t", sql.p(now)), first_response_met_sql("t", sql.p(now))
-        return f"""COUNT(*) AS tickets_created, COUNT(*) FILTER (WHERE t.first_response_at IS NULL) AS unanswered,
-               {_stats(seconds_sql("t.first_response_at - t.created_at"), "frt")},
-               COUNT(*) FILTER (WHERE t.sla_policy_id IS NOT NULL AND {met}) AS sla_met,
-               COUNT(*) FILTER (WHERE t.sla_policy_id IS NOT NULL AND NOT {also_met}) AS sla_breached"""
-
-    return _per_period(
-        tenant, periods, key=FIRST_RESPONSE_KEY[key_by], grouped=key_by != "none", aggregates=aggregates,
-        source="support_ticket t", agent_column="t.first_responder_id", by_team=key_by == "team",
-        time_column="t.created_at")
-
-
-def _resolved(tenant: Tenant, periods: list[Period], key_by: str) -> list[dict]:
-    return _per_period(
-        tenant, periods, key=RESOLUTION_KEY[key_by], grouped=key_by != "none",
-        aggregates=lambda sql: f"""COUNT(*) AS tickets_resolved,
-               {_stats(seconds_sql("t.resolved_at - t.created_at"), "res")},
-               {_stats(seconds_sql("t.last_resolved_at - t.created_at"), "full")}""",
-        source="support_ticket t", agent_column="t.resolved_assignee_id", by_team=key_by == "team",
-        time_column="t.resolved_at")
-
-
-def _backlog(tenant: Tenant, periods: list[Period], key_by: str) -> list[dict]:
-    """Tickets open at each period's end (support.records.backlog: one pass over the open spans)."""
-    open_at = backlog_at(tenant.pk, [p.hi for p in periods], by_channel=key_by == "channel")
-    return [{"idx": idx, "k": k, "backlog": n} for idx, p in enumerate(periods)
-            for (end, k), n in open_at.items() if end == p.hi]
-
-
-def _presence(tenant: Tenant, periods: list[Period], key_by: str, now: dt.datetime) -> list[dict]:
-    sql = _Sql()
-    cte = _periods_cte(sql, periods)
-
-    def clipped() -> str:  # a running session counts until now
-        until = f"LEAST(COALESCE(s.ended_at, {sql.p(now)}::timestamptz), p.hi)"
-        return seconds_sql(f"{until} - GREATEST(s.started_at, p.lo)")
-
-    online, scheduled = clipped(), clipped()  # parameters are collected in the order of the text
-    text = f"""WITH {cte}
-        SELECT p.idx, {_SESSION_KEY[key_by]} AS k,
-               SUM({online}) FILTER (WHERE s.kind = 'online') AS online_seconds,
-               SUM({scheduled}) FILTER (WHERE s.kind = 'scheduled') AS scheduled_seconds
-        FROM periods p
-        JOIN support_agentsession s ON s.tenant_id = {sql.p(tenant.pk)} AND s.started_at < p.hi
-             AND COALESCE(s.ended_at, {sql.p(now)}::timestamptz) > p.lo
-        JOIN support_agent a ON a.id = s.agent_id
-        GROUP BY 1, 2"""  # noqa: S608 (every fragment is ours; values are parameters)
-    return _fetch(text, sql.params)
-
-
-def _costed_months(periods: list[Period]) -> list[dt.date]:
-    """The tenant-local months lying wholly inside some period: cost entries count only for those."""
-    return sorted({m for p in periods for m in _whole_months(p.date_lo, p.date_hi)})
-
-
-def _month_counts(tenant: Tenant, months: list[dt.date], key_by: str) -> dict[tuple[dt.date, str | None], int]:
-    """Interactions per (month, team or None) for costed months that are not periods of the report: counts
-    only (no percentile sorts), with the interactions figure's own inclusion and team attribution."""
-    by_team = key_by == "team"
-    rows = _per_period(
-        tenant, [_period(f"{m:%Y-%m}", m, next_month(m), tenant.zone) for m in months],
-        key=INTERACTION_KEY["team"] if by_team else "NULL::bigint", aggregates=lambda sql: "COUNT(*) AS n",
-        source="support_interaction i", agent_column="i.agent_id", by_team=by_team, time_column="i.started_at",
-        where=f"AND {COUNTED}")
-    return {(months[r["idx"]], r["k"]): r["n"] for r in rows}
-
-
-def _cost_entries(tenant: Tenant, months: list[dt.date]) -> list[dict]:
-    """Support cost entries of those months, summed per (month, team, currency): a handful of rows."""
-    if not months:
-        return []
-    return list(SupportCost.objects.filter(tenant=tenant, month__in=months).values("month", "team_id", "currency")
-                .annotate(amount=Sum("amount")).order_by())
-
-
-def _costs(periods: list[Period], key_by: str, entries: list[dict],
-           month_count: Callable[[dt.date, str | None], int]) -> list[dict]:
-    """Per (period, scope): the cost entries of the period's whole months and the interactions of those of
-    its months that have an entry in scope (scope None = every entry and every interaction; by team, a team
-    id = the entries naming that team and that team's interactions). ``month_count(month, scope)``."""
-    out = []
-    for idx, period in enumerate(periods):
-        months = set(_whole_months(period.date_lo, period.date_hi))
-        mine = [e for e in entries if e["month"] in months]
-        scopes: set[int | None] = {None} | ({e["team_id"] for e in mine if e["team_id"]} if key_by == "team" else set())
-        for scope in scopes:
-            in_scope = [e for e in mine if scope is None or e["team_id"] == scope]
-            if not in_scope:
-                continue
-            key = None if scope is None else str(scope)
-            out.append({"idx": idx, "k": key, "amount": sum(e["amount"] for e in in_scope),
-                        "currencies": len({e["currency"] for e in in_scope}),
-                        "cost_interactions": sum(month_count(m, key) for m in {e["month"] for e in in_scope})})
-    return out
 
 
 def _duration(row: dict, prefix: str) -> dict | None:
@@ -518,17 +261,6 @@ def team_months(*, tenant: Tenant, date_from: dt.date, date_to: dt.date,
             "totals": totals}
 
 
-def _qa_by_key(tenant: Tenant, period: Period, key_by: str) -> dict[str | None, float | None] | None:
-    """QA score per group key (one query), or None when the grouping has no QA score (channel)."""
-    if key_by not in ("none", "agent", "team"):
-        return None
-    rows = qa_scores(tenant=tenant, date_from_utc=period.lo, date_to_utc=period.hi, group_by=key_by)
-    if key_by == "none":
-        return {None: rows[0]["qa_score"]}
-    id_field = "agent_id" if key_by == "agent" else "team_id"
-    return {str(r[id_field]): r["qa_score"] for r in rows}
-
-
 def _figure(value: Any) -> Any:
     """The comparable number of a figure: a duration's mean, else the value itself."""
     return value.get("mean") if isinstance(value, dict) else value
@@ -536,7 +268,8 @@ def _figure(value: Any) -> Any:
 
 def compare_with_previous(report: dict[str, Any], previous: dict[str, Any]) -> list[dict[str, Any]]:
     """Each row of ``report`` beside the same group's row of ``previous`` (the same selector over
-    :func:`previous_period`): ``{"group", "row", "previous" (row or None), "change": {metric: delta}}``.
+    :func:`support.reports.periods.previous_period`):
+    ``{"group", "row", "previous" (row or None), "change": {metric: delta}}``.
     A change is current - previous of the figure (a duration's mean); ``None`` when either side is ``null``.
     Rows of ``previous`` without a counterpart in ``report`` are not shown."""
     before = {r["group"]: r for r in previous["rows"]}
@@ -550,12 +283,6 @@ def compare_with_previous(report: dict[str, Any], previous: dict[str, Any]) -> l
             change[metric] = None if now_value is None or then_value is None else now_value - then_value
         out.append({"group": row["group"], "row": row, "previous": prev, "change": change})
     return out
-
-
-def fiscal_year_start(*, tenant: Tenant, today: dt.date) -> dt.date:
-    start_month = tenant.fiscal_year_start_month or 1
-    year = today.year if today.month >= start_month else today.year - 1
-    return dt.date(year, start_month, 1)
 
 
 def ytd_by_month(*, tenant: Tenant, today: dt.date, now: dt.datetime | None = None) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 Every figure comes from support.reports.selectors.support_report, the selector behind ``GET /api/v1/reports/support``,
 so page, CSV and API agree. Each page calls it twice: for the picked period and for the same-length period
-immediately before (support.reports.selectors.previous_period); the change column is their difference. Each page also
+immediately before (support.reports.periods.previous_period); the change column is their difference. Each page also
 shows the distribution of the four duration figures over the picked period (support.reports.distributions:
 one query) for the rows it shows. Query count is constant whatever the data.
 
@@ -55,15 +55,8 @@ from support.reports.display import (
 )
 from support.reports.distributions import TENANT_WIDE, Scope, duration_distributions
 from support.reports.forms import PeriodForm
-from support.reports.selectors import (
-    compare_with_previous,
-    fiscal_year_start,
-    next_month,
-    previous_period,
-    support_report,
-    team_months,
-    ytd_by_month,
-)
+from support.reports.periods import fiscal_year_start, next_month, previous_period
+from support.reports.selectors import compare_with_previous, support_report, team_months, ytd_by_month
 from support.reports.visibility import report_visibility
 
 

@@ -127,6 +127,9 @@ RAW_SQL_ALLOWED = {
     "accounts/services/contacts.py": "contacts first met in usage events: one INSERT ... ON CONFLICT from "
                                      "unnest() arrays, and the batched last-seen UPDATE",
     "health/usage/selectors/adoption.py": "set-based adoption figures over the rollups view (one query per family)",
+    "health/usage/selectors/account_usage.py": "the usage tab's reads over the rollups view: weeks from "
+                                               "generate_series, per catalog feature / milestone, per contact "
+                                               "(LATERAL, one page per query)",
     "health/usage/selectors/catalog.py": "unknown event names: a grouped anti-join over the rollups view",
     "health/usage/services/ingest.py": "ingestion: COPY into the staging table and the set-based insert from it",
     "health/usage/services/partitions.py": "DDL of the events table's monthly partitions, under an advisory lock",
@@ -136,11 +139,12 @@ RAW_SQL_ALLOWED = {
     "support/qa/selectors.py": "calibration pairs: a self-join of reviews in one query",
     "support/qa/services.py": "QA sampling: per-agent random sample in one statement, under an advisory lock",
     "support/records/backlog.py": "the backlog's open spans: derived (written) by records.services.tickets and "
-                                  "read by reports.selectors; one module keeps the write and the read of "
+                                  "read by reports.families; one module keeps the write and the read of "
                                   "the span table to one definition",
-    "support/reports/selectors.py": "the support report's per-period LATERAL queries",
+    "support/reports/sql.py": "the support report's per-period LATERAL queries: the builder and the cursor that "
+                              "runs every family query of reports/families.py",
     "support/reports/distributions.py": "a reports selector (the duration histograms in one query), beside "
-                                        "selectors.py, which is past its ~500 lines",
+                                        "selectors.py, built from sql.py's inclusion and attribution SQL",
     "support/reports/services.py": "the support-cost upsert serialised per tenant by an advisory lock",
 }
 # View modules allowed to import another app's models, with the reason.

@@ -29,6 +29,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.tenancy import tenant_scope
 from health.usage.models import CatalogEntry, UsageDaily
+from health.usage.selectors import account_usage
 from health.usage.selectors import adoption as selectors
 from health.usage.selectors import catalog as catalog_selectors
 from tests.factories import AccountFactory, ContactFactory
@@ -209,7 +210,7 @@ def test_milestones_and_time_to_value(fx):
     assert (a.milestones_reached, a.all_milestones_reached_on) == (2, D(2025, 3, 1))
     assert a.time_to_value_days == 28  # 2025-02-01 -> 2025-03-01
     with tenant_scope(account.tenant):
-        reach = selectors.milestone_reach(account=account, today=TODAY)
+        reach = account_usage.milestone_reach(account=account, today=TODAY)
     assert [(m.event_name, m.first_reached_on) for m in reach] == [("alerts.create", D(2025, 3, 1)),
                                                                    ("report.run", D(2025, 2, 10))]
     # As of a day before the last milestone, not all were reached yet.
@@ -235,7 +236,7 @@ def test_weekly_trend_in_monday_weeks(fx):
     account = fx["account"]
     usage(account, fx["contacts"][5], D(2025, 3, 9), "report.run", 6)  # a Sunday: still the week of 03-03
     with tenant_scope(account.tenant):
-        weeks = selectors.weekly_trend(account=account, today=TODAY)
+        weeks = account_usage.weekly_trend(account=account, today=TODAY)
     assert len(weeks) == 12
     assert weeks[0].week == D(2024, 12, 23) and weeks[-1].week == D(2025, 3, 10)
     assert all(w.week.weekday() == 0 for w in weeks)
@@ -249,7 +250,7 @@ def test_weekly_trend_in_monday_weeks(fx):
 
 def test_feature_usage_lists_every_catalog_feature(fx):
     with tenant_scope(fx["account"].tenant):
-        features = selectors.feature_usage(account=fx["account"], today=TODAY)
+        features = account_usage.feature_usage(account=fx["account"], today=TODAY)
     assert [(f.feature, f.events, f.used) for f in features] == [
         ("Alerts", 0, False), ("Dashboards", 3, True), ("Reporting", 5 + 2 + 1, True)]
 
@@ -258,7 +259,7 @@ def test_contact_usage_rows(fx):
     account = fx["account"]
     a = adoption(account)
     with tenant_scope(account.tenant):
-        rows = selectors.contact_usage(adoption=a, account=account)[0:10]
+        rows = account_usage.contact_usage(adoption=a, account=account)[0:10]
     got = [(r.name, r.last_seen, r.events, r.features) for r in rows]
     assert got == [
         ("Usage Co person 1", TODAY, 6, ["Reporting"]),
@@ -268,7 +269,7 @@ def test_contact_usage_rows(fx):
         ("Usage Co person 5", None, 0, []),
     ]
     with tenant_scope(account.tenant):
-        assert [r.name for r in selectors.contact_usage(adoption=a, account=account)[1:3]] == [
+        assert [r.name for r in account_usage.contact_usage(adoption=a, account=account)[1:3]] == [
             "Usage Co person 3", "Usage Co person 2"]
 
 
@@ -290,7 +291,7 @@ def test_tenant_b_lookalike_rollups_are_never_counted_for_a(worlds):
     with tenant_scope(a.tenant):
         assert selectors.adoption_by_account(tenant=a.tenant, account_ids=[fb["account"].pk], today=TODAY) == {}
         assert catalog_selectors.unknown_event_names(tenant=a.tenant) == []
-        weeks = selectors.weekly_trend(account=fa["account"], today=TODAY)
+        weeks = account_usage.weekly_trend(account=fa["account"], today=TODAY)
     assert weeks[-1].events == 5
     assert adoption(fb["account"]).active_users[1] == 5
 

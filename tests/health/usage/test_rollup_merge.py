@@ -14,6 +14,7 @@ from accounts.models import Contact
 from accounts.tenancy import tenant_scope
 from health.usage import tasks
 from health.usage.models import CatalogEntry, UsageDaily, UsagePending
+from health.usage.selectors import account_usage
 from health.usage.selectors import adoption as selectors
 from health.usage.selectors import catalog as catalog_selectors
 from health.usage.services import rollups
@@ -50,10 +51,10 @@ def _figures(world) -> dict:
         adoption = selectors.account_adoption(account=account, today=TODAY)
         return {
             "adoption": vars(adoption),
-            "weekly": selectors.weekly_trend(account=account, today=TODAY),
-            "features": selectors.feature_usage(account=account, today=TODAY),
-            "milestones": selectors.milestone_reach(account=account, today=TODAY),
-            "contacts": selectors.contact_usage(adoption=adoption, account=account)[0:50],
+            "weekly": account_usage.weekly_trend(account=account, today=TODAY),
+            "features": account_usage.feature_usage(account=account, today=TODAY),
+            "milestones": account_usage.milestone_reach(account=account, today=TODAY),
+            "contacts": account_usage.contact_usage(adoption=adoption, account=account)[0:50],
             "unknown": catalog_selectors.unknown_event_names(tenant=world.tenant),
         }
 

@@ -17,8 +17,7 @@ from django.utils.html import escape
 
 from accounts.selectors import tenant_today
 from accounts.tenancy import tenant_scope
-from health.usage.selectors import adoption as selectors
-from health.usage.selectors import first_days
+from health.usage.selectors import account_usage, first_days
 from health.usage.selectors.adoption import USAGE_DEFINITIONS
 from tests.factories import AccountFactory, ContactFactory, make_api_key
 from tests.health.usage.test_adoption import STANDARD_CATALOG, catalog, usage
@@ -189,7 +188,7 @@ def test_page_and_api_show_the_same_figures(world_a, live):
     for window in (7, 30, 90):
         page = world_a.client_for(world_a.viewer).get(usage_url(world_a, live["account"], window=window))
         api = world_a.api().get(api_url(live["account"]) + f"?window={window}").json()
-        assert selectors.usage_payload(adoption=page.context["adoption"], weekly=page.context["weekly"]) == api
+        assert account_usage.usage_payload(adoption=page.context["adoption"], weekly=page.context["weekly"]) == api
 
 
 # --- first 90 days -----------------------------------------------------------------------------------------

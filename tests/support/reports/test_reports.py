@@ -15,7 +15,8 @@ from django.test.utils import CaptureQueriesContext
 from support.models import AgentSession, Interaction, SlaPolicy, SupportCost, Team, Ticket
 from support.records.data import StatusData
 from support.records.services.tickets import change_status
-from support.reports.selectors import fiscal_year_start, previous_period, support_report, ytd_by_month
+from support.reports.periods import fiscal_year_start, previous_period
+from support.reports.selectors import support_report, ytd_by_month
 from tests.support.conftest import add, make_ticket
 
 JAN, FEB, MAR = dt.date(2025, 1, 1), dt.date(2025, 2, 1), dt.date(2025, 3, 1)

@@ -102,7 +102,7 @@ def test_report_api_rejects_bad_parameters_naming_the_field(desk, query, field):
 def test_report_api_without_dates_is_the_current_tenant_month(desk):
     from django.utils import timezone
 
-    from support.reports.selectors import next_month
+    from support.reports.periods import next_month
 
     body = desk["world"].api().get("/api/v1/reports/support").json()
     start = timezone.now().astimezone(desk["tenant"].zone).date().replace(day=1)
