@@ -311,7 +311,7 @@ def test_last_seen_is_kept_to_its_grain_and_first_seen_is_exact(world_a):
 
 
 def test_rollups_go_with_their_contact_and_account_without_database_foreign_keys(world_a):
-    # UsageDaily has no database FKs (health/models.py): Django's collector must still cascade.
+    # UsageDaily has no database FKs (health/usage/models.py): Django's collector must still cascade.
     post_events(world_a, [event("d1"), event("d2", contact="user-1", account="acc-1"), event("d3", contact=None)])
     merge(world_a)
     with tenant_scope(world_a.tenant):
