@@ -9,6 +9,11 @@ the standard library's: its error messages, and the few inputs it accepts and or
 bodies, a BOM, NaN/Infinity (refused either way), escaped lone surrogates, which item validation then
 rejects). orjson also reads an integer beyond 64 bits as a float where ``json`` keeps it exact, so a
 body with a run of 20 digits or more goes to ``json`` directly.
+
+Nesting is bounded to ``MAX_DEPTH``: orjson refuses beyond 1,024 levels, but the standard library then
+recurses until ``RecursionError``, and even 1,000 levels that parse break later readers (copying,
+validation, the JSON encoder that stores ``properties``), all recursive. Deeper input is a 400 naming
+``body`` (or, in NDJSON, the line).
 """
 
 from __future__ import annotations
@@ -24,6 +29,9 @@ from rest_framework.parsers import BaseParser
 from cs_platform.bulk import BulkResult
 
 MAX_BODY_BYTES = 1024 * 1024
+# Levels of arrays/objects, the body's own array included: a bulk body is array > item > properties > ...
+MAX_DEPTH = 32
+TOO_DEEP = f"JSON nested more than {MAX_DEPTH} levels deep"
 
 
 class PayloadTooLarge(APIException):
@@ -120,10 +128,34 @@ def _has_long_digits(raw: bytes) -> bool:
 def _loads(text: bytes | str, *, long_digits: bool) -> Any:
     if not long_digits:
         try:
-            return orjson.loads(text)
-        except orjson.JSONDecodeError:
-            pass  # the standard library decides (and words the error): see the module docstring
-    return json.loads(text, parse_constant=_reject_constant)
+            value = orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            if "depth limit" in str(exc):
+                raise ValueError(TOO_DEEP) from None
+            # otherwise the standard library decides (and words the error): see the module docstring
+        else:
+            return _bounded_depth(value)
+    try:
+        value = json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise ValueError(TOO_DEEP) from None
+    return _bounded_depth(value)
+
+
+def _bounded_depth(value: Any) -> Any:
+    """``value``, or ValueError when its arrays/objects nest deeper than ``MAX_DEPTH``. Iterative, so
+    the check itself cannot recurse; only containers are visited, each once."""
+    if not isinstance(value, list | dict):
+        return value
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ValueError(TOO_DEEP)
+        for child in node.values() if isinstance(node, dict) else node:
+            if isinstance(child, list | dict):
+                stack.append((child, depth + 1))
+    return value
 
 
 def _reject_constant(name: str) -> Any:
