@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+from urllib.parse import urlencode
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -43,15 +44,37 @@ def test_deeply_nested_json_is_400_naming_body(world_a, url, depth):
     assert "nested" in response.json()["errors"][0]["message"]
 
 
-def test_nesting_within_the_limit_still_parses(world_a):
+def deep_event(event_id: str, levels: int) -> dict:
     properties: dict = {}
-    for _ in range(MAX_DEPTH - 3):  # body array > item > properties > ...
+    for _ in range(levels - 1):
         properties = {"x": properties}
-    event = {"event_id": "e-deep", "account": "acc-0", "name": "x", "occurred_at": "2025-03-01T00:00:00Z",
-             "properties": properties}
-    response = world_a.api().post("/api/v1/events/bulk", json.dumps([event]), content_type="application/json")
+    return {"event_id": event_id, "account": "acc-0", "name": "x", "occurred_at": "2025-03-01T00:00:00Z",
+            "properties": properties}
+
+
+def test_nesting_up_to_the_limit_parses_alike_in_json_and_ndjson(world_a):
+    # body array > item > properties (MAX_DEPTH - 2 levels): exactly MAX_DEPTH; one more is refused.
+    fits, too_deep = deep_event("e-fits", MAX_DEPTH - 2), deep_event("e-deep", MAX_DEPTH - 1)
+    response = world_a.api().post("/api/v1/events/bulk", json.dumps([fits]), content_type="application/json")
     assert response.status_code == 200, response.content
     assert response.json()["accepted"] == 1
+    response = world_a.api().post("/api/v1/events/bulk", json.dumps([too_deep]), content_type="application/json")
+    assert response.status_code == 400
+    body = json.dumps(dict(fits, event_id="e-fits-2")) + "\n" + json.dumps(too_deep) + "\n"
+    response = world_a.api().post("/api/v1/events/bulk", body, content_type="application/x-ndjson")
+    assert response.status_code == 200
+    assert response.json()["accepted"] == 1
+    assert [r["index"] for r in response.json()["rejected"]] == [1]
+
+
+@pytest.mark.parametrize("suffix", ["interactions", "status"])
+def test_deeply_nested_json_to_a_ticket_is_400_naming_body(world_a, suffix):
+    created = world_a.api().post("/api/v1/tickets", {"external_id": "t-1", "contact": "user-0", "channel": "email"},
+                                 content_type="application/json")
+    assert created.status_code == 201, created.content
+    response = world_a.api().post(f"/api/v1/tickets/t-1/{suffix}", nested(5000), content_type="application/json")
+    assert response.status_code == 400
+    assert error_fields(response) == ["body"]
 
 
 def test_deep_json_with_long_integers_takes_the_standard_library_and_is_still_400(world_a):
@@ -186,21 +209,31 @@ def test_nul_in_a_csv_file_is_a_form_error(world_a):
 # ---------------------------------------------------------------------------------------------- cursors
 
 
-def cursor(querystring: str) -> str:
-    return base64.b64encode(querystring.encode()).decode()
+def cursor(querystring: str = "", **tokens: str) -> str:
+    """A cursor as DRF encodes one (base64 of a urlencoded query string), or of a raw query string."""
+    return base64.b64encode((querystring or urlencode(tokens)).encode()).decode()
 
 
 @pytest.mark.parametrize("value", [
     "!!!not-base64", "%C3%A9t%C3%A9", cursor("o=0&r=0&p=not-a-time"), cursor("o=0&r=0&p=2025-01-01"),
-    cursor("o=0&r=0&p=2025-01-01 10:00:00"), cursor("o=0&r=0&p=2025-01-01%00"), cursor("o=0&r=0&p=%00"),
-    cursor("o=99999999999999999999&r=0&p=2025-01-01 10:00:00+00:00"), cursor("o=-5"), cursor("r=x"),
-    cursor("o=0&r=0&p=" + "9" * 5000), cursor("o=0&r=1&p=99999-01-01 10:00:00+00:00"),
+    cursor(o="0", r="0", p="2025-01-01 10:00:00"), cursor(o="0", p="2025-01-01 10:00:00+00:00\x00"),
+    cursor("o=0&r=0&p=%00"), cursor(o="-5"), cursor(r="x"), cursor(o="1e9"), cursor(o="0", p="9" * 5000),
+    cursor(o="0", r="1", p="99999-01-01 10:00:00+00:00"), cursor(o="0", p="2025-13-01 10:00:00+00:00"),
 ])
 @pytest.mark.parametrize("url", ["/api/v1/accounts", "/api/v1/contacts", "/api/v1/tickets"])
 def test_crafted_cursor_is_400_naming_cursor(world_a, url, value):
     response = world_a.api().get(url, {"cursor": value})
     assert response.status_code == 400, response.content[:300]
     assert error_fields(response) == ["cursor"]
+
+
+@pytest.mark.parametrize("url", ["/api/v1/accounts", "/api/v1/contacts", "/api/v1/tickets"])
+def test_a_huge_offset_is_capped_not_a_500(world_a, url):
+    # DRF caps the offset at offset_cutoff (1,000 rows sharing one timestamp, more than a bulk batch stamps).
+    value = cursor(o="9" * 30, r="0", p="2025-01-01 10:00:00+00:00")
+    response = world_a.api().get(url, {"cursor": value})
+    assert response.status_code == 200, response.content
+    assert response.json()["results"] == []
 
 
 def test_a_real_cursor_still_pages(world_a):

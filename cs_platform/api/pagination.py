@@ -48,7 +48,7 @@ def _invalid_cursor() -> exceptions.ValidationError:
 
 def _is_position(position: str) -> bool:
     """What DRF encodes for ``updated_at``: ``str()`` of an aware datetime."""
-    if len(position) > 64:
+    if len(position) > 64 or not position.isprintable():  # parse_datetime overlooks a trailing NUL
         return False
     try:
         parsed = parse_datetime(position)
