@@ -287,3 +287,17 @@ def test_account_form_refuses_an_unaddressable_external_id(world_a):
     assert response.status_code == 200
     assert "external id" in response.content.decode()
     assert "a/b" not in account_ids(world_a)
+
+
+def test_csv_import_rejects_unaddressable_external_ids_by_line(world_a, django_capture_on_commit_callbacks):
+    from accounts.tasks import run_csv_import
+    from tests.accounts.test_import_export import the_job, upload
+
+    text = "external_id,name\nok-csv,Fine\na/b,Slash\nbulk,Reserved\n"
+    upload(world_a.client_for(world_a.csm), world_a, "account-import", text, django_capture_on_commit_callbacks)
+    job = the_job(world_a)
+    run_csv_import(world_a.tenant.pk, job.pk)
+    job.refresh_from_db()
+    assert job.result["accepted"] == 1
+    assert {(e["row"], e["field"]) for e in job.result["errors"]} == {(3, "external_id"), (4, "external_id")}
+    assert account_ids(world_a) & {"ok-csv", "a/b", "bulk"} == {"ok-csv"}
