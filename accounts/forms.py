@@ -25,6 +25,7 @@ from django.db.models.functions import Lower
 from accounts import selectors
 from accounts.models import Contact, CustomerAccount, KnowledgeLevel, LifecycleStage, Role, Tenant
 from accounts.models.tenants import ApiScope
+from cs_platform.api.serializers import external_id_error
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 PHONE_VALIDATOR = RegexValidator(r"^\+?[0-9 ().\-]{3,32}$", "Enter a phone number: digits, spaces, + ( ) . -")
@@ -124,6 +125,8 @@ class AccountForm(forms.ModelForm):
 
     def clean_external_id(self) -> str:
         value = self.cleaned_data["external_id"].strip()
+        if message := external_id_error(value):
+            raise forms.ValidationError(f"The external id {message}.")
         taken = CustomerAccount.objects.filter(tenant=self.tenant, external_id=value).exclude(pk=self.instance.pk)
         if taken.exists():
             raise forms.ValidationError("Another account of this tenant already has this external id.")
@@ -158,6 +161,8 @@ class ContactForm(forms.ModelForm):
 
     def clean_external_id(self) -> str:
         value = self.cleaned_data["external_id"].strip()
+        if message := external_id_error(value):
+            raise forms.ValidationError(f"The external id {message}.")
         if Contact.objects.filter(tenant=self.tenant, external_id=value).exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError("Another contact of this tenant already has this external id.")
         return value
@@ -203,6 +208,10 @@ class CsvImportForm(forms.Form):
             text = raw.decode("utf-8-sig")  # Excel writes a BOM
         except UnicodeDecodeError:
             raise forms.ValidationError("The file is not UTF-8 text; save it as “CSV UTF-8”.") from None
+        if "\x00" in text:
+            # PostgreSQL refuses NUL in text (and in the job's JSON report of the cells); say where it is.
+            line = text.count("\n", 0, text.index("\x00")) + 1
+            raise forms.ValidationError(f"The file contains a NUL character (line {line}); it is not CSV text.")
         try:
             reader = csv.reader(io.StringIO(text))
             header = next(reader, None)

@@ -10,11 +10,17 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from accounts.models import KnowledgeLevel, LifecycleStage
-from cs_platform.api.serializers import OptionalDate, OptionalDecimal, OptionalInteger, StrictSerializer
+from cs_platform.api.serializers import (
+    ExternalIdField,
+    OptionalDate,
+    OptionalDecimal,
+    OptionalInteger,
+    StrictSerializer,
+)
 
 
 class AccountItem(StrictSerializer):
-    external_id = serializers.CharField(max_length=128)
+    external_id = ExternalIdField()
     name = serializers.CharField(max_length=200)
     domain = serializers.CharField(max_length=200, required=False, allow_blank=True)
     plan = serializers.CharField(max_length=64, required=False, allow_blank=True)
@@ -38,7 +44,7 @@ class AccountItem(StrictSerializer):
 
 
 class ContactItem(StrictSerializer):
-    external_id = serializers.CharField(max_length=128)
+    external_id = ExternalIdField()
     account = serializers.CharField(max_length=128, help_text="the account's external_id")
     email = serializers.EmailField(required=False, allow_blank=True)
     phone = serializers.RegexField(r"^\+?[0-9 ().\-]{3,32}$", required=False, allow_blank=True, max_length=32)

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cs_platform.middleware.BoundedInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -183,7 +184,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["cs_platform.api.auth.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["cs_platform.api.auth.HasTenantApiKey"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Bounded in bytes and nesting depth; DRF's JSONParser reads any size and recurses on deep nesting.
+    "DEFAULT_PARSER_CLASSES": ["cs_platform.api.parsers.BoundedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "cs_platform.api.errors.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["cs_platform.api.throttle.ApiKeyRateThrottle"],

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from rest_framework import exceptions
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
@@ -29,7 +31,27 @@ class UpdatedCursorPagination(CursorPagination):
 
     def decode_cursor(self, request: Request) -> Any:
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except exceptions.NotFound:
             # A bad cursor is bad input (400 naming it), not a missing object.
-            raise exceptions.ValidationError({"cursor": ["invalid cursor; use the next/previous links"]}) from None
+            raise _invalid_cursor() from None
+        # DRF trusts the position it decodes and filters ``updated_at`` by it: a crafted one that is not an
+        # aware timestamp (or holds a NUL, which PostgreSQL refuses) failed in the query, a 500.
+        if cursor is not None and cursor.position is not None and not _is_position(cursor.position):
+            raise _invalid_cursor()
+        return cursor
+
+
+def _invalid_cursor() -> exceptions.ValidationError:
+    return exceptions.ValidationError({"cursor": ["invalid cursor; use the next/previous links"]})
+
+
+def _is_position(position: str) -> bool:
+    """What DRF encodes for ``updated_at``: ``str()`` of an aware datetime."""
+    if len(position) > 64 or not position.isprintable():  # parse_datetime overlooks a trailing NUL
+        return False
+    try:
+        parsed = parse_datetime(position)
+    except ValueError:
+        return False
+    return parsed is not None and timezone.is_aware(parsed)

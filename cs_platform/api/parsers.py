@@ -9,11 +9,17 @@ the standard library's: its error messages, and the few inputs it accepts and or
 bodies, a BOM, NaN/Infinity (refused either way), escaped lone surrogates, which item validation then
 rejects). orjson also reads an integer beyond 64 bits as a float where ``json`` keeps it exact, so a
 body with a run of 20 digits or more goes to ``json`` directly.
+
+Nesting is bounded to ``MAX_DEPTH``: orjson refuses beyond 1,024 levels, but the standard library then
+recurses until ``RecursionError``, and even 1,000 levels that parse break later readers (copying,
+validation, the JSON encoder that stores ``properties``), all recursive. Deeper input is a 400 naming
+``body`` (or, in NDJSON, the line).
 """
 
 from __future__ import annotations
 
 import json
+from itertools import chain
 from typing import Any
 
 import orjson
@@ -24,6 +30,9 @@ from rest_framework.parsers import BaseParser
 from cs_platform.bulk import BulkResult
 
 MAX_BODY_BYTES = 1024 * 1024
+# Levels of arrays/objects, the body's own array included: a bulk body is array > item > properties > ...
+MAX_DEPTH = 32
+TOO_DEEP = f"JSON nested more than {MAX_DEPTH} levels deep"
 
 
 class PayloadTooLarge(APIException):
@@ -98,7 +107,8 @@ class NDJSONParser(BaseParser):
             if not line.strip():
                 continue
             try:
-                items.append(_loads(line, long_digits=long_digits))
+                # A line is an item: one level down, as inside a JSON array body.
+                items.append(_loads(line, long_digits=long_digits, depth=MAX_DEPTH - 1))
             except ValueError as exc:
                 invalid[len(items)] = f"this line is not valid JSON: {exc}"
                 items.append(None)
@@ -117,13 +127,35 @@ def _has_long_digits(raw: bytes) -> bool:
     return _LONG_DIGITS in raw.translate(_DIGITS_AS_ZEROS)
 
 
-def _loads(text: bytes | str, *, long_digits: bool) -> Any:
+def _loads(text: bytes | str, *, long_digits: bool, depth: int = MAX_DEPTH) -> Any:
     if not long_digits:
         try:
-            return orjson.loads(text)
-        except orjson.JSONDecodeError:
-            pass  # the standard library decides (and words the error): see the module docstring
-    return json.loads(text, parse_constant=_reject_constant)
+            value = orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            if "depth" in str(exc) or "recursion" in str(exc).lower():
+                raise ValueError(TOO_DEEP) from None
+            # otherwise the standard library decides (and words the error): see the module docstring
+        else:
+            return _bounded_depth(value, depth)
+    try:
+        value = json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise ValueError(TOO_DEEP) from None
+    return _bounded_depth(value, depth)
+
+
+def _bounded_depth(value: Any, limit: int) -> Any:
+    """``value``, or ValueError when its arrays/objects nest more than ``limit`` levels. Level by level,
+    so the check itself cannot recurse; ~1.4 ms for a 1,000-event body (a walk with a stack took 3)."""
+    if type(value) is not list and type(value) is not dict:
+        return value
+    level = [value]
+    for _ in range(limit):
+        values = chain.from_iterable([node.values() if type(node) is dict else node for node in level])
+        level = [child for child in values if type(child) is dict or type(child) is list]
+        if not level:
+            return value
+    raise ValueError(TOO_DEEP)
 
 
 def _reject_constant(name: str) -> Any:

@@ -89,9 +89,11 @@ LIST_ERRORS = {**READ_ERRORS, 400: error("a filter, `cursor` or `limit` is inval
 
 
 BULK_ERRORS = {
-    400: error("the body is not a JSON array (or NDJSON), or is malformed; `field` is `body`"),
+    400: error("the body is not a JSON array (or NDJSON), is malformed or nests more than 32 levels; "
+               "`field` is `body`"),
     401: error("no API key, or an invalid or revoked one"),
     403: error("the key lacks the `write` scope"),
     413: error("more than 1,000 items or more than 1 MB; `field` is `body`"),
+    411: error("a chunked body this server cannot read; send a Content-Length"),
     415: error("Content-Type is neither application/json nor application/x-ndjson"),
 }

@@ -1,11 +1,42 @@
 """Strict input serializers shared by every app's API: an unknown field is an error (a typo such as
-``seat`` must not silently drop data), and a blank CSV cell means "no value"."""
+``seat`` must not silently drop data), and a blank CSV cell means "no value". External ids that the API
+creates follow one rule (``external_id_error``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
+
+MAX_EXTERNAL_ID = 128
+# ``/accounts/bulk`` is the bulk endpoint, so an account (or contact, ticket) named "bulk" could never be
+# read back at ``/accounts/{external_id}``; nor could one with a "/" in it (README, API).
+RESERVED_EXTERNAL_IDS = frozenset({"bulk"})
+
+
+def external_id_error(value: str) -> str | None:
+    """Why ``value`` cannot be an external id that addresses an object in a URL path, or None."""
+    if "/" in value:
+        return "must not contain '/': external ids are URL path segments"
+    if value.strip() in RESERVED_EXTERNAL_IDS:
+        return f"'{value.strip()}' is reserved"
+    return None
+
+
+def validate_external_id(value: str) -> None:
+    """``external_id_error`` as a validator, for serializers and forms alike."""
+    if message := external_id_error(value):
+        raise DjangoValidationError(message)
+
+
+class ExternalIdField(serializers.CharField):
+    """An external id the API may create: up to ``MAX_EXTERNAL_ID`` characters, addressable in a URL."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", MAX_EXTERNAL_ID)
+        super().__init__(**kwargs)
+        self.validators.append(validate_external_id)
 
 
 class StrictSerializer(serializers.Serializer):

@@ -18,7 +18,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cs_platform.api.serializers import StrictSerializer
+from cs_platform.api.serializers import ExternalIdField, StrictSerializer
 from support.models import AgentSession, AuthorType, Channel, Direction, Priority, TicketStatus
 from support.records.services.identities import IdentityError, normalize_email, normalize_phone, normalize_social
 
@@ -85,7 +85,7 @@ class AgentSessionItem(StrictSerializer):
 
 
 class TicketInput(StrictSerializer):
-    external_id = serializers.CharField(max_length=128)
+    external_id = ExternalIdField()
     account = serializers.CharField(max_length=128, required=False, allow_null=True, allow_blank=True,
                                     help_text="the account's external_id (defaults to the contact's account)")
     contact = serializers.CharField(max_length=128, required=False, help_text="the contact's external_id")

@@ -49,6 +49,7 @@ from django.db import IntegrityError, connection, transaction
 
 from accounts.models import Tenant
 from accounts.services.contacts import create_contacts_from_events
+from cs_platform.api.serializers import RESERVED_EXTERNAL_IDS, external_id_error
 from cs_platform.bulk import BulkResult
 from health.usage.models import UsageEventKey, UsagePending
 from health.usage.services import partitions, rollups
@@ -191,7 +192,8 @@ def validate_item(index: int, raw: Any, now: dt.datetime) -> tuple[CleanEvent | 
                                 ("name", name, MAX_NAME)):
         if value is not None and (message := _text_error(value, limit)):
             errors.append(_error(field, message))
-    if contact is not None and (message := _text_error(contact, MAX_EXTERNAL_ID)):
+    # An unknown contact is created under this id, so it must be one the API can address.
+    if contact is not None and (message := _text_error(contact, MAX_EXTERNAL_ID) or external_id_error(contact)):
         errors.append(_error("contact", message))
     if raw.get("occurred_at") is not None:
         occurred_at, message = _parse_time(raw["occurred_at"], now)
@@ -224,7 +226,8 @@ def fast_valid_item(index: int, raw: Any, latest: dt.datetime) -> CleanEvent | N
             and type(name) is str and 0 < len(name) <= MAX_NAME and name.isascii()
             and "\x00" not in name and not name.isspace()
             and (contact is None or (type(contact) is str and 0 < len(contact) <= MAX_EXTERNAL_ID
-                                     and contact.isascii() and "\x00" not in contact and not contact.isspace()))):
+                                     and contact.isascii() and "\x00" not in contact and not contact.isspace()
+                                     and "/" not in contact and contact.strip() not in RESERVED_EXTERNAL_IDS))):
         return None
     if type(when) is not str:
         return None
