@@ -7,6 +7,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from cs_platform import bounds
+
 
 class StrictSerializer(serializers.Serializer):
     def to_internal_value(self, data: Any) -> dict:
@@ -43,5 +45,18 @@ class OptionalInteger(BlankAsNoneMixin, serializers.IntegerField):
         return super().to_internal_value(data)
 
 
-class OptionalDate(BlankAsNoneMixin, serializers.DateField):
+class BoundedDate(serializers.DateField):
+    """A date in cs_platform.bounds' window, written with ASCII digits."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        if isinstance(value, str) and not value.isascii():
+            self.fail("invalid", format="YYYY-MM-DD")
+        day = super().to_internal_value(value)
+        message = bounds.date_error(day)
+        if message:
+            raise serializers.ValidationError(message)
+        return day
+
+
+class OptionalDate(BlankAsNoneMixin, BoundedDate):
     pass
