@@ -12,6 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from cs_platform import bounds
+from cs_platform.web.fields import BoundedDateField
 
 # A "+" in an unencoded query string arrives as a space: "...T10:00:00 02:00" meant "+02:00".
 _SPACE_FOR_PLUS = re.compile(r" ([0-9]{2}(?::?[0-9]{2})?)$")
@@ -43,3 +44,10 @@ class OffsetDateTimeField(forms.Field):
 @extend_schema_field(OpenApiTypes.DATETIME)
 class OffsetDateTimeFilter(django_filters.Filter):
     field_class = OffsetDateTimeField
+
+
+@extend_schema_field(OpenApiTypes.DATE)
+class BoundedDateFilter(django_filters.DateFilter):
+    """YYYY-MM-DD in ASCII digits, inside cs_platform.bounds' window (a 400 naming the parameter otherwise)."""
+
+    field_class = BoundedDateField

@@ -73,3 +73,25 @@ def test_account_form_accepts_dates_just_inside(world_a):
     with world_a.scope():
         assert form.is_valid(), form.errors
     assert timezone.now().date() < form.cleaned_data["renewal_date"]
+
+
+@pytest.mark.parametrize("name", ["renewal_after", "renewal_before"])
+@pytest.mark.parametrize("when", outside())
+def test_list_date_filters_outside_are_a_400_naming_the_parameter(world_a, name, when):
+    r = world_a.api().get("/api/v1/accounts", {name: when})
+    assert r.status_code == 400, r.content
+    assert {e["field"] for e in r.json()["errors"]} == {name}
+
+
+@pytest.mark.parametrize("when", outside())
+def test_updated_since_outside_is_a_400_on_accounts_and_contacts(world_a, when):
+    when = f"{when}T00:00:00Z" if len(when) == 10 else when
+    for url in ("/api/v1/accounts", "/api/v1/contacts"):
+        r = world_a.api().get(url, {"updated_since": when})
+        assert r.status_code == 400, r.content
+        assert {e["field"] for e in r.json()["errors"]} == {"updated_since"}
+
+
+def test_list_date_filters_just_inside_are_accepted(world_a):
+    start, end = inside()
+    assert world_a.api().get("/api/v1/accounts", {"renewal_after": start, "renewal_before": end}).status_code == 200
