@@ -14,6 +14,7 @@ from django.utils import timezone
 from cs_platform import bounds
 from support.desk.models import Callback
 from support.models import AgentSession, Interaction, Ticket, TicketStatusChange
+from support.records.data import InputError, InteractionData, StatusData, TicketData
 
 pytestmark = pytest.mark.django_db
 
@@ -182,3 +183,16 @@ def test_window_is_2000_to_ten_years_ahead():
     assert bounds.time_error(now + dt.timedelta(days=3652), now=now) is None
     assert bounds.time_error(now + dt.timedelta(days=3654), now=now)
     assert bounds.parse_aware("٢٠٢٦-01-01T00:00:00Z") is None
+
+
+def test_typed_inputs_refuse_times_outside_for_every_door():
+    far = dt.datetime(9999, 12, 31, 23, tzinfo=dt.timezone(dt.timedelta(hours=-12)))
+    with pytest.raises(InputError) as exc:
+        TicketData(external_id="T", contact="c", channel="email", created_at=far)
+    assert exc.value.field == "created_at"
+    with pytest.raises(InputError) as exc:
+        StatusData(status="open", changed_at=far)
+    assert exc.value.field == "changed_at"
+    with pytest.raises(InputError) as exc:
+        InteractionData(external_id="M", channel="email", direction="inbound", author_type="contact", started_at=far)
+    assert exc.value.field == "started_at"
