@@ -88,14 +88,14 @@ def inbox_bulk_assign(request: HttpRequest) -> HttpResponse:
     back = request.POST.get("next") or ""
     back = back if back.startswith("?") else ""
     target = reverse("inbox", args=[tenant.slug]) + back
-    ids = [i for i in request.POST.getlist("ticket") if i.isdigit()]
+    ids = [i for i in request.POST.getlist("ticket") if i.isascii() and i.isdigit()]
     choice = request.POST.get("agent", "")
     if not ids:
         messages.error(request, "Select at least one ticket.")
         return redirect(target)
     agent: Agent | None = None
     if choice:
-        agent = get_active_agent_for_tenant(tenant, pk=choice) if choice.isdigit() else None
+        agent = get_active_agent_for_tenant(tenant, pk=choice) if choice.isascii() and choice.isdigit() else None
         if agent is None:
             messages.error(request, "Choose an agent.")
             return redirect(target)

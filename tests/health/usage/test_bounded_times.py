@@ -35,3 +35,10 @@ def test_occurred_at_just_inside_is_accepted(world_a):
     assert out["accepted"] == 2, out
     page = reverse("account-detail", args=[world_a.tenant.slug, world_a.accounts[0].pk])
     assert world_a.client_for().get(page).status_code == 200
+
+
+@pytest.mark.parametrize("window", ["²", "٣٠"])
+def test_usage_window_with_unicode_digits_is_a_400_naming_window(world_a, window):
+    r = world_a.api().get("/api/v1/accounts/acc-0/usage", {"window": window})
+    assert r.status_code == 400, r.content
+    assert {e["field"] for e in r.json()["errors"]} == {"window"}

@@ -196,3 +196,10 @@ def test_typed_inputs_refuse_times_outside_for_every_door():
     with pytest.raises(InputError) as exc:
         InteractionData(external_id="M", channel="email", direction="inbound", author_type="contact", started_at=far)
     assert exc.value.field == "started_at"
+
+
+@pytest.mark.parametrize("limit", ["²", "٣"])
+def test_list_limit_with_unicode_digits_is_a_400_naming_limit(world_a, limit):
+    # str.isdigit() is true for them; int("²") raised ValueError (a 500).
+    r = world_a.api().get("/api/v1/tickets", {"limit": limit})
+    assert r.status_code == 400 and fields(r) == {"limit"}
