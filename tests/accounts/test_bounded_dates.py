@@ -13,7 +13,9 @@ from django.utils import timezone
 from accounts.forms import AccountForm
 from accounts.inputs import AccountItem
 from accounts.models import CustomerAccount
+from accounts.tasks import run_csv_import
 from cs_platform import bounds
+from tests.accounts.test_import_export import the_job, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +97,22 @@ def test_updated_since_outside_is_a_400_on_accounts_and_contacts(world_a, when):
 def test_list_date_filters_just_inside_are_accepted(world_a):
     start, end = inside()
     assert world_a.api().get("/api/v1/accounts", {"renewal_after": start, "renewal_before": end}).status_code == 200
+
+
+def test_csv_import_rejects_rows_with_dates_outside_naming_line_and_field(world_a, django_capture_on_commit_callbacks):
+    a = world_a
+    text = ("external_id,name,contract_start,renewal_date\n"
+            "far,Far,2025-01-01,9999-12-31\n"  # 2
+            "old,Old,0001-01-01,\n"  # 3
+            "arabic,Arabic,٢٠٢٦-01-01,\n"  # 4
+            "ok,Ok,2000-01-01,2030-01-01\n")  # 5
+    upload(a.client_for(a.csm), a, "account-import", text, django_capture_on_commit_callbacks)
+    job = the_job(a)
+    run_csv_import(a.tenant.pk, job.pk)
+    job.refresh_from_db()
+    assert {(e["row"], e["field"]) for e in job.result["errors"]} == {
+        (2, "renewal_date"), (3, "contract_start"), (4, "contract_start")}
+    with a.scope():
+        assert not CustomerAccount.objects.filter(external_id__in=["far", "old", "arabic"]).exists()
+        assert CustomerAccount.objects.filter(external_id="ok").exists()
+    assert a.client_for().get(reverse("account-list", args=[a.tenant.slug])).status_code == 200

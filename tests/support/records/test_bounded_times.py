@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Contact
 from cs_platform import bounds
 from support.desk.models import Callback
 from support.models import AgentSession, Interaction, Ticket, TicketStatusChange
@@ -203,3 +204,16 @@ def test_list_limit_with_unicode_digits_is_a_400_naming_limit(world_a, limit):
     # str.isdigit() is true for them; int("²") raised ValueError (a 500).
     r = world_a.api().get("/api/v1/tickets", {"limit": limit})
     assert r.status_code == 400 and fields(r) == {"limit"}
+
+
+@pytest.mark.parametrize("when", ATTACKS)
+def test_ticket_from_an_unknown_identity_with_a_bad_time_creates_no_contact_either(world_a, when):
+    with world_a.scope():
+        contacts = Contact.objects.count()
+    body = {"external_id": "HD-9", "contact_email": "new.person@acme0.example.com", "channel": "email",
+            "created_at": when}
+    r = post(world_a.api(), "/api/v1/tickets", body)
+    assert r.status_code == 400 and fields(r) == {"created_at"}
+    with world_a.scope():
+        assert Contact.objects.count() == contacts
+        assert not Ticket.objects.exists()
