@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cs_platform import bounds
+from support.sla.calendar import CalendarError, parse_day
 from support.sla.forms import HolidayForm
 
 pytestmark = pytest.mark.django_db
@@ -23,3 +24,9 @@ def test_holiday_date_just_inside_is_valid(world_a, value):
     form = HolidayForm(data={"date": value or bounds.latest_date().isoformat(), "name": "Near"})
     with world_a.scope():
         assert form.is_valid(), form.errors
+
+
+def test_business_hours_take_ascii_digits_only():
+    assert parse_day("09:00-17:00") == [["09:00", "17:00"]]
+    with pytest.raises(CalendarError):
+        parse_day("٠٩:٠٠-١٧:٠٠")
