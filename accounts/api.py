@@ -28,7 +28,7 @@ from accounts.services.contacts import upsert_contacts
 from accounts.services.customers import upsert_accounts
 from cs_platform.api import schema as api_schema
 from cs_platform.api.base import TenantAPIView
-from cs_platform.api.filters import OffsetDateTimeFilter
+from cs_platform.api.filters import BoundedDateFilter, OffsetDateTimeFilter
 from cs_platform.api.views import LIST_DESCRIPTION, UPDATED_SINCE, BulkUpsertView, TenantListView
 from cs_platform.bulk import MAX_BATCH
 
@@ -74,10 +74,10 @@ class AccountFilter(django_filters.FilterSet):
     csm_email = django_filters.CharFilter(field_name="owner_csm__email", lookup_expr="iexact",
                                           help_text="the owning CSM's email")
     q = django_filters.CharFilter(method="search", help_text="name, domain or external_id contains")
-    renewal_after = django_filters.DateFilter(field_name="renewal_date", lookup_expr="gte",
-                                              help_text="renewal on or after this date")
-    renewal_before = django_filters.DateFilter(field_name="renewal_date", lookup_expr="lt",
-                                               help_text="renewal strictly before this date")
+    renewal_after = BoundedDateFilter(field_name="renewal_date", lookup_expr="gte",
+                                      help_text="renewal on or after this date")
+    renewal_before = BoundedDateFilter(field_name="renewal_date", lookup_expr="lt",
+                                       help_text="renewal strictly before this date")
 
     class Meta:
         model = CustomerAccount

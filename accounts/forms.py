@@ -26,6 +26,7 @@ from accounts import selectors
 from accounts.models import Contact, CustomerAccount, KnowledgeLevel, LifecycleStage, Role, Tenant
 from accounts.models.tenants import ApiScope
 from cs_platform.api.serializers import external_id_error
+from cs_platform.web.fields import BoundedDateField
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 PHONE_VALIDATOR = RegexValidator(r"^\+?[0-9 ().\-]{3,32}$", "Enter a phone number: digits, spaces, + ( ) . -")
@@ -114,7 +115,8 @@ class AccountForm(forms.ModelForm):
                   "renewal_date", "lifecycle_stage", "owner_csm"]
         widgets = {"contract_start": forms.DateInput(attrs={"type": "date"}),
                    "renewal_date": forms.DateInput(attrs={"type": "date"})}
-        field_classes = {"owner_csm": UserChoiceField}
+        field_classes = {"owner_csm": UserChoiceField, "contract_start": BoundedDateField,
+                         "renewal_date": BoundedDateField}
         labels = {"external_id": "External id", "arr": "ARR", "owner_csm": "Owner CSM"}
 
     def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:

@@ -8,12 +8,14 @@ from typing import Any
 import django_filters
 from django import forms
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from cs_platform import bounds
+from cs_platform.web.fields import BoundedDateField
+
 # A "+" in an unencoded query string arrives as a space: "...T10:00:00 02:00" meant "+02:00".
-_SPACE_FOR_PLUS = re.compile(r" (\d{2}(?::?\d{2})?)$")
+_SPACE_FOR_PLUS = re.compile(r" ([0-9]{2}(?::?[0-9]{2})?)$")
 
 
 class OffsetDateTimeField(forms.Field):
@@ -28,17 +30,24 @@ class OffsetDateTimeField(forms.Field):
         if value in self.empty_values:
             return None
         text = _SPACE_FOR_PLUS.sub(r"+\1", str(value).strip())
-        try:
-            parsed = parse_datetime(text)
-        except ValueError:
-            parsed = None
+        parsed = bounds.parse_aware(text)
         if parsed is None:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         if timezone.is_naive(parsed):
             raise forms.ValidationError(self.error_messages["naive"], code="naive")
+        message = bounds.time_error(parsed)
+        if message:
+            raise forms.ValidationError(message, code="out_of_range")
         return parsed
 
 
 @extend_schema_field(OpenApiTypes.DATETIME)
 class OffsetDateTimeFilter(django_filters.Filter):
     field_class = OffsetDateTimeField
+
+
+@extend_schema_field(OpenApiTypes.DATE)
+class BoundedDateFilter(django_filters.DateFilter):
+    """YYYY-MM-DD in ASCII digits, inside cs_platform.bounds' window (a 400 naming the parameter otherwise)."""
+
+    field_class = BoundedDateField

@@ -25,7 +25,7 @@ class UpdatedCursorPagination(CursorPagination):
         if raw is None:
             return self.page_size
         # DRF silently falls back to the default on garbage; the API names the bad field instead.
-        if not raw.isdigit() or int(raw) < 1:
+        if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
             raise exceptions.ValidationError({"limit": [f"a whole number from 1 to {self.max_page_size}"]})
         return min(int(raw), self.max_page_size)
 

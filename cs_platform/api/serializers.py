@@ -9,6 +9,8 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from cs_platform import bounds
+
 MAX_EXTERNAL_ID = 128
 # ``/accounts/bulk`` is the bulk endpoint, so an account (or contact, ticket) named "bulk" could never be
 # read back at ``/accounts/{external_id}``; nor could one with a "/" in it (README, API).
@@ -74,5 +76,18 @@ class OptionalInteger(BlankAsNoneMixin, serializers.IntegerField):
         return super().to_internal_value(data)
 
 
-class OptionalDate(BlankAsNoneMixin, serializers.DateField):
+class BoundedDate(serializers.DateField):
+    """A date in cs_platform.bounds' window, written with ASCII digits."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        if isinstance(value, str) and not value.isascii():
+            self.fail("invalid", format="YYYY-MM-DD")
+        day = super().to_internal_value(value)
+        message = bounds.date_error(day)
+        if message:
+            raise serializers.ValidationError(message)
+        return day
+
+
+class OptionalDate(BlankAsNoneMixin, BoundedDate):
     pass

@@ -92,7 +92,7 @@ def window_param(request: Request) -> int:
     raw = request.query_params.get("window")
     if raw is None or raw == "":
         return selectors.DEFAULT_WINDOW_DAYS
-    if not raw.isdigit() or not 1 <= int(raw) <= selectors.MAX_WINDOW_DAYS:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= selectors.MAX_WINDOW_DAYS:
         raise exceptions.ValidationError({"window": [f"a whole number of days from 1 to {selectors.MAX_WINDOW_DAYS}"]})
     return int(raw)
 

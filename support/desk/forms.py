@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from accounts.models import Tenant
+from cs_platform.web.fields import BoundedDateTimeField
 from support.desk.macros import PLACEHOLDERS, unknown_placeholders
 from support.desk.selectors import INBOX_SORTS, SLA_STATES, team_choices
 from support.models import Agent, Channel, Macro, Priority, TicketStatus
@@ -120,7 +121,7 @@ class MacroForm(forms.ModelForm):
 
 
 class CallbackScheduleForm(forms.Form):
-    due_at = forms.DateTimeField(required=False, label="Call at",
+    due_at = BoundedDateTimeField(required=False, label="Call at",
                                  widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
                                  help_text="in the tenant's time zone; empty = as soon as possible")
     note = forms.CharField(required=False, max_length=2000)

@@ -11,11 +11,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import get_contact_for_tenant
 from accounts.permissions import has_permission, requires
+from cs_platform import bounds
 from cs_platform.web.pages import paginate, render_list, save_or_form_error, wants_partial
 from support.desk import selectors
 from support.desk.access import get_callback_for_tenant, get_macro_for_tenant
@@ -50,8 +50,10 @@ from support.sla.selectors import sla_state
 
 def _since(request: HttpRequest):
     """When the list was first shown: rows updated after it are highlighted by every poll."""
-    since = parse_datetime(request.GET.get("since") or "")
-    return since if since is not None and timezone.is_aware(since) else None
+    since = bounds.parse_aware(request.GET.get("since") or "")
+    if since is None or timezone.is_naive(since) or bounds.time_error(since):
+        return None
+    return since
 
 
 @require_GET
@@ -86,14 +88,14 @@ def inbox_bulk_assign(request: HttpRequest) -> HttpResponse:
     back = request.POST.get("next") or ""
     back = back if back.startswith("?") else ""
     target = reverse("inbox", args=[tenant.slug]) + back
-    ids = [i for i in request.POST.getlist("ticket") if i.isdigit()]
+    ids = [i for i in request.POST.getlist("ticket") if i.isascii() and i.isdigit()]
     choice = request.POST.get("agent", "")
     if not ids:
         messages.error(request, "Select at least one ticket.")
         return redirect(target)
     agent: Agent | None = None
     if choice:
-        agent = get_active_agent_for_tenant(tenant, pk=choice) if choice.isdigit() else None
+        agent = get_active_agent_for_tenant(tenant, pk=choice) if choice.isascii() and choice.isdigit() else None
         if agent is None:
             messages.error(request, "Choose an agent.")
             return redirect(target)

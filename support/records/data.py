@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
+from cs_platform import bounds
 from support.models import LIVE_CHANNELS, AuthorType, Channel, Direction, IdentityKind, Priority, TicketStatus
 
 
@@ -73,6 +74,15 @@ def _choices(errors: dict[str, list[str]], *checks: tuple[str, Any, Iterable[str
             errors[name] = [f"not a valid {name}"]
 
 
+def _times(errors: dict[str, list[str]], *checks: tuple[str, Any]) -> None:
+    # The API's OffsetDateTimeField refuses these first; this guards the other doors (cs_platform.bounds).
+    for name, value in checks:
+        if isinstance(value, dt.datetime) and value.utcoffset() is not None and name not in errors:
+            message = bounds.time_error(value)
+            if message:
+                errors[name] = [message]
+
+
 def _raise_if(errors: dict[str, list[str]]) -> None:
     if errors:
         raise InputError(errors)
@@ -104,6 +114,7 @@ class TicketData:
     def __post_init__(self) -> None:
         errors: dict[str, list[str]] = {}
         _choices(errors, ("channel", self.channel, Channel.values), ("priority", self.priority, Priority.values))
+        _times(errors, ("created_at", self.created_at))
         _raise_if(errors)
 
     @property
@@ -145,6 +156,8 @@ class InteractionData:
         errors: dict[str, list[str]] = {}
         _choices(errors, ("channel", self.channel, Channel.values), ("direction", self.direction, Direction.values),
                  ("author_type", self.author_type, AuthorType.values))
+        _times(errors, ("started_at", self.started_at), ("queued_at", self.queued_at),
+               ("answered_at", self.answered_at), ("ended_at", self.ended_at))
         _raise_if(errors)
         live = self.channel in LIVE_CHANNELS
         inbound = self.direction == Direction.INBOUND
@@ -192,4 +205,5 @@ class StatusData:
     def __post_init__(self) -> None:
         errors: dict[str, list[str]] = {}
         _choices(errors, ("status", self.status, TicketStatus.values))
+        _times(errors, ("changed_at", self.changed_at))
         _raise_if(errors)

@@ -13,11 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cs_platform import bounds
 from cs_platform.api.serializers import ExternalIdField, StrictSerializer
 from support.models import AgentSession, AuthorType, Channel, Direction, Priority, TicketStatus
 from support.records.services.identities import IdentityError, normalize_email, normalize_phone, normalize_social
@@ -29,18 +29,19 @@ class OffsetDateTimeField(serializers.Field):
         "invalid": "an ISO 8601 date-time with an offset, e.g. 2025-01-31T09:00:00+00:00",
         "naive": "include a UTC offset, e.g. 2025-01-31T09:00:00+00:00 or ...Z",
     }
+    # Every time is in cs_platform.bounds' window (2000 to ten years ahead): a far one breaks later reads.
 
     def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, str):
             self.fail("invalid")
-        try:
-            parsed = parse_datetime(data.strip())
-        except ValueError:
-            parsed = None
+        parsed = bounds.parse_aware(data)
         if parsed is None:
             self.fail("invalid")
         if timezone.is_naive(parsed):
             self.fail("naive")
+        message = bounds.time_error(parsed)
+        if message:
+            raise serializers.ValidationError(message)
         return parsed
 
     def to_representation(self, value: Any) -> Any:
@@ -147,7 +148,7 @@ class InteractionInput(StrictSerializer):
 
 class StatusInput(StrictSerializer):
     status = serializers.ChoiceField(choices=TicketStatus.choices)
-    changed_at = OffsetDateTimeField(required=False, help_text="default now; historical times are accepted")
+    changed_at = OffsetDateTimeField(required=False, help_text="default now; history from 2000 on")
     assignee = serializers.EmailField(required=False, allow_null=True, allow_blank=True,
                                       help_text="assign (agent email) at changed_at; empty or null = unassign")
     agent = serializers.EmailField(required=False, allow_blank=True, help_text="the agent who made the change")

@@ -18,6 +18,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from cs_platform import bounds
 from cs_platform.api import schema as api_schema
 from cs_platform.api.base import TenantAPIView
 from cs_platform.api.parsers import BoundedJSONParser
@@ -33,11 +34,16 @@ def _date(params: Any, name: str) -> dt.date:
     raw = params.get(name)
     if not raw:
         raise exceptions.ValidationError({name: ["required, a date YYYY-MM-DD in the tenant's time zone"]})
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
         try:
-            return dt.date.fromisoformat(raw)
+            day = dt.date.fromisoformat(raw)
         except ValueError:
             pass
+        else:
+            message = bounds.date_error(day)
+            if message:
+                raise exceptions.ValidationError({name: [message]})
+            return day
     raise exceptions.ValidationError({name: ["not a valid date; use YYYY-MM-DD"]})
 
 
@@ -104,13 +110,19 @@ class SupportReportView(TenantAPIView):
 
 
 class SupportCostInput(serializers.Serializer):
-    month = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", help_text="YYYY-MM (a tenant-local month)",
+    month = serializers.RegexField(r"^[0-9]{4}-(0[1-9]|1[0-2])\Z", help_text="YYYY-MM (a tenant-local month)",
                                    error_messages={"invalid": "use YYYY-MM"})
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal(0))
     currency = serializers.RegexField(r"^[A-Za-z]{3}$", error_messages={"invalid": "a 3-letter ISO 4217 code"})
     team = serializers.CharField(required=False, allow_blank=True, allow_null=True,
                                  help_text="a team name (must exist); omitted = the whole support function")
     note = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+    def validate_month(self, value: str) -> str:
+        message = bounds.month_error(int(value[:4]), int(value[5:7]))
+        if message:
+            raise serializers.ValidationError(message)
+        return value
 
 
 class SupportCostSerializer(serializers.Serializer):

@@ -11,6 +11,7 @@ import datetime as dt
 
 from django import forms
 
+from cs_platform.web.fields import BoundedDateField
 from support.reports.api import MAX_RANGE_DAYS
 from support.reports.periods import fiscal_year_start, next_month
 
@@ -20,9 +21,9 @@ PERIODS = [("this_month", "This month"), ("last_month", "Last month"), ("ytd", "
 
 class PeriodForm(forms.Form):
     period = forms.ChoiceField(choices=PERIODS, required=False, initial="this_month")
-    date_from = forms.DateField(label="From", required=False, input_formats=["%Y-%m-%d"],
+    date_from = BoundedDateField(label="From", required=False, input_formats=["%Y-%m-%d"],
                                 widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="To (inclusive)", required=False, input_formats=["%Y-%m-%d"],
+    date_to = BoundedDateField(label="To (inclusive)", required=False, input_formats=["%Y-%m-%d"],
                               widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, tenant, today: dt.date, **kwargs) -> None:

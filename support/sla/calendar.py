@@ -30,7 +30,7 @@ WeeklyHours = dict[int, list[Interval]]
 MAX_DAYS = 3660
 
 
-_TIME = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
+_TIME = re.compile(r"^([01]?[0-9]|2[0-4]):([0-5][0-9])$")
 
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

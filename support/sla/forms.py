@@ -9,6 +9,7 @@ import zoneinfo
 from django import forms
 
 from accounts.models import Tenant
+from cs_platform.web.fields import BoundedDateField
 from support.models import BusinessCalendar, Holiday, Priority, SlaPolicy
 from support.sla.calendar import WEEKDAYS, CalendarError, format_day, parse_day
 
@@ -124,3 +125,4 @@ class HolidayForm(forms.ModelForm):
         model = Holiday
         fields = ("date", "name")
         widgets = {"date": forms.DateInput(attrs={"type": "date"})}
+        field_classes = {"date": BoundedDateField}

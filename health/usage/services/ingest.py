@@ -49,6 +49,7 @@ from django.db import IntegrityError, connection, transaction
 
 from accounts.models import Tenant
 from accounts.services.contacts import create_contacts_from_events
+from cs_platform import bounds
 from cs_platform.api.serializers import RESERVED_EXTERNAL_IDS, external_id_error
 from cs_platform.bulk import BulkResult
 from health.usage.models import UsageEventKey, UsagePending
@@ -71,7 +72,8 @@ MAX_NAME = 200
 
 # Bounds on occurred_at: history is welcome, but a typo such as year 0025 or 2205 must not create
 # partitions for centuries. A little future is allowed for clocks that run ahead.
-EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+# EARLIEST is the platform's (cs_platform.bounds); events are tighter at the far end.
+EARLIEST = bounds.EARLIEST
 
 
 FUTURE_SKEW = dt.timedelta(days=1)

@@ -26,7 +26,7 @@ from django.db import transaction
 PARENT = "health_usage_event"
 
 
-_NAME = re.compile(rf"^{PARENT}_p(\d{{4}})(\d{{2}})$")
+_NAME = re.compile(rf"^{PARENT}_p([0-9]{{4}})([0-9]{{2}})$")
 
 
 # pg_advisory_xact_lock key: "usage partitions" (any constant unique in this project will do).
