@@ -23,7 +23,6 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +36,7 @@ from accounts.models import Job, KnowledgeLevel, LifecycleStage, Tenant
 from accounts.services.contacts import upsert_contacts
 from accounts.services.customers import upsert_accounts
 from cs_platform.bulk import BulkResult
+from cs_platform.web.pages import csv_text, from_spreadsheet_safe
 
 logger = logging.getLogger(__name__)
 
@@ -225,38 +225,9 @@ def database_refusal(exc: DatabaseError) -> tuple[str | None, str]:
     return None, f"this row conflicts with stored data ({constraint or 'a database constraint'})"
 
 
-# A cell starting with one of these is run as a formula by spreadsheet programs (CSV injection):
-# customer-supplied names end up in exports, so such cells get a leading apostrophe, which spreadsheets
-# hide and which the import removes again, so files still round-trip.
-FORMULA_STARTS = ("=", "@", "\t", "\r", "+", "-")
-PLAIN_NUMBER_OR_PHONE = re.compile(r"^[+-]?[0-9 ().\-]*$")
-
-
-def spreadsheet_safe(cell: str) -> str:
-    if cell.startswith(FORMULA_STARTS) and not PLAIN_NUMBER_OR_PHONE.match(cell):
-        return "'" + cell
-    return cell
-
-
-def from_spreadsheet_safe(cell: str) -> str:
-    if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) and not PLAIN_NUMBER_OR_PHONE.match(cell[1:]):
-        return cell[1:]
-    return cell
-
-
-def export_csv(columns: Iterable[str], rows: Iterable[list[str]]) -> str:
-    """The whole file as text. Built inside the request on purpose: the tenant scope ends when the
-    view returns, so a lazily streamed body could not query any more."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
-    writer.writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
-    return out.getvalue()
-
-
 def export_accounts(accounts: QuerySet) -> str:
-    return export_csv(selectors.ACCOUNT_CSV_COLUMNS, selectors.account_export_rows(accounts))
+    return csv_text(selectors.ACCOUNT_CSV_COLUMNS, selectors.account_export_rows(accounts))
 
 
 def export_contacts(contacts: QuerySet) -> str:
-    return export_csv(selectors.CONTACT_CSV_COLUMNS, selectors.contact_export_rows(contacts))
+    return csv_text(selectors.CONTACT_CSV_COLUMNS, selectors.contact_export_rows(contacts))
