@@ -22,6 +22,16 @@ JS_SAFE_INT = 2**53 - 1  # Number.MAX_SAFE_INTEGER: the most a bigint may hold i
 MINUTES_IN_INT4_SECONDS = INT4_MAX // 60
 
 
+def whole_number(raw: str | None, *, low: int = 0, high: int = INT4_MAX) -> int | None:
+    """A query or form parameter as an int in ``[low, high]``, or None. ``str.isdigit`` alone lets "²"
+    (a digit to Unicode, not to ``int``) and 5,000-digit strings (past Python's conversion limit) reach
+    ``int()``: both were 500s."""
+    if raw is None or not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(high)):
+        return None
+    value = int(raw)
+    return value if low <= value <= high else None
+
+
 def decimal_max(max_digits: int, decimal_places: int) -> Decimal:
     """The largest value of ``numeric(max_digits, decimal_places)``, e.g. 999999999999.99 for (14, 2)."""
     return Decimal(10) ** (max_digits - decimal_places) - Decimal(1).scaleb(-decimal_places)

@@ -304,7 +304,9 @@ def test_bad_updated_since_is_400_naming_the_field(world_a, value):
 
 
 @pytest.mark.parametrize(("param", "value"), [("lifecycle_stage", "zombie"), ("renewal_before", "soon"),
-                                              ("limit", "abc"), ("limit", "0"), ("cursor", "garbage")])
+                                              ("limit", "abc"), ("limit", "0"), ("cursor", "garbage"),
+                                              # a digit to str.isdigit, not to int(); past int()'s 4,300 digits
+                                              ("limit", "\u00b2"), ("limit", "9" * 5000), ("limit", "-1")])
 def test_bad_list_parameters_are_400_naming_them(world_a, param, value):
     response = world_a.api().get(LIST, {param: value})
     assert response.status_code == 400
