@@ -297,7 +297,9 @@ def callback_complete(request: HttpRequest, callback_pk: int) -> HttpResponse:
     callback = get_callback_for_tenant(request.tenant, pk=callback_pk)
     form = CallbackCompleteForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Check the call notes and length.")
+        problems = "; ".join(f"{form.fields[name].label or name}: {' '.join(errors)}"
+                             for name, errors in form.errors.items())
+        messages.error(request, f"Check the call notes and length. {problems}")
         return redirect("callback-queue", tenant_slug=request.tenant.slug)
     agent = _acting_agent(request)
     if agent is None:
