@@ -10,6 +10,7 @@ from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.urls import reverse
 
 from accounts import imports
@@ -366,3 +367,28 @@ def test_email_taken_meanwhile_by_another_writer_is_a_row_error_not_a_raw_sql_er
     with a.scope():
         written = set(Contact.objects.filter(external_id__startswith="pc-").values_list("external_id", flat=True))
     assert written == {f"pc-{line}" for line in range(2, 262)} - {f"pc-{BAD_LINE}"}
+
+
+def test_a_value_postgresql_refuses_is_a_row_error_and_the_other_rows_are_written(world_a):
+    """A value that passes validation but not its column (a rule drifting from the schema) is a real
+    DataError from PostgreSQL: the chunk is redone row by row, and the row reads as a row error."""
+    a = world_a
+    with a.scope():
+        job = Job.objects.create(tenant=a.tenant, kind="import_accounts", total=260, input_text=account_file("5"))
+    real_upsert = imports.upsert_accounts
+
+    def drifting(*, tenant, items):
+        if any(i["external_id"] == f"bulk-{BAD_LINE}" for i in items):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 2147483648::int4")  # the error an unbounded seats gave
+        return real_upsert(tenant=tenant, items=items)
+
+    kinds = {"import_accounts": dataclasses.replace(imports.ACCOUNT_IMPORT, upsert=drifting)}
+    with a.scope(), mock.patch.object(imports, "IMPORT_KINDS", kinds):
+        imports.run_import(tenant=a.tenant, job=job)
+    job.refresh_from_db()
+    assert job.state == "done" and job.result["accepted"] == 259
+    assert job.result["errors"] == [{"row": BAD_LINE, "field": "",
+                                     "message": "a value does not fit its column (a number or text too large)"}]
+    with a.scope():
+        assert CustomerAccount.objects.filter(external_id__startswith="bulk-").count() == 259
