@@ -11,6 +11,8 @@ from rest_framework import exceptions
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 
+from cs_platform.api.serializers import whole_number
+
 
 class UpdatedCursorPagination(CursorPagination):
     page_size = 100
@@ -25,9 +27,10 @@ class UpdatedCursorPagination(CursorPagination):
         if raw is None:
             return self.page_size
         # DRF silently falls back to the default on garbage; the API names the bad field instead.
-        if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+        value = whole_number(raw, low=1)
+        if value is None:
             raise exceptions.ValidationError({"limit": [f"a whole number from 1 to {self.max_page_size}"]})
-        return min(int(raw), self.max_page_size)
+        return min(value, self.max_page_size)
 
     def decode_cursor(self, request: Request) -> Any:
         try:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import re
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -59,3 +63,34 @@ def csv_response(text: str, *, stem: str, request: HttpRequest) -> HttpResponse:
     response = HttpResponse(text, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{request.tenant.slug}-{stem}-{today}.csv"'
     return response
+
+
+# A cell starting with one of these is run as a formula by spreadsheet programs (CSV injection): customer-
+# and user-supplied text (account and team names, notes) ends up in exports, so such cells get a leading
+# apostrophe, which spreadsheets hide and which the CSV import removes again, so files still round-trip.
+# Every CSV the platform writes goes through csv_text, so no export can forget it.
+FORMULA_STARTS = ("=", "@", "\t", "\r", "+", "-")
+PLAIN_NUMBER_OR_PHONE = re.compile(r"^[+-]?[0-9 ().\-]*$")
+
+
+def spreadsheet_safe(cell: Any) -> Any:
+    """Text that a spreadsheet would run as a formula, defused; numbers and other values as they are."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS) and not PLAIN_NUMBER_OR_PHONE.match(cell):
+        return "'" + cell
+    return cell
+
+
+def from_spreadsheet_safe(cell: str) -> str:
+    if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) and not PLAIN_NUMBER_OR_PHONE.match(cell[1:]):
+        return cell[1:]
+    return cell
+
+
+def csv_text(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
+    """A whole CSV file as text, every cell through :func:`spreadsheet_safe`. Built inside the request on
+    purpose: the tenant scope ends when the view returns, so a lazily streamed body could not query."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([spreadsheet_safe(cell) for cell in header])
+    writer.writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
+    return out.getvalue()

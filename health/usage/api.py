@@ -20,6 +20,7 @@ from accounts.selectors import tenant_today
 from cs_platform.api import schema as api_schema
 from cs_platform.api.base import TenantAPIView
 from cs_platform.api.parsers import BoundedJSONParser, NDJSONParser, report_invalid_lines
+from cs_platform.api.serializers import whole_number
 from cs_platform.api.views import bulk_items
 from cs_platform.bulk import MAX_BATCH
 from health.usage.selectors import account_usage
@@ -92,9 +93,10 @@ def window_param(request: Request) -> int:
     raw = request.query_params.get("window")
     if raw is None or raw == "":
         return selectors.DEFAULT_WINDOW_DAYS
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= selectors.MAX_WINDOW_DAYS:
+    days = whole_number(raw, low=1, high=selectors.MAX_WINDOW_DAYS)
+    if days is None:
         raise exceptions.ValidationError({"window": [f"a whole number of days from 1 to {selectors.MAX_WINDOW_DAYS}"]})
-    return int(raw)
+    return days
 
 
 class AccountUsageView(TenantAPIView):

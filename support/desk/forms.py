@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from accounts.models import Tenant
+from cs_platform.api.serializers import MINUTES_IN_INT4_SECONDS
 from cs_platform.web.fields import BoundedDateTimeField
 from support.desk.macros import PLACEHOLDERS, unknown_placeholders
 from support.desk.selectors import INBOX_SORTS, SLA_STATES, team_choices
@@ -130,4 +131,6 @@ class CallbackScheduleForm(forms.Form):
 class CallbackCompleteForm(forms.Form):
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=20_000,
                            label="Call notes")
-    minutes = forms.FloatField(required=False, min_value=0, label="Call length (minutes)")
+    # Stored as handle seconds, bounded like the API's handle_seconds (a huge float would become inf).
+    minutes = forms.FloatField(required=False, min_value=0, max_value=MINUTES_IN_INT4_SECONDS,
+                               label="Call length (minutes)")

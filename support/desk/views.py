@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import get_contact_for_tenant
 from accounts.permissions import has_permission, requires
 from cs_platform import bounds
+from cs_platform.api.serializers import INT8_MAX, whole_number
 from cs_platform.web.pages import paginate, render_list, save_or_form_error, wants_partial
 from support.desk import selectors
 from support.desk.access import get_callback_for_tenant, get_macro_for_tenant
@@ -88,14 +89,15 @@ def inbox_bulk_assign(request: HttpRequest) -> HttpResponse:
     back = request.POST.get("next") or ""
     back = back if back.startswith("?") else ""
     target = reverse("inbox", args=[tenant.slug]) + back
-    ids = [i for i in request.POST.getlist("ticket") if i.isascii() and i.isdigit()]
+    ids = [i for i in request.POST.getlist("ticket") if whole_number(i, high=INT8_MAX) is not None]
     choice = request.POST.get("agent", "")
     if not ids:
         messages.error(request, "Select at least one ticket.")
         return redirect(target)
     agent: Agent | None = None
     if choice:
-        agent = get_active_agent_for_tenant(tenant, pk=choice) if choice.isascii() and choice.isdigit() else None
+        known = whole_number(choice, high=INT8_MAX) is not None
+        agent = get_active_agent_for_tenant(tenant, pk=choice) if known else None
         if agent is None:
             messages.error(request, "Choose an agent.")
             return redirect(target)
@@ -297,7 +299,9 @@ def callback_complete(request: HttpRequest, callback_pk: int) -> HttpResponse:
     callback = get_callback_for_tenant(request.tenant, pk=callback_pk)
     form = CallbackCompleteForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Check the call notes and length.")
+        problems = "; ".join(f"{form.fields[name].label or name}: {' '.join(errors)}"
+                             for name, errors in form.errors.items())
+        messages.error(request, f"Check the call notes and length. {problems}")
         return redirect("callback-queue", tenant_slug=request.tenant.slug)
     agent = _acting_agent(request)
     if agent is None:

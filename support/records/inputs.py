@@ -18,7 +18,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cs_platform import bounds
-from cs_platform.api.serializers import ExternalIdField, StrictSerializer
+from cs_platform.api.serializers import INT4_MAX, ExternalIdField, StrictSerializer
 from support.models import AgentSession, AuthorType, Channel, Direction, Priority, TicketStatus
 from support.records.services.identities import IdentityError, normalize_email, normalize_phone, normalize_social
 
@@ -135,7 +135,8 @@ class InteractionInput(StrictSerializer):
     queued_at = OffsetDateTimeField(required=False, allow_null=True)
     answered_at = OffsetDateTimeField(required=False, allow_null=True, help_text="null = abandoned (live)")
     ended_at = OffsetDateTimeField(required=False, allow_null=True)
-    handle_seconds = serializers.FloatField(required=False, allow_null=True, min_value=0)
+    handle_seconds = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=INT4_MAX,
+                                            help_text="0 to 2,147,483,647 (int4 seconds, ~68 years)")
     queue_team = serializers.CharField(max_length=100, required=False, allow_null=True, allow_blank=True,
                                        help_text="team of the queue a live interaction waited in")
 

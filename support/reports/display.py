@@ -5,8 +5,6 @@ and the YTD team x month tables. No queries here: support.reports.views fetches,
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +12,7 @@ from typing import Any
 from django.utils.safestring import SafeString
 
 from cs_platform.web.charts import Bar, horizontal_bars
+from cs_platform.web.pages import csv_text as write_csv
 from support.reports.distributions import BUCKETS, FIGURES, Histogram
 
 
@@ -155,14 +154,12 @@ def _csv_value(value: Any, key: str = "mean") -> Any:
 def csv_text(compared: list[dict], columns: list[Column], group_label: str) -> str:
     """The page's rows, unrounded: each figure, its previous period value and the change; durations in
     seconds (mean, plus median and p90)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
     header = [group_label]
     for col in columns:
         header += [col.metric, f"{col.metric}_previous", f"{col.metric}_change"]
         if col.kind == "duration":
             header += [f"{col.metric}_median", f"{col.metric}_p90", f"{col.metric}_count"]
-    writer.writerow(header)
+    lines = []
     for item in compared:
         line = [item["group"] or ""]
         for col in columns:
@@ -170,17 +167,14 @@ def csv_text(compared: list[dict], columns: list[Column], group_label: str) -> s
             line += [_csv_value(now), _csv_value(prev), _csv_value(item["change"][col.metric])]
             if col.kind == "duration":
                 line += [_csv_value(now, "median"), _csv_value(now, "p90"), _csv_value(now, "count")]
-        writer.writerow(line)
-    return out.getvalue()
+        lines.append(line)
+    return write_csv(header, lines)
 
 
 def ytd_csv_text(rows: list[dict], total: dict | None, columns: list[Column], group_label: str = "month") -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([group_label, *[c.metric for c in columns]])
-    for row in [*rows, *([{**total, "group": "total"}] if total else [])]:
-        writer.writerow([row["group"] or "", *[_csv_value(row.get(c.metric)) for c in columns]])
-    return out.getvalue()
+    return write_csv([group_label, *[c.metric for c in columns]],
+                     [[row["group"] or "", *[_csv_value(row.get(c.metric)) for c in columns]]
+                      for row in [*rows, *([{**total, "group": "total"}] if total else [])]])
 
 
 TEAM_YTD_COLUMNS = [_COLUMNS[m] for m in [*_PERSON, "cost_per_interaction", "csat_pct"]]  # QA: period only
@@ -265,14 +259,12 @@ def team_month_display(tables: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def team_month_csv_text(tables: list[dict[str, Any]]) -> str:
     """The team x month tables unrounded: one line per team and month; durations in seconds."""
-    out = io.StringIO()
-    writer = csv.writer(out)
     header = ["team", "month"]
     for col in TEAM_MONTH_COLUMNS:
         header.append(col.metric)
         if col.kind == "duration":
             header += [f"{col.metric}_median", f"{col.metric}_p90", f"{col.metric}_count"]
-    writer.writerow(header)
+    lines = []
     for table in tables:
         for row in table["rows"]:
             line = [table["team"] or "", row["month"]]
@@ -280,5 +272,5 @@ def team_month_csv_text(tables: list[dict[str, Any]]) -> str:
                 line.append(_csv_value(row.get(col.metric)))
                 if col.kind == "duration":
                     line += [_csv_value(row.get(col.metric), k) for k in ("median", "p90", "count")]
-            writer.writerow(line)
-    return out.getvalue()
+            lines.append(line)
+    return write_csv(header, lines)

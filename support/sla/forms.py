@@ -9,23 +9,28 @@ import zoneinfo
 from django import forms
 
 from accounts.models import Tenant
+from cs_platform.api.serializers import INT4_MAX
 from cs_platform.web.fields import BoundedDateField
 from support.models import BusinessCalendar, Holiday, Priority, SlaPolicy
 from support.sla.calendar import WEEKDAYS, CalendarError, format_day, parse_day
 
-DURATION_HELP = "Minutes; blank = no target."
+# A target is stored in seconds in an int4 column (35,791,395 minutes overflowed it: a 500), and due times
+# are walked through business calendars: a year of calendar time bounds both, far past any real SLA.
+MAX_TARGET_MINUTES = 366 * 24 * 60
+assert MAX_TARGET_MINUTES * 60 <= INT4_MAX
+DURATION_HELP = f"Minutes, 1 to {MAX_TARGET_MINUTES:,} (a year); blank = no target."
 
 
 TIER_PATTERN = re.compile(r"^[a-z0-9_-]{1,32}$")
 
 
 class SlaPolicyForm(forms.ModelForm):
-    first_response_minutes = forms.IntegerField(required=False, min_value=1, label="First response (minutes)",
-                                                help_text=DURATION_HELP)
-    next_response_minutes = forms.IntegerField(required=False, min_value=1, label="Next response (minutes)",
-                                               help_text=DURATION_HELP)
-    resolution_minutes = forms.IntegerField(required=False, min_value=1, label="Resolution (minutes)",
-                                            help_text=DURATION_HELP)
+    first_response_minutes = forms.IntegerField(required=False, min_value=1, max_value=MAX_TARGET_MINUTES,
+                                                label="First response (minutes)", help_text=DURATION_HELP)
+    next_response_minutes = forms.IntegerField(required=False, min_value=1, max_value=MAX_TARGET_MINUTES,
+                                               label="Next response (minutes)", help_text=DURATION_HELP)
+    resolution_minutes = forms.IntegerField(required=False, min_value=1, max_value=MAX_TARGET_MINUTES,
+                                            label="Resolution (minutes)", help_text=DURATION_HELP)
 
     class Meta:
         model = SlaPolicy

@@ -102,6 +102,10 @@ def test_partial_rejection_writes_valid_items_and_reports_invalid_by_index(world
         ({"seats": True}, "seats"),
         ({"seats": 2.5}, "seats"),
         ({"seats": -1}, "seats"),
+        ({"seats": 2147483648}, "seats"),  # past int4: was a DataError, a 500 for the whole batch
+        ({"seats": "99999999999999999999"}, "seats"),
+        ({"arr": "1000000000000"}, "arr"),  # 13 integer digits: past numeric(14, 2)
+        ({"arr": "1e400"}, "arr"),
         ({"arr": -1}, "arr"),
         ({"arr": "lots"}, "arr"),
         ({"contract_start": "2025-13-01"}, "contract_start"),
@@ -120,6 +124,19 @@ def test_wrong_values_are_rejected_naming_the_field(world_a, extra, field):
     assert body["rejected"][0]["index"] == 0
     assert field in {e["field"] for e in body["rejected"][0]["errors"]}
     assert "acc-typed" not in accounts_of(world_a)
+
+
+def test_out_of_range_numbers_are_rejected_per_item_and_the_rest_written(world_a):
+    batch = [account("big-1", seats=2147483647, arr="999999999999.99"), account("too-many", seats=2147483648),
+             account("big-2", seats=5), account("too-rich", arr=10**12)]
+    response = post_json(world_a.api(), batch)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["accepted"] == 2
+    assert {r["index"]: [e["field"] for e in r["errors"]] for r in body["rejected"]} == {1: ["seats"], 3: ["arr"]}
+    stored = accounts_of(world_a)
+    assert stored["big-1"].seats == 2147483647 and stored["big-1"].arr == Decimal("999999999999.99")
+    assert "too-many" not in stored and "big-2" in stored
 
 
 def test_item_that_is_not_an_object_is_rejected(world_a):
@@ -287,7 +304,9 @@ def test_bad_updated_since_is_400_naming_the_field(world_a, value):
 
 
 @pytest.mark.parametrize(("param", "value"), [("lifecycle_stage", "zombie"), ("renewal_before", "soon"),
-                                              ("limit", "abc"), ("limit", "0"), ("cursor", "garbage")])
+                                              ("limit", "abc"), ("limit", "0"), ("cursor", "garbage"),
+                                              # a digit to str.isdigit, not to int(); past int()'s 4,300 digits
+                                              ("limit", "\u00b2"), ("limit", "9" * 5000), ("limit", "-1")])
 def test_bad_list_parameters_are_400_naming_them(world_a, param, value):
     response = world_a.api().get(LIST, {param: value})
     assert response.status_code == 400

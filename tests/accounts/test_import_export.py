@@ -10,11 +10,13 @@ from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.urls import reverse
 
 from accounts import imports
 from accounts.models import Contact, CustomerAccount, Job, LifecycleStage
 from accounts.tasks import run_csv_import
+from cs_platform.web.pages import spreadsheet_safe
 from tests.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db
@@ -265,8 +267,8 @@ def test_export_defuses_spreadsheet_formulas_and_the_import_restores_them(world_
     evil = next(r for r in rows if r["external_id"] == "evil")
     assert (evil["name"], evil["domain"], evil["plan"]) == ("'" + formula, "'@evil.example.com", "'-plan")
     # Numbers and phone numbers keep their sign: they are not formulas.
-    assert imports.spreadsheet_safe("+1 (555) 010-2000") == "+1 (555) 010-2000"
-    assert imports.spreadsheet_safe("-12.5") == "-12.5"
+    assert spreadsheet_safe("+1 (555) 010-2000") == "+1 (555) 010-2000"
+    assert spreadsheet_safe("-12.5") == "-12.5"
 
     with a.scope():
         CustomerAccount.objects.filter(external_id="evil").update(name="x", domain="x", plan="x")
@@ -278,3 +280,115 @@ def test_export_defuses_spreadsheet_formulas_and_the_import_restores_them(world_
     with a.scope():
         restored = CustomerAccount.objects.get(external_id="evil")
     assert (restored.name, restored.domain, restored.plan) == (formula, "@evil.example.com", "-plan")
+
+
+# ----------------------------------------------------- a bad row after the first chunk (issue 10)
+
+BAD_LINE = 230  # a line of the 260-row files below, in their second chunk (CHUNK_SIZE is 200)
+
+
+def account_file(bad_cells: str) -> str:
+    """260 data rows; file line ``BAD_LINE`` gets ``bad_cells`` as its seats cell."""
+    rows = [f"bulk-{line},Bulk {line},{bad_cells if line == BAD_LINE else 5}" for line in range(2, 262)]
+    return "external_id,name,seats\n" + "\n".join(rows) + "\n"
+
+
+def contact_file(email_of_bad_line: str) -> str:
+    rows = [f"pc-{line},acc-1,{email_of_bad_line if line == BAD_LINE else f'p{line}@example.com'},P {line}"
+            for line in range(2, 262)]
+    return "external_id,account,email,name\n" + "\n".join(rows) + "\n"
+
+
+def run_uploaded(world, name: str, text: str, capture) -> tuple[Job, str]:
+    client = world.client_for(world.csm)
+    upload(client, world, name, text, capture)
+    job = the_job(world)
+    run_csv_import(world.tenant.pk, job.pk)
+    job.refresh_from_db()
+    page = client.get(reverse("job-progress", args=[world.tenant.slug, job.pk])).content.decode()
+    return job, page
+
+
+def assert_only_the_bad_line_refused(job: Job, page: str, field: str) -> None:
+    assert job.state == "done" and job.done == job.total == 260
+    assert "failure" not in job.result
+    assert [(e["row"], e["field"]) for e in job.result["errors"]] == [(BAD_LINE, field)]
+    assert (job.result["accepted"], job.result["rejected"]) == (259, 1)
+    assert 'id="import-errors"' in page and "The import stopped" not in page
+    for raw in ("DataError", "IntegrityError", "duplicate key", "out of range for type", "violates"):
+        assert raw not in page
+
+
+def test_out_of_range_number_in_the_second_chunk_refuses_that_row_only(world_a, django_capture_on_commit_callbacks):
+    a = world_a
+    job, page = run_uploaded(a, "account-import", account_file("2147483648"), django_capture_on_commit_callbacks)
+    assert_only_the_bad_line_refused(job, page, "seats")
+    assert "less than or equal to 2147483647" in page
+    with a.scope():
+        written = set(CustomerAccount.objects.filter(external_id__startswith="bulk-")
+                      .values_list("external_id", flat=True))
+    assert written == {f"bulk-{line}" for line in range(2, 262)} - {f"bulk-{BAD_LINE}"}
+
+
+def test_duplicate_email_in_the_second_chunk_refuses_that_row_only(world_a, django_capture_on_commit_callbacks):
+    a = world_a
+    job, page = run_uploaded(a, "contact-import", contact_file("P10@Example.com"), django_capture_on_commit_callbacks)
+    assert_only_the_bad_line_refused(job, page, "email")
+    with a.scope():
+        written = set(Contact.objects.filter(external_id__startswith="pc-").values_list("external_id", flat=True))
+        assert Contact.objects.get(external_id="pc-10").email == "p10@example.com"
+    assert written == {f"pc-{line}" for line in range(2, 262)} - {f"pc-{BAD_LINE}"}
+
+
+def test_email_taken_meanwhile_by_another_writer_is_a_row_error_not_a_raw_sql_error(
+        world_a, django_capture_on_commit_callbacks):
+    """Between the upsert's email check and its write, another request (a ticket, a page) creates a contact
+    with the email of line 230: PostgreSQL's unique constraint refuses the chunk (IntegrityError). The chunk
+    is redone row by row: line 230 is reported, every other row of it is written."""
+    from accounts.services import contacts as contact_services
+
+    a = world_a
+    real_write = contact_services._write
+
+    def racing_write(model, tenant, prepared, fields, result):
+        # The import's savepoints also roll this simulated writer's row back (a real one would have
+        # committed), so it writes again before every try that includes line 230.
+        if any(v["external_id"] == f"pc-{BAD_LINE}" for v in prepared.values()):
+            with a.scope():
+                Contact.objects.create(tenant=tenant, account=a.accounts[0], external_id="meanwhile",
+                                       email=f"p{BAD_LINE}@example.com")
+        return real_write(model, tenant, prepared, fields, result)
+
+    with mock.patch.object(contact_services, "_write", racing_write):
+        job, page = run_uploaded(a, "contact-import", contact_file(f"p{BAD_LINE}@example.com"),
+                                 django_capture_on_commit_callbacks)
+    assert_only_the_bad_line_refused(job, page, "email")
+    assert "another contact has this email" in page
+    with a.scope():
+        written = set(Contact.objects.filter(external_id__startswith="pc-").values_list("external_id", flat=True))
+    assert written == {f"pc-{line}" for line in range(2, 262)} - {f"pc-{BAD_LINE}"}
+
+
+def test_a_value_postgresql_refuses_is_a_row_error_and_the_other_rows_are_written(world_a):
+    """A value that passes validation but not its column (a rule drifting from the schema) is a real
+    DataError from PostgreSQL: the chunk is redone row by row, and the row reads as a row error."""
+    a = world_a
+    with a.scope():
+        job = Job.objects.create(tenant=a.tenant, kind="import_accounts", total=260, input_text=account_file("5"))
+    real_upsert = imports.upsert_accounts
+
+    def drifting(*, tenant, items):
+        if any(i["external_id"] == f"bulk-{BAD_LINE}" for i in items):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 2147483648::int4")  # the error an unbounded seats gave
+        return real_upsert(tenant=tenant, items=items)
+
+    kinds = {"import_accounts": dataclasses.replace(imports.ACCOUNT_IMPORT, upsert=drifting)}
+    with a.scope(), mock.patch.object(imports, "IMPORT_KINDS", kinds):
+        imports.run_import(tenant=a.tenant, job=job)
+    job.refresh_from_db()
+    assert job.state == "done" and job.result["accepted"] == 259
+    assert job.result["errors"] == [{"row": BAD_LINE, "field": "",
+                                     "message": "a value does not fit its column (a number or text too large)"}]
+    with a.scope():
+        assert CustomerAccount.objects.filter(external_id__startswith="bulk-").count() == 259

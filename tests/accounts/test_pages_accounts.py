@@ -296,6 +296,10 @@ def test_create_validation_errors_are_form_errors(worlds):
     # A viewer of this tenant cannot own accounts either.
     response = client.post(url, _form_data(owner_csm=a.viewer.user.pk))
     assert "owner_csm" in response.context["form"].errors
+    # Past the int4 column and numeric(14, 2): field errors, not a DataError.
+    response = client.post(url, _form_data(external_id="big", seats="2147483648", arr="1000000000000"))
+    assert response.status_code == 200
+    assert {"seats", "arr"} <= set(response.context["form"].errors)
     with a.scope():
         assert CustomerAccount.objects.count() == before
 

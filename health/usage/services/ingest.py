@@ -39,6 +39,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -50,7 +52,7 @@ from django.db import IntegrityError, connection, transaction
 from accounts.models import Tenant
 from accounts.services.contacts import create_contacts_from_events
 from cs_platform import bounds
-from cs_platform.api.serializers import RESERVED_EXTERNAL_IDS, external_id_error
+from cs_platform.api.serializers import INT8_MAX, RESERVED_EXTERNAL_IDS, external_id_error
 from cs_platform.bulk import BulkResult
 from health.usage.models import UsageEventKey, UsagePending
 from health.usage.services import partitions, rollups
@@ -168,12 +170,34 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
+def _out_of_range_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return not -INT8_MAX - 1 <= value <= INT8_MAX
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, dict):
+        return any(_out_of_range_number(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_out_of_range_number(v) for v in value)
+    return False
+
+
+# A number past 1e308 decodes to inf (jsonb refuses "Infinity": the whole batch failed), and one past 64
+# bits is read back as a float by orjson and most tools. Both show in the encoded text: the cheap test first.
+_SUSPECT_NUMBER = re.compile(r"Infinity|NaN|[0-9]{19}")
+_FAST_SUSPECT_NUMBER = re.compile(r"null|[0-9]{19}")
+
+
 def _properties_json(value: Any) -> tuple[str | None, str | None]:
     if value is None or value == {}:
         return "{}", None
     if not isinstance(value, dict):
         return None, "must be a JSON object"
     text = _JSON.encode(value)
+    if _SUSPECT_NUMBER.search(text) and _out_of_range_number(value):
+        return None, "numbers must be finite, and whole numbers within the 64-bit range"
     # jsonb refuses \u0000 (and so would the whole batch); check the cheap way first.
     if "\\u0000" in text and _has_nul(value):
         return None, "must not contain NUL characters (\\u0000)"
@@ -247,7 +271,8 @@ def fast_valid_item(index: int, raw: Any, latest: dt.datetime) -> CleanEvent | N
             text = orjson.dumps(properties).decode()
         except (TypeError, orjson.JSONEncodeError):  # non-text keys, lone surrogates, huge integers...
             return None
-        if "\\u0000" in text:
+        # orjson writes inf as null and takes unsigned 64-bit integers: validate_item decides those.
+        if "\\u0000" in text or (_FAST_SUSPECT_NUMBER.search(text) and _out_of_range_number(properties)):
             return None
     else:
         return None

@@ -100,6 +100,21 @@ def test_invalid_item_is_rejected_by_index_and_the_rest_written(world_a, change,
     assert [e[0] for e in stored_events(world_a)] == ["ok-1", "ok-2"]
 
 
+@pytest.mark.parametrize("number", ["1e400", "-1e400", "9223372036854775808", "-9223372036854775809",
+                                    "123456789012345678901234567890"])
+def test_property_numbers_past_what_readers_handle_are_rejected_naming_properties(world_a, number):
+    """1e400 decodes to inf, which jsonb refuses (the whole batch was a 500); past 64 bits, readers lose it."""
+    items = [event("ok-1"), event("big", properties={"n": 0}), event("ok-2", properties={"n": 9223372036854775807,
+                                                                                          "f": 1.5e308})]
+    body_text = json.dumps(items).replace('{"n": 0}', f'{{"n": [{number}]}}')
+    response = world_a.api().post(BULK_URL, data=body_text, content_type="application/json")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["accepted"] == 2
+    assert [(r["index"], [e["field"] for e in r["errors"]]) for r in body["rejected"]] == [(1, ["properties"])]
+    assert [e[0] for e in stored_events(world_a)] == ["ok-1", "ok-2"]
+
+
 def test_missing_fields_are_each_named(world_a):
     body = post_events(world_a, [{}, "not an object", None]).json()
     assert body["accepted"] == 0

@@ -178,6 +178,9 @@ def test_usage_api_window_and_errors(worlds, live):
     bad = a.api().get(api_url(live["account"]) + "?window=0")
     assert bad.status_code == 400
     assert bad.json() == {"errors": [{"field": "window", "message": "a whole number of days from 1 to 366"}]}
+    for value in ("\u00b2", "9" * 5000, "367", "2147483648"):  # "²" and 5,000 digits were 500s
+        response = a.api().get(api_url(live["account"]), {"window": value})
+        assert response.status_code == 400 and response.json()["errors"][0]["field"] == "window", value
     assert b.api().get(api_url(live["account"])).status_code == 404  # B's key, A's account
     assert a.api().get("/api/v1/accounts/no-such/usage").status_code == 404
     _, ingest_only = make_api_key(a.tenant, scopes=("ingest",), raw="csk_ingest_only_alpha")

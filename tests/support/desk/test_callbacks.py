@@ -134,6 +134,15 @@ def test_queue_lists_due_callbacks_by_due_time(queue):
     assert "percentile_cont" in body  # the definition next to the figures
 
 
+def test_call_length_past_the_int4_seconds_range_is_a_field_error(queue):
+    a = queue["world"]
+    url = reverse("callback-complete", args=[a.tenant.slug, queue["due2"].pk])
+    response = a.client_for().post(url, {"note": "Long one", "minutes": "1e300"}, follow=True)  # x 60: inf seconds
+    assert "Call length (minutes): Ensure this value is less than or equal to 35791394" in response.content.decode()
+    with a.scope():
+        assert Callback.objects.get(pk=queue["due2"].pk).status != "done"
+
+
 def test_completing_records_the_outbound_call(queue):
     a = queue["world"]
     url = reverse("callback-complete", args=[a.tenant.slug, queue["due2"].pk])

@@ -159,6 +159,24 @@ def test_bulk_unassign_and_refusals(inbox):
         assert Ticket.objects.get(pk=t["chat"].pk).assignee_id is None
 
 
+def test_bulk_assign_ignores_ids_that_are_not_whole_numbers_in_range(inbox):
+    a = inbox["world"]
+    t = inbox["tickets"]
+    url = reverse("inbox-bulk-assign", args=[a.tenant.slug])
+    client = a.client_for()
+    with a.scope():
+        email_assignee = Ticket.objects.get(pk=t["email"].pk).assignee_id
+    # "²" passes str.isdigit but not int(); 2**63 is past bigint: both were 500s.
+    for bad in ("\u00b2", str(2**63), "9" * 5000):
+        response = client.post(url, {"ticket": [bad, t["chat"].pk], "agent": inbox["bob"].pk})
+        assert response.status_code == 302
+        response = client.post(url, {"ticket": [t["email"].pk], "agent": bad})
+        assert response.status_code == 302
+    with a.scope():
+        assert Ticket.objects.get(pk=t["chat"].pk).assignee == inbox["bob"]
+        assert Ticket.objects.get(pk=t["email"].pk).assignee_id == email_assignee  # no agent chosen: unchanged
+
+
 def test_inbox_queries_are_bounded(inbox):
     a = inbox["world"]
     client = a.client_for()

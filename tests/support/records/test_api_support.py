@@ -141,6 +141,10 @@ def test_bad_input_names_the_field(world_a):
                                                "answered_at": "2025-03-03T08:00:00Z"}, "answered_at"),
         ("/api/v1/tickets/HD-1/interactions", {"external_id": "i", "channel": "chat", "direction": "outbound",
                                                "author_type": "agent"}, "started_at"),
+        # past int4 seconds (~68 years): stored as a double, a report would turn it into an absurd figure
+        ("/api/v1/tickets/HD-1/interactions", {"external_id": "i", "channel": "email", "direction": "outbound",
+                                               "author_type": "agent", "started_at": "2025-03-03T09:00:00Z",
+                                               "handle_seconds": 1e300}, "handle_seconds"),
         ("/api/v1/tickets/HD-1/status", {"status": "done"}, "status"),
         ("/api/v1/tickets/HD-1/status", {"status": "open", "changed_at": "yesterday"}, "changed_at"),
     ]

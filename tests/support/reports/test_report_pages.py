@@ -229,3 +229,32 @@ def test_qa_score_in_rows_and_pages(data):  # noqa: F811
     assert teams["Tier 1"] == 85.0 and overall == 85.0 and months is None
     body = world.client_for().get(url(world, "report-agents", JAN_QUERY)).content.decode()
     assert "85.0" in body
+
+
+FORMULA = '=HYPERLINK("http://evil.example","x")'
+
+
+@pytest.mark.parametrize("query", [JAN_QUERY + "&format=csv", "format=csv&table=ytd-teams",
+                                   "format=csv&table=ytd-team-months"])
+def test_report_csvs_defuse_team_names_that_spreadsheets_would_run(data, query):  # noqa: F811
+    """A team name is user text (agents' API, the team pages): in a CSV, ``=...`` would run as a formula."""
+    from support.models import Team
+
+    world = data["world"]
+    with world.scope():
+        Team.objects.filter(tenant=world.tenant, name="Tier 2").update(name=FORMULA)
+    name = "report-teams" if query.startswith("period") else "report-management"
+    body = world.client_for().get(url(world, name, query)).content.decode()
+    cells = [cell for row in csv.reader(io.StringIO(body)) for cell in row]
+    assert not [c for c in cells if c.startswith(("=", "@", "+"))]
+    if name == "report-teams":
+        assert "'" + FORMULA in cells
+    assert [c for c in cells if c.startswith("-")] == [c for c in cells if c.startswith("-") and _number(c)]
+
+
+def _number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True

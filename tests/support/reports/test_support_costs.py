@@ -40,6 +40,8 @@ def test_post_creates_then_upserts_by_month_and_team(desk):
 @pytest.mark.parametrize("body, field", [
     ({"month": "2025-13", "amount": "1", "currency": "USD"}, "month"),
     ({"month": "2025-01", "amount": "-1", "currency": "USD"}, "amount"),
+    ({"month": "2025-01", "amount": "1000000000000", "currency": "USD"}, "amount"),  # past numeric(14, 2)
+    ({"month": "2025-01", "amount": 1e300, "currency": "USD"}, "amount"),
     ({"month": "2025-01", "amount": "1", "currency": "US"}, "currency"),
     ({"month": "2025-01", "amount": "1", "currency": "USD", "team": "Nobody"}, "team"),
 ])

@@ -100,6 +100,10 @@ def test_policy_create_edit_delete(world_a):
     ({"tier": "gold plated"}, "A tier is one word"),
     ({"first_response_minutes": ""}, "Set at least one target"),
     ({"first_response_minutes": "0"}, "greater than or equal to 1"),
+    # 35,791,395 minutes overflowed the int4 seconds column: a 500 instead of a message
+    ({"first_response_minutes": "35791395"}, "less than or equal to 527040"),
+    ({"resolution_minutes": "99999999999999999999"}, "less than or equal to 527040"),
+    ({"next_response_minutes": "527041"}, "less than or equal to 527040"),
     ({"name": "Taken"}, "Another policy has this name"),
     ({"calendar": "999999"}, "Select a valid choice"),
 ])
