@@ -2,7 +2,8 @@
 
 One module on purpose: the differences between development and production are the environment
 variables themselves, and ``manage.py check --deploy`` passes once ``DEBUG`` is off and the usual
-production variables (``SECRET_KEY``, ``ALLOWED_HOSTS``, ``DATABASE_URL``, ``CELERY_BROKER_URL``) are set.
+production variables (``SECRET_KEY``, ``ALLOWED_HOSTS``, ``DATABASE_URL``, ``CELERY_BROKER_URL``,
+``CACHE_URL``) are set.
 """
 
 from __future__ import annotations

@@ -134,3 +134,15 @@ def test_password_reset_per_address_sends_no_more_mail_and_answers_the_same():
     # Another address still gets its mail.
     assert reset(users[-1].email, ip="198.51.100.5").status_code == 302
     assert len(mail.outbox) == allowed + 1
+
+
+def test_client_address_behind_the_proxy_is_the_last_forwarded_entry(rf, settings):
+    from cs_platform.client import client_ip
+
+    request = rf.get("/", REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.5")
+    settings.SECURE_PROXY_SSL_HEADER = None
+    assert client_ip(request) == "10.0.0.9"  # not behind a proxy: the header is the client's word only
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    assert client_ip(request) == "203.0.113.5"
+    assert client_ip(rf.get("/", REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR="junk")) == "10.0.0.9"
+    assert client_ip(rf.get("/", REMOTE_ADDR="")) is None
