@@ -2,12 +2,14 @@
 
 One module on purpose: the differences between development and production are the environment
 variables themselves, and ``manage.py check --deploy`` passes once ``DEBUG`` is off and the usual
-production variables (``SECRET_KEY``, ``ALLOWED_HOSTS``, ``DATABASE_URL``, ``CELERY_BROKER_URL``) are set.
+production variables (``SECRET_KEY``, ``ALLOWED_HOSTS``, ``DATABASE_URL``, ``CELERY_BROKER_URL``,
+``CACHE_URL``) are set.
 """
 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -56,6 +58,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "csp",
+    "axes",
     "accounts",
     "support",
     "surveys",
@@ -75,6 +78,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.TenantFromUrlMiddleware",
+    # Last, as axes asks: it turns the lockout signalled by its backend into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cs_platform.urls"
@@ -132,7 +137,29 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Axes first: it refuses a locked-out username or address before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "login"
+
+# --- Login throttling (django-axes, its attempts in its own tables: shared by every process) ---
+# LOGIN_FAILURE_LIMIT wrong passwords for one username, or from one address, lock that username or that
+# address out for LOGIN_COOLOFF_MINUTES; a successful login before the limit clears the count. A username
+# counts whether or not the account exists, so the answers never tell which accounts exist.
+AXES_FAILURE_LIMIT = max(1, int(os.environ.get("LOGIN_FAILURE_LIMIT", "5")))
+AXES_COOLOFF_TIME = timedelta(minutes=max(1, int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15"))))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks: one account from many addresses, or
+AXES_RESET_ON_SUCCESS = True                           # one address trying many accounts
+AXES_LOCKOUT_CALLABLE = "accounts.views.auth.login_locked_out"  # our login page's look, also for /admin/
+AXES_USERNAME_CALLABLE = "cs_platform.client.login_username"
+AXES_CLIENT_IP_CALLABLE = "cs_platform.client.client_ip"
+AXES_VERBOSE = False
+
+# --- Password-reset throttling (django-ratelimit, counters in the default cache) ---
+# Per submitted email and per client address; over either the form answers its usual "if an account uses
+# that address, a link is on its way" page and sends nothing. The address gets more: offices share one.
+PASSWORD_RESET_RATE_PER_EMAIL = os.environ.get("PASSWORD_RESET_RATE_PER_EMAIL", "3/h")
+PASSWORD_RESET_RATE_PER_IP = os.environ.get("PASSWORD_RESET_RATE_PER_IP", "20/h")
+RATELIMIT_USE_CACHE = "default"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -206,7 +233,8 @@ SPECTACULAR_SETTINGS = {
 # Requests per API key and window (s, min or hour); over it the API answers 429 with Retry-After.
 API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "12000/min")
 
-# --- Cache: the API rate limit's counters. Per process by default; Redis to share them. ---
+# --- Cache: the API rate limit's and the password-reset limit's counters. Per process by default; Redis to
+# share them (``check --deploy`` warns without it: cs_platform/checks.py). ---
 _CACHE_URL = os.environ.get("CACHE_URL", "")
 CACHES = {
     "default": (

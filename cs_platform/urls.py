@@ -3,11 +3,9 @@
 collected by ``cs_platform.api.urls``)."""
 
 from django.contrib import admin
-from django.contrib.auth import views as django_auth_views
 from django.urls import include, path
 
 from accounts import urls as accounts_urls
-from accounts.forms import StaffPasswordResetForm
 from accounts.views import auth as auth_views
 from support.knowledge import urls as knowledge_urls
 
@@ -21,8 +19,8 @@ tenant_urlpatterns = [
 urlpatterns = [
     path("", auth_views.home, name="home"),
     # Before Django's auth URLs, which it overrides: members who never set a password can ask for one too.
-    path("accounts/password_reset/",
-         django_auth_views.PasswordResetView.as_view(form_class=StaffPasswordResetForm), name="password_reset"),
+    # It is also throttled per address and per email (accounts.views.auth.ThrottledPasswordResetView).
+    path("accounts/password_reset/", auth_views.ThrottledPasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("cs_platform.api.urls")),

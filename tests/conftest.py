@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from accounts.models import ApiKey, Contact, CustomerAccount, Membership, Role, Tenant
@@ -30,6 +31,14 @@ def _close_parallel_read_connections():
     cs_platform.parallel_reads' threads; close them so the test database can be dropped."""
     yield
     parallel_reads.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_counters():
+    """Rate-limit counters (API, password-reset form) live in the per-process cache, outside the test's
+    transaction: clear them so one test's requests do not use up another's quota."""
+    cache.clear()
+    yield
 
 
 @dataclass

@@ -31,6 +31,8 @@ def production_env(**overrides: str | None) -> dict[str, str]:
         "ALLOWED_HOSTS": "cs.example.com",
         "DATABASE_URL": os.environ.get("DATABASE_URL") or database_url_of_this_test_run(),
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/14",
+        # Only read, never connected to, by check --deploy: no Redis needs to run for this test.
+        "CACHE_URL": "redis://127.0.0.1:6399/15",
         "CS_VAR_DIR": os.environ.get("CS_VAR_DIR", str(ROOT / "var")),
     })
     for name, value in overrides.items():
@@ -64,6 +66,15 @@ def test_check_deploy_reports_a_debug_production():
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=production_env(DEBUG="1"))
     assert result.returncode != 0
     assert "security.W018" in result.stdout + result.stderr  # DEBUG on in deployment
+
+
+@pytest.mark.django_db
+def test_check_deploy_warns_without_a_shared_cache():
+    # Per-process counters: each worker process would grant the full API rate and reset quota on its own.
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=production_env(CACHE_URL=None))
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "cs_platform.W001" in output and "do not hold across processes" in output, output
 
 
 @pytest.mark.django_db
