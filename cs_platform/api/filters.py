@@ -7,7 +7,6 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -30,15 +29,11 @@ class OffsetDateTimeField(forms.Field):
         if value in self.empty_values:
             return None
         text = _SPACE_FOR_PLUS.sub(r"+\1", str(value).strip())
-        parsed = bounds.parse_aware(text)
-        if parsed is None:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        if timezone.is_naive(parsed):
-            raise forms.ValidationError(self.error_messages["naive"], code="naive")
-        message = bounds.time_error(parsed)
-        if message:
-            raise forms.ValidationError(message, code="out_of_range")
-        return parsed
+        try:
+            return bounds.parse_offset_time(text)
+        except bounds.TimeInputError as error:
+            message = error.message or self.error_messages[error.code]
+            raise forms.ValidationError(message, code=error.code) from None
 
 
 @extend_schema_field(OpenApiTypes.DATETIME)

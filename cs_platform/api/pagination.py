@@ -11,7 +11,7 @@ from rest_framework import exceptions
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 
-from cs_platform.api.serializers import whole_number
+from cs_platform.bounds import whole_number
 
 
 class UpdatedCursorPagination(CursorPagination):

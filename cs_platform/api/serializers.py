@@ -1,22 +1,18 @@
 """Strict input serializers shared by every app's API: an unknown field is an error (a typo such as
 ``seat`` must not silently drop data), and a blank CSV cell means "no value". External ids that the API
-creates follow one rule (``external_id_error``).
-
-The integer ranges of PostgreSQL's columns live here too, for every serializer, form and plain
-validator that takes a number: a value past its column's range would be a ``DataError`` (a 500, or a
-whole bulk batch lost) instead of a 400 naming the field. ``INT4_MAX`` is also the bound of seconds
-stored in an ``integer`` column, hence ``INT4_MAX // 60`` for minutes that the code turns into seconds.
-JavaScript readers lose precision past ``JS_SAFE_INT``, which bounds what an int8 input may hold."""
+creates follow one rule (``external_id_error``)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cs_platform import bounds
+from cs_platform.bounds import INT4_MAX, INT4_MIN
 
 MAX_EXTERNAL_ID = 128
 # ``/accounts/bulk`` is the bulk endpoint, so an account (or contact, ticket) named "bulk" could never be
@@ -48,27 +44,28 @@ class ExternalIdField(serializers.CharField):
         self.validators.append(validate_external_id)
 
 
-INT2_MAX = 2**15 - 1  # smallint / PositiveSmallIntegerField
-INT4_MAX = 2**31 - 1  # integer / IntegerField, PositiveIntegerField
-INT4_MIN = -(2**31)
-INT8_MAX = 2**63 - 1  # bigint
-JS_SAFE_INT = 2**53 - 1  # Number.MAX_SAFE_INTEGER: the most a bigint may hold if JS reads it back
-MINUTES_IN_INT4_SECONDS = INT4_MAX // 60
+@extend_schema_field(OpenApiTypes.DATETIME)
+class OffsetDateTimeField(serializers.Field):
+    """A timestamp in a body: ISO 8601 with a UTC offset (a naive time would silently mean the server's
+    zone), inside cs_platform.bounds' window (2000 to ten years ahead: a far one breaks later reads)."""
 
+    default_error_messages = {
+        "invalid": "an ISO 8601 date-time with an offset, e.g. 2025-01-31T09:00:00+00:00",
+        "naive": "include a UTC offset, e.g. 2025-01-31T09:00:00+00:00 or ...Z",
+    }
 
-def whole_number(raw: str | None, *, low: int = 0, high: int = INT4_MAX) -> int | None:
-    """A query or form parameter as an int in ``[low, high]``, or None. ``str.isdigit`` alone lets "²"
-    (a digit to Unicode, not to ``int``) and 5,000-digit strings (past Python's conversion limit) reach
-    ``int()``: both were 500s."""
-    if raw is None or not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(high)):
-        return None
-    value = int(raw)
-    return value if low <= value <= high else None
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        try:
+            return bounds.parse_offset_time(data)
+        except bounds.TimeInputError as error:
+            if error.message:
+                raise serializers.ValidationError(error.message) from None
+            self.fail(error.code)
 
-
-def decimal_max(max_digits: int, decimal_places: int) -> Decimal:
-    """The largest value of ``numeric(max_digits, decimal_places)``, e.g. 999999999999.99 for (14, 2)."""
-    return Decimal(10) ** (max_digits - decimal_places) - Decimal(1).scaleb(-decimal_places)
+    def to_representation(self, value: Any) -> Any:
+        return value.isoformat() if value else None
 
 
 class StrictSerializer(serializers.Serializer):

@@ -20,8 +20,8 @@ from accounts.selectors import tenant_today
 from cs_platform.api import schema as api_schema
 from cs_platform.api.base import TenantAPIView
 from cs_platform.api.parsers import BoundedJSONParser, NDJSONParser, report_invalid_lines
-from cs_platform.api.serializers import whole_number
 from cs_platform.api.views import bulk_items
+from cs_platform.bounds import whole_number
 from cs_platform.bulk import MAX_BATCH
 from health.usage.selectors import account_usage
 from health.usage.selectors import adoption as selectors

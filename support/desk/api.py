@@ -18,10 +18,9 @@ from rest_framework.response import Response
 from accounts.selectors import account_by_external_id, contact_by_external_id
 from cs_platform.api import schema as api_schema
 from cs_platform.api.base import TenantAPIView
-from cs_platform.api.serializers import StrictSerializer
+from cs_platform.api.serializers import OffsetDateTimeField, StrictSerializer
 from support.desk.services import DeskError, request_callback
 from support.models import Callback
-from support.records.inputs import OffsetDateTimeField
 from support.records.selectors import ticket_by_external_id
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from accounts.models import Tenant
-from cs_platform.api.serializers import MINUTES_IN_INT4_SECONDS
+from cs_platform.bounds import MINUTES_IN_INT4_SECONDS
 from cs_platform.web.fields import BoundedDateTimeField
 from support.desk.macros import PLACEHOLDERS, unknown_placeholders
 from support.desk.selectors import INBOX_SORTS, SLA_STATES, team_choices

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import get_contact_for_tenant
 from accounts.permissions import has_permission, requires
 from cs_platform import bounds
-from cs_platform.api.serializers import INT8_MAX, whole_number
+from cs_platform.bounds import INT8_MAX, whole_number
 from cs_platform.web.pages import paginate, render_list, save_or_form_error, wants_partial
 from support.desk import selectors
 from support.desk.access import get_callback_for_tenant, get_macro_for_tenant

@@ -10,42 +10,12 @@ output maps one to one onto the typed inputs of support.records.data, which hold
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cs_platform import bounds
-from cs_platform.api.serializers import INT4_MAX, ExternalIdField, StrictSerializer
+from cs_platform.api.serializers import ExternalIdField, OffsetDateTimeField, StrictSerializer
+from cs_platform.bounds import INT4_MAX
 from support.models import AgentSession, AuthorType, Channel, Direction, Priority, TicketStatus
 from support.records.services.identities import IdentityError, normalize_email, normalize_phone, normalize_social
-
-
-@extend_schema_field(OpenApiTypes.DATETIME)
-class OffsetDateTimeField(serializers.Field):
-    default_error_messages = {
-        "invalid": "an ISO 8601 date-time with an offset, e.g. 2025-01-31T09:00:00+00:00",
-        "naive": "include a UTC offset, e.g. 2025-01-31T09:00:00+00:00 or ...Z",
-    }
-    # Every time is in cs_platform.bounds' window (2000 to ten years ahead): a far one breaks later reads.
-
-    def to_internal_value(self, data: Any) -> Any:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        parsed = bounds.parse_aware(data)
-        if parsed is None:
-            self.fail("invalid")
-        if timezone.is_naive(parsed):
-            self.fail("naive")
-        message = bounds.time_error(parsed)
-        if message:
-            raise serializers.ValidationError(message)
-        return parsed
-
-    def to_representation(self, value: Any) -> Any:
-        return value.isoformat() if value else None
 
 
 def _normalized(normalize, value: str) -> str:

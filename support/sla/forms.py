@@ -9,7 +9,7 @@ import zoneinfo
 from django import forms
 
 from accounts.models import Tenant
-from cs_platform.api.serializers import INT4_MAX
+from cs_platform.bounds import INT4_MAX
 from cs_platform.web.fields import BoundedDateField
 from support.models import BusinessCalendar, Holiday, Priority, SlaPolicy
 from support.sla.calendar import WEEKDAYS, CalendarError, format_day, parse_day

@@ -126,10 +126,8 @@ RAW_SQL_ALLOWED = {
     "accounts/selectors.py": "external-id lookups: `= ANY(%s::text[])` binds one array, not an IN list of 1,000",
     "accounts/services/contacts.py": "contacts first met in usage events: one INSERT ... ON CONFLICT from "
                                      "unnest() arrays, and the batched last-seen UPDATE",
-    "health/usage/selectors/adoption.py": "set-based adoption figures over the rollups view (one query per family)",
-    "health/usage/selectors/account_usage.py": "the usage tab's reads over the rollups view: weeks from "
-                                               "generate_series, per catalog feature / milestone, per contact "
-                                               "(LATERAL, one page per query)",
+    "health/usage/selectors/adoption.py": "set-based adoption figures over the rollups view (one query per family); "
+                                          "its `_rows` also runs account_usage.py's reads of the usage tab",
     "health/usage/selectors/catalog.py": "unknown event names: a grouped anti-join over the rollups view",
     "health/usage/services/ingest.py": "ingestion: COPY into the staging table and the set-based insert from it",
     "health/usage/services/partitions.py": "DDL of the events table's monthly partitions, under an advisory lock",

@@ -14,8 +14,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
-
 from accounts.models import CustomerAccount
 from accounts.selectors import tenant_today
 from health.usage.selectors.adoption import (
@@ -23,6 +21,7 @@ from health.usage.selectors.adoption import (
     FIXED_WINDOWS,
     AccountAdoption,
     _check_window,
+    _rows,
     window_start,
 )
 
@@ -31,12 +30,6 @@ WEEKLY_WEEKS = 12
 
 def week_start(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())  # Monday
-
-
-def _rows(sql: str, params: dict[str, Any]) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,8 @@ from django.db import IntegrityError, connection, transaction
 from accounts.models import Tenant
 from accounts.services.contacts import create_contacts_from_events
 from cs_platform import bounds
-from cs_platform.api.serializers import INT8_MAX, RESERVED_EXTERNAL_IDS, external_id_error
+from cs_platform.api.serializers import RESERVED_EXTERNAL_IDS, external_id_error
+from cs_platform.bounds import INT8_MAX
 from cs_platform.bulk import BulkResult
 from health.usage.models import UsageEventKey, UsagePending
 from health.usage.services import partitions, rollups
