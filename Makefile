@@ -22,5 +22,11 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
+# Given the DATABASE_URL of a server administrator and no DATABASE_OWNER_URL (CI, a developer's server),
+# the tests first create the two roles of row-level security there and run as them (README "Database roles").
 test: $(STAMP) lint
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	@if [ -n "$$DATABASE_URL" ] && [ -z "$$DATABASE_OWNER_URL" ]; then \
+	  eval "$$($(PY) -m cs_platform.db.roles "$$DATABASE_URL")" && $(VENV)/bin/pytest $(PYTEST_ARGS); \
+	else \
+	  $(VENV)/bin/pytest $(PYTEST_ARGS); \
+	fi

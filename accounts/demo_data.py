@@ -29,7 +29,7 @@ from django.db import transaction
 from accounts.models import Contact, CustomerAccount, Job, Membership, Role, Tenant
 from accounts.services.contacts import upsert_contacts
 from accounts.services.customers import upsert_accounts
-from accounts.services.tenants import create_staff_member, create_tenant
+from accounts.services.tenants import create_staff_member, create_tenant, delete_tenants
 from accounts.tenancy import tenant_scope
 from cs_platform.bulk import BulkResult
 from health.usage import demo as health_demo
@@ -240,9 +240,7 @@ def _ensure_demo_user() -> None:
 
 def reset_demo_tenants() -> int:
     """Delete the demo tenants with everything they own (cascades); staff users stay."""
-    with transaction.atomic():
-        deleted, _ = Tenant.objects.filter(slug__in=[spec.slug for spec in DEMO_TENANTS]).delete()
-    return deleted
+    return delete_tenants(slugs=[spec.slug for spec in DEMO_TENANTS])
 
 
 class DemoDataError(RuntimeError):

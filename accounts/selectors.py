@@ -28,6 +28,7 @@ from django.utils import timezone
 from accounts.models import ApiKey, Contact, CustomerAccount, Membership, Role, Tenant
 from accounts.models.tenants import hash_api_key
 from accounts.services.customers import CSM_ROLES
+from accounts.tenancy import all_tenants
 
 # Sort keys the pages accept, mapped to model fields; anything else falls back to the default.
 ACCOUNT_SORTS: dict[str, str] = {
@@ -61,7 +62,9 @@ def tenant_today(tenant: Tenant) -> dt.date:
 def user_memberships(*, user: AbstractBaseUser) -> list[Membership]:
     """The user's own memberships in every tenant, by tenant name (the tenant chooser and switcher).
     Unscoped: this is where a tenant gets chosen, so none is in scope yet; the filter is the user."""
-    return list(Membership.objects.unscoped().filter(user=user).select_related("tenant").order_by("tenant__name"))
+    with all_tenants("the tenant chooser lists the user's own memberships in every tenant"):
+        return list(Membership.objects.unscoped().filter(user=user).select_related("tenant")
+                    .order_by("tenant__name"))
 
 
 def tenant_by_slug(*, slug: str) -> Tenant | None:
@@ -77,12 +80,13 @@ def tenants_with_settings() -> QuerySet:
 def active_api_key(*, raw_key: str) -> ApiKey | None:
     """The unrevoked key whose hash is that of ``raw_key``, with its tenant, or None. Unscoped: the key
     names the tenant (DESIGN.md rule 3), so this lookup necessarily precedes any scope."""
-    return (
-        ApiKey.objects.unscoped()
-        .select_related("tenant")
-        .filter(key_hash=hash_api_key(raw_key), revoked_at__isnull=True)
-        .first()
-    )
+    with all_tenants("API authentication: the key names its tenant"):
+        return (
+            ApiKey.objects.unscoped()
+            .select_related("tenant")
+            .filter(key_hash=hash_api_key(raw_key), revoked_at__isnull=True)
+            .first()
+        )
 
 
 def member_list(*, tenant: Tenant) -> QuerySet:

@@ -2,8 +2,14 @@
 
 DESIGN.md "Tenancy" rules 1, 2 and 5 live here. Every tenant-owned model inherits
 :class:`TenantOwnedModel`; its default manager filters by the active tenant and *raises* when no
-tenant is active, so a forgotten scope fails closed instead of leaking rows. The single bypass is
+tenant is active, so a forgotten scope fails closed instead of leaking rows. The ORM-level bypass is
 ``Model.objects.unscoped()``: grep for it, keep it rare, and say why at each use.
+
+Rule 8 repeats the scope in PostgreSQL: the database backend (``cs_platform.db``) sets
+``app.tenant_id`` from :func:`database_scope` for every transaction, and row-level security shows a
+statement only that tenant's rows. Code that must cross tenants outside any scope (API-key and
+membership look-ups, the Django admin, the operators' pages, tenant deletion, maintenance) says so with
+:func:`all_tenants`, the one database-level bypass; tests/architecture allow-lists where it is used.
 """
 
 from __future__ import annotations
@@ -16,10 +22,17 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
+# The context variables live in a module free of models, which the database backend imports too.
+from cs_platform.tenant_context import (  # noqa: F401
+    NO_SCOPE,
+    active_tenant,
+    all_tenants,
+    database_scope,
+    rows_of_held_tenant,
+)
+
 if TYPE_CHECKING:
     from accounts.models import Tenant
-
-_active_tenant: contextvars.ContextVar[Tenant | None] = contextvars.ContextVar("active_tenant", default=None)
 
 
 class TenantScopeError(RuntimeError):
@@ -27,23 +40,23 @@ class TenantScopeError(RuntimeError):
 
 
 def current_tenant() -> Tenant:
-    tenant = _active_tenant.get()
+    tenant = active_tenant.get()
     if tenant is None:
         raise TenantScopeError("no tenant in scope: enter tenant_scope(tenant) first")
     return tenant
 
 
 def current_tenant_or_none() -> Tenant | None:
-    return _active_tenant.get()
+    return active_tenant.get()
 
 
 def activate(tenant: Tenant) -> contextvars.Token:
     """Enter a scope that the caller closes with :func:`deactivate` (middleware and API base)."""
-    return _active_tenant.set(tenant)
+    return active_tenant.set(tenant)
 
 
 def deactivate(token: contextvars.Token) -> None:
-    _active_tenant.reset(token)
+    active_tenant.reset(token)
 
 
 @contextmanager
@@ -77,17 +90,39 @@ class TenantScopedManager(models.Manager.from_queryset(TenantQuerySet)):
         return super().create(**kwargs)
 
 
+class HeldRowQuerySet(models.QuerySet):
+    """The base manager's querysets: Django's own look-ups from a row already held (a foreign key
+    followed, ``refresh_from_db()``, a deferred field loaded) run, when no scope is active, with the
+    database showing that row's own tenant (rule 8): the row's tenant was checked when it was fetched,
+    and what it refers to lives in the same tenant. Inside a scope they run in the scope, as any query."""
+
+    def _fetch_all(self) -> None:
+        if self._result_cache is None and active_tenant.get() is None:
+            tenant_id = getattr(self._hints.get("instance"), "tenant_id", None)
+            if tenant_id is not None:
+                with rows_of_held_tenant(tenant_id):
+                    return super()._fetch_all()
+        return super()._fetch_all()
+
+
+class HeldRowManager(models.Manager.from_queryset(HeldRowQuerySet)):
+    pass
+
+
 class TenantOwnedModel(models.Model):
     """Abstract base of every tenant-owned model (non-null ``tenant``; constraints start with it)."""
 
     tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="+")
 
     objects = TenantScopedManager()
+    held_rows = HeldRowManager()
 
     class Meta:
-        # Django's internal lookups (FK descriptors, deletion) use the plain base manager on purpose:
-        # they start from a row already held, whose tenant was checked when it was fetched.
+        # Django's internal lookups (FK descriptors, deletion) use the base manager on purpose: they
+        # start from a row already held, whose tenant was checked when it was fetched. Subclasses inherit
+        # it as their base manager (Options.base_manager looks up the first parent's).
         abstract = True
+        base_manager_name = "held_rows"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         scoped = current_tenant_or_none()

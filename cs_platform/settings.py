@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.TenantFromUrlMiddleware",
+    "accounts.middleware.AdminAcrossTenantsMiddleware",
     # Last, as axes asks: it turns the lockout signalled by its backend into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -103,12 +104,21 @@ TEMPLATES = [
 
 
 def database_from_env() -> dict:
+    """``DATABASE_URL`` is the application's role, ``DATABASE_OWNER_URL`` (same server and database) the
+    schema owner's, used by ``migrate`` and the test database's setup (README "Database roles"). Neither
+    set: the embedded server's ``cs_app`` and ``cs_owner`` roles."""
     url = os.environ.get("DATABASE_URL")
+    owner_url = os.environ.get("DATABASE_OWNER_URL")
     if not url:
-        from cs_platform.embedded_db import embedded_database_url
+        from cs_platform.embedded_db import embedded_database_urls
 
-        url = embedded_database_url(VAR_DIR)
+        url, owner_url = embedded_database_urls(VAR_DIR)
     config = dj_database_url.parse(url, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")))
+    # Django's PostgreSQL backend plus the tenant scope carried into each transaction (row-level security).
+    config["ENGINE"] = "cs_platform.db"
+    if owner_url:
+        owner = dj_database_url.parse(owner_url)
+        config["OWNER"] = {"USER": owner.get("USER") or "", "PASSWORD": owner.get("PASSWORD") or ""}
     if not config.get("HOST"):
         # The embedded server answers on a Unix socket given as ?host=/path in its URI.
         socket_dir = parse_qs(urlparse(url).query).get("host")
@@ -130,6 +140,8 @@ READ_THREADS = max(1, int(os.environ.get("READ_THREADS", "2")))
 
 
 DATABASES = {"default": database_from_env()}
+# TRUNCATE for the app role: only the test database needs it (transactional tests are flushed with it).
+DATABASE_APP_MAY_TRUNCATE = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

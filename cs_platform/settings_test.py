@@ -14,6 +14,7 @@ os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBa
 
 from cs_platform.settings import *  # noqa: E402,F403
 
+DATABASE_APP_MAY_TRUNCATE = True  # pytest-django flushes transactional tests' data with TRUNCATE
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,4 +1,9 @@
-"""factory-boy factories. Build tenant-owned rows inside ``tenant_scope(tenant)`` or pass ``tenant``."""
+"""factory-boy factories. Build tenant-owned rows inside ``tenant_scope(tenant)`` or pass ``tenant``.
+
+A tenant-owned row built outside any scope is written inside its own tenant's scope (row-level
+security refuses a row of a tenant that is not in scope, DESIGN.md tenancy rule 8); inside another
+tenant's scope it still fails, as the scoped save does.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,20 @@ from django.contrib.auth import get_user_model
 
 from accounts.models import ApiKey, Contact, CustomerAccount, Membership, Role, Tenant
 from accounts.models.tenants import hash_api_key
+from accounts.tenancy import current_tenant_or_none, tenant_scope
+
+
+class TenantOwnedFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        tenant = kwargs.get("tenant")
+        if current_tenant_or_none() is not None or tenant is None:
+            return super()._create(model_class, *args, **kwargs)
+        with tenant_scope(tenant):
+            return super()._create(model_class, *args, **kwargs)
 
 
 class TenantFactory(factory.django.DjangoModelFactory):
@@ -31,7 +50,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("pw-for-tests-1")
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class MembershipFactory(TenantOwnedFactory):
     class Meta:
         model = Membership
 
@@ -40,7 +59,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     role = Role.ADMIN
 
 
-class AccountFactory(factory.django.DjangoModelFactory):
+class AccountFactory(TenantOwnedFactory):
     class Meta:
         model = CustomerAccount
 
@@ -56,7 +75,7 @@ class AccountFactory(factory.django.DjangoModelFactory):
     renewal_date = dt.date(2027, 1, 1)
 
 
-class ContactFactory(factory.django.DjangoModelFactory):
+class ContactFactory(TenantOwnedFactory):
     class Meta:
         model = Contact
 
@@ -70,7 +89,7 @@ class ContactFactory(factory.django.DjangoModelFactory):
 
 def make_api_key(tenant: Tenant, scopes=("read", "write", "ingest"), raw: str | None = None) -> tuple[ApiKey, str]:
     raw = raw or f"csk_test_{tenant.slug}_{'_'.join(scopes)}"
-    key = ApiKey.objects.unscoped().create(
-        tenant=tenant, name="test", prefix=raw[:12], key_hash=hash_api_key(raw), scopes=list(scopes)
-    )
+    with tenant_scope(tenant):
+        key = ApiKey.objects.create(tenant=tenant, name="test", prefix=raw[:12], key_hash=hash_api_key(raw),
+                                    scopes=list(scopes))
     return key, raw

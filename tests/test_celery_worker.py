@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from accounts.models import Job
 from accounts.tasks import prune_job_payloads
+from accounts.tenancy import tenant_scope
 from tests.factories import TenantFactory
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,10 +49,10 @@ def database_url_of_this_test_run() -> str:
 
 
 def _old_finished_job(tenant, payload: str) -> Job:
-    job = Job.objects.unscoped().create(tenant=tenant, kind="import_accounts", state=Job.State.DONE,
-                                        input_text=payload)
-    # updated_at is auto_now: age it with an UPDATE, which auto_now does not touch.
-    Job.objects.unscoped().filter(pk=job.pk).update(updated_at=timezone.now() - timedelta(days=30))
+    with tenant_scope(tenant):
+        job = Job.objects.create(tenant=tenant, kind="import_accounts", state=Job.State.DONE, input_text=payload)
+        # updated_at is auto_now: age it with an UPDATE, which auto_now does not touch.
+        Job.objects.filter(pk=job.pk).update(updated_at=timezone.now() - timedelta(days=30))
     return job
 
 

@@ -12,17 +12,18 @@ from decimal import Decimal
 from django.apps import apps
 from django.db.models.deletion import RestrictedError
 
-from accounts.models import Tenant
-from accounts.tenancy import TenantOwnedModel
+from accounts.services.tenants import delete_tenants
+from accounts.tenancy import TenantOwnedModel, all_tenants
 from support.models import BusinessCalendar, QaCriterion, QaReview, QaRubric, QaScore, SlaPolicy, SupportCost, Team
 from tests.support.desk_helpers import build_agents, make_ticket
 
 
 def _rows_of(tenant_id: int) -> dict[str, int]:
-    return {
-        model._meta.label: model.objects.unscoped().filter(tenant_id=tenant_id).count()
-        for model in apps.get_models() if issubclass(model, TenantOwnedModel)
-    }
+    with all_tenants("test: every row a tenant owns"):
+        return {
+            model._meta.label: model.objects.unscoped().filter(tenant_id=tenant_id).count()
+            for model in apps.get_models() if issubclass(model, TenantOwnedModel)
+        }
 
 
 def _fill_support(world) -> None:
@@ -45,7 +46,7 @@ def test_deleting_a_tenant_removes_all_its_rows_and_leaves_the_other_alone(world
     _fill_support(a)
     _fill_support(b)
     b_before = _rows_of(b.tenant.pk)
-    Tenant.objects.filter(pk=a.tenant.pk).delete()
+    delete_tenants(pks=[a.tenant.pk])
     assert not any(_rows_of(a.tenant.pk).values())
     assert _rows_of(b.tenant.pk) == b_before
 

@@ -64,10 +64,11 @@ CREATE INDEX usage_event_time_brin ON health_usage_event USING brin (occurred_at
 DROP_EVENTS = "DROP TABLE IF EXISTS health_usage_event CASCADE;"
 
 
+# This month's and the next two months' partitions used to be created here; they are now created by
+# 0007_row_level_security, through the owner's partition function (cs_platform/db/rls.py), so that every
+# partition gets the row-level security of its parent.
 def create_current_partitions(apps, schema_editor):
-    from health.usage.services.partitions import ensure_partitions_ahead
-
-    ensure_partitions_ahead(connection=schema_editor.connection)
+    pass
 
 
 Migration.operations += [

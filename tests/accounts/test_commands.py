@@ -20,6 +20,7 @@ from django.urls import reverse
 from accounts import demo_data
 from accounts.models import ApiKey, Contact, CustomerAccount, Membership, Role, Tenant
 from accounts.models.tenants import hash_api_key
+from accounts.tenancy import all_tenants, tenant_scope
 from tests.test_celery_worker import database_url_of_this_test_run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,6 +32,9 @@ def run(*args: str) -> str:
     return out.getvalue()
 
 
+READ_ALL = "test: what the command wrote, read in every tenant"
+
+
 # --- create_tenant ---------------------------------------------------------------------------------------
 
 @pytest.mark.django_db
@@ -39,7 +43,8 @@ def test_create_tenant_creates_the_tenant_and_its_admin():
               "--timezone", "Europe/Berlin", "--fiscal-year-start-month", "4")
     tenant = Tenant.objects.get(slug="acme")
     assert (tenant.name, tenant.timezone, tenant.fiscal_year_start_month) == ("Acme Corp", "Europe/Berlin", 4)
-    membership = Membership.objects.unscoped().select_related("user").get(tenant=tenant)
+    with all_tenants(READ_ALL):
+        membership = Membership.objects.unscoped().select_related("user").get(tenant=tenant)
     assert membership.role == Role.ADMIN and membership.user.email == "boss@acme.example.com"
     assert not membership.user.has_usable_password()
     assert "acme" in out and "boss@acme.example.com" in out
@@ -84,9 +89,10 @@ def test_create_api_key_prints_a_working_key_alone_on_the_last_line(world_a, wor
     out = run("create_api_key", "--tenant", world_a.tenant.slug, "--scopes", "read, ingest", "--name", "crm")
     raw = out.rstrip("\n").splitlines()[-1]
     assert raw.startswith("csk_") and " " not in raw
-    key = ApiKey.objects.unscoped().get(key_hash=hash_api_key(raw))
+    with all_tenants(READ_ALL):
+        key = ApiKey.objects.unscoped().get(key_hash=hash_api_key(raw))
+        assert raw not in {k.key_hash for k in ApiKey.objects.unscoped().all()}  # only the hash is stored
     assert (key.tenant_id, key.name, sorted(key.scopes)) == (world_a.tenant.pk, "crm", ["ingest", "read"])
-    assert raw not in {k.key_hash for k in ApiKey.objects.unscoped().all()}  # only the hash is stored
     api = Client(headers={"Authorization": f"Bearer {raw}"})
     response = api.get(reverse("api-account-list"))
     assert response.status_code == 200
@@ -102,10 +108,12 @@ def test_create_api_key_prints_a_working_key_alone_on_the_last_line(world_a, wor
     ("no-such-tenant", "read", "no tenant"),
 ])
 def test_create_api_key_rejects_bad_scopes_and_unknown_tenants(world_a, tenant, scopes, message):
-    before = ApiKey.objects.unscoped().count()
+    with all_tenants(READ_ALL):
+        before = ApiKey.objects.unscoped().count()
     with pytest.raises(CommandError, match=message):
         run("create_api_key", "--tenant", tenant, "--scopes", scopes)
-    assert ApiKey.objects.unscoped().count() == before
+    with all_tenants(READ_ALL):
+        assert ApiKey.objects.unscoped().count() == before
 
 
 @pytest.mark.django_db(transaction=True)
@@ -120,12 +128,18 @@ def test_create_api_key_last_line_from_a_shell(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     raw = result.stdout.strip()
-    assert ApiKey.objects.unscoped().filter(key_hash=hash_api_key(raw), tenant__slug="shell-co").exists()
+    with all_tenants(READ_ALL):
+        assert ApiKey.objects.unscoped().filter(key_hash=hash_api_key(raw), tenant__slug="shell-co").exists()
 
 
 # --- seed_demo -------------------------------------------------------------------------------------------
 
 def _snapshot() -> dict:
+    with all_tenants(READ_ALL):
+        return _rows()
+
+
+def _rows() -> dict:
     return {
         "tenants": sorted(Tenant.objects.values_list("slug", "name", "timezone", "fiscal_year_start_month")),
         "accounts": sorted(CustomerAccount.objects.unscoped().values_list(
@@ -152,6 +166,11 @@ def test_seed_demo_builds_two_realistic_tenants():
                                                                           "America/Los_Angeles")
     assert (tenants["globex"].name, tenants["globex"].timezone) == ("Globex Cloud", "Europe/Berlin")
     for tenant in tenants.values():
+        _check_seeded(tenant)
+
+
+def _check_seeded(tenant: Tenant) -> None:
+    with tenant_scope(tenant):
         roles = set(Membership.objects.unscoped().filter(tenant=tenant).values_list("role", flat=True))
         assert roles == set(Role.values)
         assert Membership.objects.unscoped().get(tenant=tenant, user__email=demo_data.DEMO_EMAIL).role == Role.ADMIN
@@ -185,7 +204,8 @@ def test_seed_demo_reset_rebuilds_the_same_external_rows():
     run(*SEED_ARGS)
     first = _snapshot()
     # A change made while playing with the demo is undone by --reset.
-    CustomerAccount.objects.unscoped().filter(external_id="ACC-1001").update(name="Renamed while playing")
+    with all_tenants(READ_ALL):
+        CustomerAccount.objects.unscoped().filter(external_id="ACC-1001").update(name="Renamed while playing")
     run(*SEED_ARGS, "--reset")
     again = _snapshot()
     strip_ids = lambda rows: sorted(r[1:] for r in rows)  # noqa: E731 - new rows get new ids

@@ -14,6 +14,7 @@ from django.db.models import Sum
 
 from accounts import demo_data
 from accounts.models import Contact, CustomerAccount, Tenant
+from accounts.tenancy import all_tenants
 from health.usage.models import CatalogEntry, UsageDaily, UsageEvent, UsageEventKey
 from support.models import (
     Agent,
@@ -75,6 +76,15 @@ def snapshot() -> dict:
 def seeded(db):
     run(*ARGS)
     return {t.slug: t for t in Tenant.objects.all()}
+
+
+@pytest.fixture(autouse=True)
+def _read_what_the_seed_wrote_in_every_tenant(request):
+    """After the seed (which runs in each tenant's own scope), the checks read both tenants' rows."""
+    if "seeded" in request.fixturenames:
+        request.getfixturevalue("seeded")
+    with all_tenants("test: what the seed wrote, in both tenants"):
+        yield
 
 
 def test_each_tenant_gets_usage_and_a_support_desk(seeded):

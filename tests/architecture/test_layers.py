@@ -130,7 +130,11 @@ RAW_SQL_ALLOWED = {
                                           "its `_rows` also runs account_usage.py's reads of the usage tab",
     "health/usage/selectors/catalog.py": "unknown event names: a grouped anti-join over the rollups view",
     "health/usage/services/ingest.py": "ingestion: COPY into the staging table and the set-based insert from it",
-    "health/usage/services/partitions.py": "DDL of the events table's monthly partitions, under an advisory lock",
+    "health/usage/services/partitions.py": "the events table's monthly partitions, created and dropped through the "
+                                           "owner's functions under an advisory lock",
+    "accounts/management/commands/migrate.py": "the app role's grants, after the migrations, as the owner",
+    "cs_platform/db/rls.py": "row-level security: the catalogue of tenant-owned relations, their policies and "
+                             "the app role's grants (the migration operation)",
     "health/usage/services/retention.py": "retention: DELETE per partition (the events table has no model manager)",
     "health/usage/services/rollups.py": "the rollup merge: set-based upsert from the pending batches",
     "support/knowledge/selectors.py": "frequent terms: ts_stat() over the compiled ORM subquery",

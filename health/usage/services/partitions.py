@@ -12,6 +12,10 @@ most (known months are cached per process once committed).
 
 Creation and dropping serialize on one advisory lock, so concurrent batches needing the same new month
 neither fail on each other's ``CREATE TABLE`` nor race a drop.
+
+The application role owns nothing (DESIGN.md tenancy rule 8), so it creates and drops partitions through
+two functions that run with the owner's rights and do only that (``cs_create_usage_partition``,
+``cs_drop_usage_partition``, cs_platform/db/rls.py); a new partition gets its parent's row-level security.
 """
 
 from __future__ import annotations
@@ -115,14 +119,10 @@ def ensure_partitions(months: Iterable[dt.date], *, connection=None) -> list[str
             for month in missing:
                 if month in existing:
                     continue
-                start, end = month_bounds(month)
-                name = partition_name(month)
-                cursor.execute(
-                    f'CREATE TABLE IF NOT EXISTS "{name}" PARTITION OF "{PARENT}" '  # noqa: S608 (name is ours)
-                    "FOR VALUES FROM (%s) TO (%s)",
-                    [start, end],
-                )
-                created.append(name)
+                cursor.execute("SELECT cs_create_usage_partition(%s)", [month])
+                name = cursor.fetchone()[0]
+                if name:
+                    created.append(name)
     _remember(wanted, connection)
     return created
 
@@ -142,19 +142,10 @@ def drop_partition(month: dt.date, *, only_if_empty: bool = True, connection=Non
     tenant still has a row in it; the check and the drop happen under the table's exclusive lock, so no
     row can slip in between."""
     connection = connection or default_connection
-    name = partition_name(month)
     forget_known_partitions()
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
-        cursor.execute("SELECT to_regclass(%s)", [name])
-        if cursor.fetchone()[0] is None:
-            return False
-        # Dropping a partition locks its parent too; taking both now, parent first as inserts do, avoids a
-        # deadlock with a batch that holds the parent and waits for the partition.
-        cursor.execute(f'LOCK TABLE "{PARENT}", "{name}" IN ACCESS EXCLUSIVE MODE')
-        if only_if_empty:
-            cursor.execute(f'SELECT EXISTS (SELECT 1 FROM "{name}")')  # noqa: S608 (name is ours)
-            if cursor.fetchone()[0]:
-                return False
-        cursor.execute(f'DROP TABLE "{name}"')
-    return True
+        # The function locks the parent and the partition (parent first, as inserts do: no deadlock with a
+        # batch that holds the parent) and checks for rows of every tenant under that lock.
+        cursor.execute("SELECT cs_drop_usage_partition(%s, %s)", [month, only_if_empty])
+        return bool(cursor.fetchone()[0])

@@ -32,6 +32,7 @@ from django.db import connection, transaction
 
 from accounts.models import Tenant
 from accounts.services.contacts import record_contacts_seen
+from accounts.tenancy import tenant_scope
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +71,8 @@ def merge_pending_usage(*, tenant: Tenant, chunk: int = MERGE_CHUNK, max_chunks:
     total = MergeResult()
     done = 0
     while max_chunks is None or done < max_chunks:
-        merged = _merge_chunk(tenant, chunk, _between_steps)
+        with tenant_scope(tenant):  # the raw SQL below runs under the tenant's row-level security too
+            merged = _merge_chunk(tenant, chunk, _between_steps)
         done += 1
         if not merged.batches:
             break
@@ -145,7 +147,7 @@ def _merge_chunk(tenant: Tenant, chunk: int, between_steps) -> MergeResult:
 
 
 def pending_batches(*, tenant: Tenant) -> int:
-    with connection.cursor() as cursor:
+    with tenant_scope(tenant), connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM {PENDING} WHERE tenant_id = %s", [tenant.pk])  # noqa: S608
         return cursor.fetchone()[0]
 

@@ -187,9 +187,12 @@ def test_an_event_from_three_years_ago_gets_its_partition(world_a):
     body = post_events(world_a, [event("old", occurred_at=old.isoformat())]).json()
     assert body["accepted"] == 1, body
     assert partition_exists(name)
-    with connection.cursor() as cursor:
+    with world_a.scope(), connection.cursor() as cursor:  # the new partition has row-level security too
         cursor.execute(f'SELECT event_id FROM "{name}"')  # noqa: S608
         assert cursor.fetchall() == [("old",)]
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT event_id FROM "{name}"')  # noqa: S608
+        assert cursor.fetchall() == []
 
 
 def test_unknown_contact_is_created_and_enrolled(world_a, monkeypatch, django_capture_on_commit_callbacks):

@@ -38,7 +38,7 @@ def _ingest(world, items):
 
 def _staged_rollups(world) -> dict[tuple, int]:
     """What readers see: merged rollups plus staged batches, summed per bucket."""
-    with connection.cursor() as cursor:
+    with world.scope(), connection.cursor() as cursor:
         cursor.execute("SELECT account_id, contact_id, day, event_name, sum(count) FROM health_usage_rollups "
                        "WHERE tenant_id = %s GROUP BY 1, 2, 3, 4", [world.tenant.pk])
         return {tuple(r[:4]): r[4] for r in cursor.fetchall()}
@@ -219,7 +219,7 @@ def test_concurrent_merges_fold_every_batch_exactly_once(world_a):
     assert errors == []
     assert sum(merged) == 12
     assert pending_batches(tenant=world_a.tenant) == 0
-    with connection.cursor() as cursor:
+    with world_a.scope(), connection.cursor() as cursor:
         cursor.execute("SELECT account_id, contact_id, day, event_name, count FROM health_usagedaily "
                        "WHERE tenant_id = %s", [world_a.tenant.pk])
         assert {tuple(r[:4]): r[4] for r in cursor.fetchall()} == expected
@@ -257,8 +257,8 @@ def test_a_merge_skips_batches_another_merge_holds(world_a):
         thread.join(30)
     assert (outcome["slow"].batches, outcome["slow"].events) == (2, 6)
     assert pending_batches(tenant=world_a.tenant) == 0
-    assert UsagePending.objects.unscoped().filter(tenant=world_a.tenant).count() == 0
-    with connection.cursor() as cursor:
+    with world_a.scope(), connection.cursor() as cursor:
+        assert not UsagePending.objects.exists()
         cursor.execute("SELECT event_name, sum(count) FROM health_usagedaily WHERE tenant_id = %s GROUP BY 1",
                        [world_a.tenant.pk])
         assert dict(cursor.fetchall()) == {f"only-{b}": 3 for b in range(4)}
