@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts.demo_data import DEMO_EMAIL, DEMO_TENANTS, account_items, contact_items, staff_rows
 from accounts.models import Membership, Role
+from accounts.selectors import contact_by_external_id
 from accounts.services.contacts import upsert_contacts
 from accounts.services.customers import upsert_accounts
 from accounts.services.tenants import create_api_key, create_staff_member
@@ -35,6 +36,7 @@ from support.knowledge.services import qualify_ticket
 from support.models import Macro, QaCriterion, QaReview, QaRubric, SlaEvent, Ticket
 from support.qa.services import CriterionInput, ScoreInput, sample_reviews, start_calibration, submit_review
 from support.records.services.agents import upsert_agents
+from support.records.services.identities import merge_contacts
 from support.reports.periods import fiscal_year_start
 from support.reports.services import record_support_cost
 from support.sla.services import check_sla
@@ -51,11 +53,12 @@ class Size:
     events: int
     tickets: int
     qa_per_agent: int
+    merges: int = 0  # accounts whose last contact is merged into their first (support's merge service)
 
 
-SMALL = Size(accounts=8, contacts_per_account=3, events=1_500, tickets=24, qa_per_agent=3)  # tenant A
+SMALL = Size(accounts=8, contacts_per_account=3, events=1_500, tickets=24, qa_per_agent=3, merges=2)  # tenant A
 # Tickets go through the per-ticket services (~0.1 s each): enough to move every figure, not more.
-LARGE = Size(accounts=60, contacts_per_account=5, events=12_000, tickets=60, qa_per_agent=20)  # tenant B
+LARGE = Size(accounts=60, contacts_per_account=5, events=12_000, tickets=60, qa_per_agent=20, merges=8)  # tenant B
 
 
 def today_of(tenant) -> dt.date:
@@ -113,6 +116,11 @@ def load(tenant, size: Size, *, twins: bool = False) -> None:
         support_demo.seed_tickets(tenant=tenant, plans=plans, agents=agents)
         support_demo.seed_presence(tenant=tenant, agents=agents, today=today)
 
+        merger = staff_user(Role.MANAGER)
+        for account in accounts[:size.merges]:
+            people = by_account[account["external_id"]]
+            kept, merged = (contact_by_external_id(tenant=tenant, external_id=x) for x in (people[0], people[-1]))
+            merge_contacts(tenant=tenant, kept=kept, merged=merged, merged_by=merger)
         check_sla(tenant=tenant, now=now)
         if twins:
             # B's tickets land on other accounts (it has more), whose clocks have not run out yet: record the
