@@ -22,7 +22,8 @@ What legitimately differs between two identical requests is normalized, and only
 - the API-key list's "Last used" cell: this test's own API requests stamp A's key.
 
 Runs in the default mode of the isolation suite (pytest-django's ``db``: transaction=False), so ``make test``
-runs it. test_unscoped_selector_is_caught proves the comparison finds a selector that forgot its tenant.
+runs it; the reports run once more committed (transaction=True), where their queries go to the parallel read
+connections. test_unscoped_selector_is_caught proves the comparison finds a selector that forgot its tenant.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from django.test import Client
 
 from accounts.models import Role
 from accounts.tenancy import tenant_scope
+from cs_platform import parallel_reads
 from support.reports.selectors import GROUP_BYS
 from tests.isolation import lookalike
 from tests.urlwalk import Route, all_routes, api_routes, tenant_page_routes
@@ -312,35 +314,47 @@ def differences(before: dict, after: dict) -> list[str]:
     return found
 
 
-@pytest.fixture
-def lookalike_worlds(worlds):
-    """Tenant A with a small look-alike load; the shared staff in both tenants; B not loaded yet."""
-    a, b = worlds
+def check_unchanged(a, b, asks: dict[str, list[Ask]], small: lookalike.Size, large: lookalike.Size) -> None:
+    """Load A (``small``), read ``asks``, load B (``large``, twins), read again: every answer identical."""
     for world in (a, b):
         lookalike.add_staff(world.tenant)
-    lookalike.load(a.tenant, lookalike.SMALL)
-    return a, b
-
-
-def test_tenant_a_answers_do_not_change_when_tenant_b_grows(lookalike_worlds):
-    a, b = lookalike_worlds
+    lookalike.load(a.tenant, small)
     readers = _readers(a)
-    asks = CHECKED | OWN_OBJECTS
     before = read_answers(readers, asks)
     wrong = {k: (s, v[:200]) for k, (s, _, v, expected) in before.items() if s != expected}
     assert not wrong, f"answers other than the expected status (nothing meaningful to compare): {wrong}"
 
-    lookalike.load(b.tenant, lookalike.LARGE, twins=True)
+    lookalike.load(b.tenant, large, twins=True)
     _assert_b_outgrew_a(a, b)
 
     after = read_answers(readers, asks)
     changed = differences(before, after)
     assert not changed, "tenant A's answers changed when tenant B got data:\n\n" + "\n\n".join(changed)
 
+
+def test_tenant_a_answers_do_not_change_when_tenant_b_grows(worlds):
+    a, b = worlds
+    check_unchanged(a, b, CHECKED | OWN_OBJECTS, lookalike.SMALL, lookalike.LARGE)
+    readers = _readers(a)
     routes = _by_name()
     for name in EXCLUDED:
         url = routes[name].fill(readers.values)
         assert readers.clients["admin"].get(url).status_code == 405, f"{name} answers GET: check it, do not exclude it"
+
+
+REPORTS = ("report-agents", "report-teams", "report-management", "api-report-support")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reports_unchanged_when_read_on_parallel_connections(worlds, settings):
+    """The reports' queries run two at a time on the pool threads' own connections, each in a tenant scope
+    of its own (cs_platform.parallel_reads), but only outside a transaction: so the reports again, committed."""
+    settings.READ_THREADS = 2
+    a, b = worlds
+    small = lookalike.Size(accounts=6, contacts_per_account=3, events=600, tickets=16, qa_per_agent=2, merges=1)
+    large = lookalike.Size(accounts=30, contacts_per_account=4, events=3_000, tickets=40, qa_per_agent=10, merges=4)
+    check_unchanged(a, b, {name: CHECKED[name] for name in REPORTS}, small, large)
+    assert parallel_reads._pool is not None, "the reports did not use the parallel read connections"
 
 
 def _assert_b_outgrew_a(a, b) -> None:
