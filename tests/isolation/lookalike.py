@@ -97,12 +97,7 @@ def load(tenant, size: Size, *, twins: bool = False) -> None:
             assert not result.rejected, result.rejected[:3]
         merge_pending_usage(tenant=tenant)
 
-        shared = _agent_users(tenant, domain=DATA.staff_domain)
-        agents = support_demo.seed_agents(tenant=tenant, agent_users=shared)
-        if twins:
-            twin_agents = _agent_users(tenant, domain=TWIN_DOMAIN)
-            upsert_agents(tenant=tenant, items=[{"email": u.email, "name": u.get_full_name(),
-                                                 "team": support_demo.FRONTLINE} for u, _ in twin_agents])
+        agents = load_agents(tenant, twins=twins)
         support_demo.seed_team_managers(tenant=tenant)
         support_demo.seed_sla(tenant=tenant)
         support_demo.seed_knowledge_base(tenant=tenant)
@@ -164,6 +159,18 @@ def load_accounts(tenant, size: Size, *, twins: bool = False) -> tuple[list[dict
     for item in contacts:
         by_account.setdefault(item["account"], []).append(item["external_id"])
     return accounts, by_account
+
+
+def load_agents(tenant, *, twins: bool = False) -> dict:
+    """The shared staff's agents (support.demo's teams), and with ``twins`` B's same-named agents too;
+    answers the shared ones by email."""
+    with tenant_scope(tenant):
+        agents = support_demo.seed_agents(tenant=tenant, agent_users=_agent_users(tenant, domain=DATA.staff_domain))
+        if twins:
+            twin_agents = _agent_users(tenant, domain=TWIN_DOMAIN)
+            upsert_agents(tenant=tenant, items=[{"email": u.email, "name": u.get_full_name(),
+                                                 "team": support_demo.FRONTLINE} for u, _ in twin_agents])
+    return agents
 
 
 def _agent_users(tenant, *, domain: str) -> list:

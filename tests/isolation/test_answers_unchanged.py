@@ -199,9 +199,14 @@ def _by_name() -> dict[str, Route]:
     return {r.name: r for r in all_routes() if r.name}
 
 
+def unlisted(routes: list[Route]) -> list[str]:
+    """Names (or patterns, for an unnamed route) of the routes neither checked nor excluded."""
+    return sorted(r.name or r.route for r in routes if r.name not in CHECKED and r.name not in EXCLUDED)
+
+
 def test_every_list_and_report_route_is_checked():
     names = [r.name for r in candidate_routes()]
-    missing = sorted(n for n in names if n not in CHECKED and n not in EXCLUDED)
+    missing = unlisted(candidate_routes())
     assert not missing, f"add these routes to CHECKED (with their variants) or EXCLUDED (with a reason): {missing}"
     stale = sorted((set(CHECKED) | set(EXCLUDED)) - set(names))
     assert not stale, f"CHECKED/EXCLUDED name routes that are no longer list/report routes: {stale}"
@@ -210,6 +215,32 @@ def test_every_list_and_report_route_is_checked():
     routes = _by_name()
     unknown = sorted(n for n in OWN_OBJECTS if n not in routes or not routes[n].object_kwargs)
     assert not unknown, f"OWN_OBJECTS names routes without object kwargs or that do not exist: {unknown}"
+
+
+def test_a_new_list_page_or_api_list_is_flagged(settings):
+    """A tenant page and an API list added to the URLconf, and not to CHECKED or EXCLUDED, are reported."""
+    import sys
+    import types
+
+    from django.urls import include, path
+    from rest_framework.views import APIView
+
+    class NewList(APIView):
+        def get(self, request):
+            raise AssertionError("never called")
+
+    urls = types.ModuleType("tests.isolation._urls_with_new_routes")
+    urls.urlpatterns = [
+        path("t/<slug:tenant_slug>/new-report/", lambda request, tenant_slug: None, name="new-report"),
+        path("api/v1/new-things", NewList.as_view(), name="api-new-things"),
+        path("", include(settings.ROOT_URLCONF)),
+    ]
+    sys.modules[urls.__name__] = urls
+    try:
+        settings.ROOT_URLCONF = urls.__name__
+        assert unlisted(candidate_routes()) == ["api-new-things", "new-report"]
+    finally:
+        del sys.modules[urls.__name__]
 
 
 def test_normalization_only_touches_what_varies():
@@ -396,26 +427,59 @@ def _unscoped_account_choices(tenant):
     return CustomerAccount.objects.unscoped().order_by("name", "pk")
 
 
-@pytest.mark.parametrize("target, replacement, route", [
-    ("accounts.api.AccountListView.list_rows", staticmethod(_unscoped_api_account_rows), "api-account-list"),
-    ("accounts.selectors.account_choices", _unscoped_account_choices, "contact-list"),
-], ids=["api-account-rows", "account-choices"])
-def test_unscoped_selector_is_caught(target, replacement, route, worlds, monkeypatch):
-    """A selector that drops its tenant filter (``.objects.unscoped()``) changes A's answers once B has its
-    look-alike rows, although none of them carries a marker: the comparison above fails on it."""
+def _other_tenants_agent_choices(*, tenant):
+    """The tenant from the wrong place (DESIGN.md tenancy rule 3): the other tenant's agents, read in its scope."""
+    from accounts.models import Tenant
+
+    other = Tenant.objects.exclude(pk=tenant.pk).get(slug="bravo")
+    with tenant_scope(other):
+        return ORIGINAL_AGENT_CHOICES(tenant=other)
+
+
+def _original_agent_choices():
+    from support.desk.selectors import agent_choices
+
+    return agent_choices
+
+
+ORIGINAL_AGENT_CHOICES = _original_agent_choices()
+
+
+def _rls_hides_other_tenants(a) -> bool:
+    """Row-level security (DESIGN.md tenancy rule 8): an unscoped query in A's scope sees none of B's rows."""
+    from accounts.models import CustomerAccount
+
+    with a.scope():
+        return not CustomerAccount.objects.unscoped().exclude(tenant=a.tenant).exists()
+
+
+@pytest.mark.parametrize("target, replacement, route, unscoped", [
+    ("accounts.api.AccountListView.list_rows", staticmethod(_unscoped_api_account_rows), "api-account-list", True),
+    ("accounts.selectors.account_choices", _unscoped_account_choices, "contact-list", True),
+    ("support.desk.selectors.agent_choices", _other_tenants_agent_choices, "inbox", False),
+], ids=["unscoped-api-account-rows", "unscoped-account-choices", "other-tenants-agent-choices"])
+def test_leaking_selector_is_caught(target, replacement, route, unscoped, worlds, monkeypatch):
+    """A selector that drops its tenant filter (``.objects.unscoped()``), or reads in the wrong tenant's scope,
+    changes A's answers once B has its look-alike rows, although none of them carries a marker: the comparison
+    above fails on it. (Once row-level security hides B's rows from an unscoped query, that query cannot leak:
+    then A's answers must stay the same; the wrong-scope read is not the database's to catch.)"""
     a, b = worlds
     for world in (a, b):
         lookalike.add_staff(world.tenant)
     small = lookalike.Size(accounts=8, contacts_per_account=1, events=0, tickets=0, qa_per_agent=1)
     large = lookalike.Size(accounts=30, contacts_per_account=1, events=0, tickets=0, qa_per_agent=1)
     lookalike.load_accounts(a.tenant, small)
+    lookalike.load_agents(a.tenant)
     monkeypatch.setattr(target, replacement)
-    asks = {route: CHECKED[route]}
-    readers = Readers(clients={"admin": a.client_for(a.admin), "api": a.api()},
-                      values={"tenant_slug": a.tenant.slug, "account_pk": 0, "csm_pk": 0, "csm_email": "",
-                              "days_90": "2026-01-01"})
-    before = read_answers(readers, {route: [ask for ask in asks[route] if "{" not in ask.query]})
-    lookalike.load_accounts(b.tenant, large)
-    after = read_answers(readers, {route: [ask for ask in asks[route] if "{" not in ask.query]})
+    asks = {route: [ask for ask in CHECKED[route] if "{" not in ask.query and ask.who in (("admin",), ("api",))]}
+    assert asks[route]
+    readers = Readers(clients={"admin": a.client_for(a.admin), "api": a.api()}, values={"tenant_slug": a.tenant.slug})
+    before = read_answers(readers, asks)
+    lookalike.load_accounts(b.tenant, large, twins=True)
+    lookalike.load_agents(b.tenant, twins=True)
+    after = read_answers(readers, asks)
     found = differences(before, after)
-    assert found, f"an unscoped {target} went unnoticed on {route}"
+    if unscoped and _rls_hides_other_tenants(a):
+        assert not found, f"row-level security hides B's rows, yet {route} changed: {found}"
+    else:
+        assert found, f"the leaking {target} went unnoticed on {route}"
