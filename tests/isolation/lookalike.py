@@ -35,7 +35,7 @@ from support.desk.services import save_macro
 from support.knowledge.services import qualify_ticket
 from support.models import Macro, QaCriterion, QaReview, QaRubric, SlaEvent, Ticket
 from support.qa.services import CriterionInput, ScoreInput, sample_reviews, start_calibration, submit_review
-from support.records.services.agents import upsert_agents
+from support.records.services.agents import agent_for_user, upsert_agents
 from support.records.services.identities import merge_contacts
 from support.reports.periods import fiscal_year_start
 from support.reports.services import record_support_cost
@@ -170,6 +170,9 @@ def load_agents(tenant, *, twins: bool = False) -> dict:
             twin_agents = _agent_users(tenant, domain=TWIN_DOMAIN)
             upsert_agents(tenant=tenant, items=[{"email": u.email, "name": u.get_full_name(),
                                                  "team": support_demo.FRONTLINE} for u, _ in twin_agents])
+            # The shared manager is an agent in B only: a lookup of "the user's agent" that forgot its tenant
+            # would find one in A.
+            agent_for_user(tenant=tenant, user=staff_user(Role.MANAGER), role=Role.MANAGER)
     return agents
 
 
