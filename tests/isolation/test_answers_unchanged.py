@@ -21,6 +21,10 @@ What legitimately differs between two identical requests is normalized, and only
   its "updated HH:MM:SS" line (``{% now %}``);
 - the API-key list's "Last used" cell: this test's own API requests stamp A's key.
 
+Beyond that, time itself may move an answer (an SLA clock running out between the two reads turns "due soon"
+into "breached"): B's load goes in a savepoint, and a changed answer is read once more after rolling it back;
+only a change that goes away with B's rows is reported. The leak proofs run through that same check.
+
 Runs in the default mode of the isolation suite (pytest-django's ``db``: transaction=False), so ``make test``
 runs it; the reports run once more committed (transaction=True), where their queries go to the parallel read
 connections. test_leaking_selector_is_caught proves the comparison finds a selector that forgot its tenant
