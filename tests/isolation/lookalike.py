@@ -21,7 +21,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from accounts.demo_data import DEMO_EMAIL, DEMO_TENANTS, account_items, contact_items, staff_rows
-from accounts.models import Membership, Role
+from accounts.models import Job, Membership, Role
 from accounts.selectors import contact_by_external_id
 from accounts.services.contacts import upsert_contacts
 from accounts.services.customers import upsert_accounts
@@ -33,13 +33,13 @@ from health.usage.services.rollups import merge_pending_usage
 from support import demo as support_demo
 from support.desk.services import save_macro
 from support.knowledge.services import qualify_ticket
-from support.models import Macro, QaCriterion, QaReview, QaRubric, SlaEvent, Ticket
+from support.models import BusinessCalendar, Macro, QaCriterion, QaReview, QaRubric, SlaEvent, Ticket
 from support.qa.services import CriterionInput, ScoreInput, sample_reviews, start_calibration, submit_review
 from support.records.services.agents import agent_for_user, upsert_agents
 from support.records.services.identities import merge_contacts
 from support.reports.periods import fiscal_year_start
 from support.reports.services import record_support_cost
-from support.sla.services import check_sla
+from support.sla.services import add_holiday, check_sla
 
 # The staff of both tenants: the same people (the same users) in the same roles, the first demo tenant's.
 DATA = dataclasses.replace(DEMO_TENANTS[0], slug="lookalike", name="Look-alike", staff_domain="staff.lookalike.test")
@@ -100,6 +100,8 @@ def load(tenant, size: Size, *, twins: bool = False) -> None:
         agents = load_agents(tenant, twins=twins)
         support_demo.seed_team_managers(tenant=tenant)
         support_demo.seed_sla(tenant=tenant)
+        calendar = BusinessCalendar.objects.get(tenant=tenant, name=support_demo.CALENDAR_NAME)
+        add_holiday(tenant=tenant, calendar=calendar, date=dt.date(today.year, 12, 25), name="Christmas Day")
         support_demo.seed_knowledge_base(tenant=tenant)
         support_demo.seed_macros(tenant=tenant)
         if twins:  # B's own macro, named like none of A's: a leaking macro list grows by one
@@ -111,6 +113,8 @@ def load(tenant, size: Size, *, twins: bool = False) -> None:
         support_demo.seed_tickets(tenant=tenant, plans=plans, agents=agents)
         support_demo.seed_presence(tenant=tenant, agents=agents, today=today)
 
+        Job.objects.create(tenant=tenant, kind="import_accounts", total=len(accounts), done=len(accounts),
+                           state=Job.State.DONE, result={"created": len(accounts), "updated": 0, "rejected": []})
         merger = staff_user(Role.MANAGER)
         for account in accounts[:size.merges]:
             people = by_account[account["external_id"]]
