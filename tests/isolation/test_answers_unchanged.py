@@ -8,8 +8,10 @@ look-alike data (tests/isolation/lookalike.py: the same external ids, names, ema
 periods, the same staff and teams), and every answer is read again: status, content type and body must be
 identical. Routes are discovered from the URL resolver (tests/urlwalk.py): a tenant page, or an API route
 answering GET, without an object kwarg, that is neither in ``CHECKED`` nor in ``EXCLUDED`` (with its reason)
-fails ``test_every_list_and_report_route_is_checked``. ``OWN_OBJECTS`` adds the detail pages and per-object
-reports of tenant A's own look-alike objects (the account with B's twin external id, its usage report...).
+fails ``test_every_list_and_report_route_is_checked``. ``OWN_OBJECTS`` adds the detail pages, per-object
+reports and edit forms of tenant A's own look-alike objects (the account with B's twin external id, its usage
+report...); every other object route must be in it or in ``OWN_OBJECTS_EXCLUDED`` (POST only, shown to answer
+405 to GET).
 
 What legitimately differs between two identical requests is normalized, and only that (``NORMALIZE``):
 
