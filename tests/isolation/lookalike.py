@@ -1,0 +1,212 @@
+"""Look-alike tenant data for the marker-free leak checks (tests/isolation/test_answers_unchanged.py).
+
+Both tenants get rows from the same deterministic generators (the demo seed's: ``accounts.demo_data``,
+``health.usage.demo``, ``support.demo``), keyed by one *data* slug instead of the tenant's own, so item ``i``
+is the same in both: the same account and contact external ids, names and emails, the same ticket external
+ids, subjects, channels and times, the same KB articles, macros, teams, SLA policies and the same staff.
+Tenant B is given more of everything, so a query that loses its tenant filter changes tenant A's counts,
+sums, percentiles and orderings instead of merely showing a foreign name.
+
+Everything is written through the services (as the demo seed and the API do), inside ``tenant_scope``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from accounts.demo_data import DEMO_EMAIL, DEMO_TENANTS, account_items, contact_items, staff_rows
+from accounts.models import Job, Membership, Role
+from accounts.selectors import contact_by_external_id
+from accounts.services.contacts import upsert_contacts
+from accounts.services.customers import upsert_accounts
+from accounts.services.tenants import create_api_key, create_staff_member
+from accounts.tenancy import tenant_scope
+from health.usage import demo as usage_demo
+from health.usage.services.ingest import ingest_events
+from health.usage.services.rollups import merge_pending_usage
+from support import demo as support_demo
+from support.desk.services import save_macro
+from support.knowledge.services import qualify_ticket
+from support.models import BusinessCalendar, Macro, QaCriterion, QaReview, QaRubric, SlaEvent, Ticket
+from support.qa.services import CriterionInput, ScoreInput, sample_reviews, start_calibration, submit_review
+from support.records.services.agents import agent_for_user, upsert_agents
+from support.records.services.identities import merge_contacts
+from support.reports.periods import fiscal_year_start
+from support.reports.services import record_support_cost
+from support.sla.services import add_holiday, check_sla
+
+# The staff of both tenants: the same people (the same users) in the same roles, the first demo tenant's.
+DATA = dataclasses.replace(DEMO_TENANTS[0], slug="lookalike", name="Look-alike", staff_domain="staff.lookalike.test")
+TWIN_DOMAIN = "twins.bravo.test"  # tenant B's own staff: the same names as A's, other users
+
+
+@dataclass(frozen=True)
+class Size:
+    accounts: int
+    contacts_per_account: int
+    events: int
+    tickets: int
+    qa_per_agent: int
+    merges: int = 0  # accounts whose last contact is merged into their first (support's merge service)
+
+
+SMALL = Size(accounts=8, contacts_per_account=3, events=1_500, tickets=24, qa_per_agent=3, merges=2)  # tenant A
+# Tickets go through the per-ticket services (~0.1 s each): enough to move every figure, not more.
+LARGE = Size(accounts=60, contacts_per_account=5, events=12_000, tickets=60, qa_per_agent=20, merges=8)  # tenant B
+
+
+def today_of(tenant) -> dt.date:
+    return timezone.now().astimezone(tenant.zone).date()
+
+
+def staff_user(role: str):
+    """The shared staff member with ``role`` (a user of both tenants)."""
+    email = next(r["email"] for r in staff_rows(DATA) if r["role"] == role)
+    return get_user_model().objects.get(email=email)
+
+
+def add_staff(tenant) -> None:
+    """The shared staff (the demo seed's staff rows, the demo user among them) join ``tenant``. Done for both
+    tenants before tenant A's answers are first read: a membership in B legitimately changes what a shared
+    user sees (the tenant switcher), unlike B's data."""
+    with tenant_scope(tenant):
+        for row in staff_rows(DATA):
+            create_staff_member(tenant=tenant, email=row["email"], role=row["role"], name=row["name"])
+
+
+def load(tenant, size: Size, *, twins: bool = False) -> None:
+    """Accounts, contacts, usage (events, rollups), the support desk (teams, agents, SLA, KB, macros,
+    tickets with interactions on every channel, assignments, status history, callbacks, presence), SLA
+    events, KB suggestions, QA rubric and reviews, and support costs, for ``tenant``. ``twins``: also staff
+    with the same names as the shared ones but other users, who become agents too."""
+    today = today_of(tenant)
+    now = timezone.now()
+    accounts, by_account = load_accounts(tenant, size, twins=twins)
+    with tenant_scope(tenant):
+        usage_demo.seed_catalog(tenant=tenant)
+        events = usage_demo.usage_items(slug=DATA.slug, timezone=tenant.timezone, accounts=accounts,
+                                        contacts=by_account, today=today, total=size.events)
+        for start in range(0, len(events), usage_demo.BATCH):
+            result = ingest_events(tenant=tenant, items=events[start:start + usage_demo.BATCH], now=now)
+            assert not result.rejected, result.rejected[:3]
+        merge_pending_usage(tenant=tenant)
+
+        agents = load_agents(tenant, twins=twins)
+        support_demo.seed_team_managers(tenant=tenant)
+        support_demo.seed_sla(tenant=tenant)
+        calendar = BusinessCalendar.objects.get(tenant=tenant, name=support_demo.CALENDAR_NAME)
+        add_holiday(tenant=tenant, calendar=calendar, date=dt.date(today.year, 12, 25), name="Christmas Day")
+        support_demo.seed_knowledge_base(tenant=tenant)
+        support_demo.seed_macros(tenant=tenant)
+        if twins:  # B's own macro, named like none of A's: a leaking macro list grows by one
+            save_macro(tenant=tenant, macro=Macro(name="Refund policy", body="Refunds within 30 days."))
+        roster = sorted(((a.email, a.team.name if a.team else support_demo.FRONTLINE) for a in agents.values()),
+                        key=lambda r: (r[1] != support_demo.TECHNICAL, r[0]))
+        plans = support_demo.ticket_plans(slug=DATA.slug, timezone=tenant.timezone, accounts=accounts,
+                                          contacts=by_account, agents=roster, today=today, count=size.tickets)
+        support_demo.seed_tickets(tenant=tenant, plans=plans, agents=agents)
+        support_demo.seed_presence(tenant=tenant, agents=agents, today=today)
+
+        Job.objects.create(tenant=tenant, kind="import_accounts", total=len(accounts), done=len(accounts),
+                           state=Job.State.DONE, result={"created": len(accounts), "updated": 0, "rejected": []})
+        merger = staff_user(Role.MANAGER)
+        for account in accounts[:size.merges]:
+            people = by_account[account["external_id"]]
+            kept, merged = (contact_by_external_id(tenant=tenant, external_id=x) for x in (people[0], people[-1]))
+            merge_contacts(tenant=tenant, kept=kept, merged=merged, merged_by=merger)
+        check_sla(tenant=tenant, now=now)
+        if twins:
+            # B's tickets land on other accounts (it has more), whose clocks have not run out yet: record the
+            # breaches check_sla will record when they do (the same rows, ahead of time).
+            SlaEvent.objects.bulk_create([
+                SlaEvent(tenant=tenant, ticket=t, clock=SlaEvent.Clock.FIRST_RESPONSE, kind=SlaEvent.Kind.BREACH,
+                         due_at=t.first_response_due_at)
+                for t in Ticket.objects.filter(tenant=tenant, first_response_due_at__isnull=False)
+            ], ignore_conflicts=True)
+        for ticket in Ticket.objects.filter(tenant=tenant).order_by("external_id")[:size.tickets // 2]:
+            qualify_ticket(ticket=ticket, now=now)
+        _qa(tenant, size, today)
+        start = fiscal_year_start(tenant=tenant, today=today)
+        month = start
+        while month <= today:
+            record_support_cost(tenant=tenant, month=month, amount=Decimal("4200.00"), currency="USD")
+            record_support_cost(tenant=tenant, month=month, amount=Decimal("1300.00"), currency="USD",
+                                team_name=support_demo.FRONTLINE)
+            month = (month + dt.timedelta(days=32)).replace(day=1)
+
+
+def load_accounts(tenant, size: Size, *, twins: bool = False) -> tuple[list[dict], dict[str, list[str]]]:
+    """The accounts and contacts of :func:`load` (and B's twin staff and API key); answers the account items
+    and each account's contact external ids."""
+    today = today_of(tenant)
+    with tenant_scope(tenant):
+        staff = staff_rows(DATA)
+        if twins:
+            for row in staff:
+                local = row["email"].split("@")[0]
+                create_staff_member(tenant=tenant, email=f"{local}@{TWIN_DOMAIN}", role=row["role"], name=row["name"])
+            create_api_key(tenant=tenant, name="test", scopes=["read"])  # A's key's name, another key
+        csm_emails = [r["email"] for r in staff if r["role"] == Role.CSM]
+        accounts = account_items(DATA, count=size.accounts, csm_emails=csm_emails, today=today)
+        contacts = contact_items(DATA, accounts, per_account=size.contacts_per_account)
+        for upsert, items in ((upsert_accounts, accounts), (upsert_contacts, contacts)):
+            for start in range(0, len(items), 200):
+                result = upsert(tenant=tenant, items=items[start:start + 200])
+                assert not result.rejected, result.rejected[:3]
+    by_account: dict[str, list[str]] = {}
+    for item in contacts:
+        by_account.setdefault(item["account"], []).append(item["external_id"])
+    return accounts, by_account
+
+
+def load_agents(tenant, *, twins: bool = False) -> dict:
+    """The shared staff's agents (support.demo's teams), and with ``twins`` B's same-named agents too;
+    answers the shared ones by email."""
+    with tenant_scope(tenant):
+        agents = support_demo.seed_agents(tenant=tenant, agent_users=_agent_users(tenant, domain=DATA.staff_domain))
+        if twins:
+            twin_agents = _agent_users(tenant, domain=TWIN_DOMAIN)
+            upsert_agents(tenant=tenant, items=[{"email": u.email, "name": u.get_full_name(),
+                                                 "team": support_demo.FRONTLINE} for u, _ in twin_agents])
+            # The shared manager is an agent in B only: a lookup of "the user's agent" that forgot its tenant
+            # would find one in A.
+            agent_for_user(tenant=tenant, user=staff_user(Role.MANAGER), role=Role.MANAGER)
+    return agents
+
+
+def _agent_users(tenant, *, domain: str) -> list:
+    """(user, role) of ``tenant``'s members at ``domain`` who can be agents: the demo user (the Technical
+    team in support.demo) first, then the agents, as accounts.demo_data does."""
+    members = (Membership.objects.filter(tenant=tenant, user__email__endswith=f"@{domain}")
+               .select_related("user").order_by("user__email"))
+    agents = [(m.user, m.role) for m in members if m.role == Role.AGENT]
+    demo = Membership.objects.filter(tenant=tenant, user__email=DEMO_EMAIL).select_related("user").first()
+    return ([(demo.user, demo.role)] if demo and domain == DATA.staff_domain else []) + agents
+
+
+def _qa(tenant, size: Size, today: dt.date) -> None:
+    rubric = QaRubric(tenant=tenant)
+    support_demo_criteria = [CriterionInput(name="Accuracy", weight=Decimal(2), max_score=5, position=0),
+                             CriterionInput(name="Tone", weight=Decimal(1), max_score=5, position=1)]
+    from support.qa.services import save_rubric
+
+    rubric = save_rubric(tenant=tenant, rubric=rubric, name="Support quality", criteria=support_demo_criteria)
+    since = timezone.now() - dt.timedelta(days=120)
+    sample_reviews(tenant=tenant, rubric=rubric, since=since, per_agent=size.qa_per_agent)
+    reviewer = staff_user(Role.MANAGER)
+    criteria = list(QaCriterion.objects.filter(tenant=tenant, rubric=rubric).order_by("position"))
+    queued = list(QaReview.objects.filter(tenant=tenant).order_by("ticket__external_id", "agent__email"))
+    for n, review in enumerate(queued):
+        if n % 3 == 2:
+            continue  # stays in the queue
+        if n % 7 == 0:
+            start_calibration(tenant=tenant, review=review, reviewer=reviewer)
+            continue
+        submit_review(tenant=tenant, review=review, reviewer=reviewer, comment="",
+                      scores=[ScoreInput(criterion=c, score=1 + (n + i) % 5) for i, c in enumerate(criteria)])
