@@ -54,7 +54,7 @@ from django.urls import reverse  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from accounts.models import Membership, Role, Tenant  # noqa: E402
-from accounts.services.tenants import create_api_key, create_tenant  # noqa: E402
+from accounts.services.tenants import create_api_key, create_tenant, delete_tenants  # noqa: E402
 from accounts.tenancy import tenant_scope  # noqa: E402
 from support.records.backlog import rebuild_open_spans  # noqa: E402
 from support.reports.periods import next_month  # noqa: E402
@@ -404,13 +404,14 @@ def seed(tenant: Tenant, n_tickets: int, n_interactions: int) -> dict:
 
 
 def remove(tenant: Tenant) -> None:
-    """Bulk-delete the big tables first (the ORM's cascade would load 1M rows), then the tenant."""
-    with transaction.atomic():
+    """Bulk-delete the big tables first (the ORM's cascade would load 1M rows), then the tenant (its
+    cascade under the row-level security bypass, accounts.services.tenants.delete_tenants)."""
+    with transaction.atomic(), tenant_scope(tenant):
         for table in ("support_interaction", "support_ticketstatuschange", "support_ticketassignment",
                       "support_slaevent", "support_ticketopenspan", "support_ticket", "support_agentsession",
                       "support_supportcost"):
             run(f"DELETE FROM {table} WHERE tenant_id = %s", [tenant.pk])  # noqa: S608
-    Tenant.objects.filter(pk=tenant.pk).delete()
+    delete_tenants(pks=[tenant.pk])
 
 
 # ------------------------------------------------------------------------------------------- timing

@@ -30,6 +30,8 @@ def production_env(**overrides: str | None) -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(48),  # 64 characters
         "ALLOWED_HOSTS": "cs.example.com",
         "DATABASE_URL": os.environ.get("DATABASE_URL") or database_url_of_this_test_run(),
+        # Another role than the app's (only read by check --deploy): the split of row-level security.
+        "DATABASE_OWNER_URL": os.environ.get("DATABASE_OWNER_URL") or "postgres://cs_owner@127.0.0.1:5432/cs",
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/14",
         # Only read, never connected to, by check --deploy: no Redis needs to run for this test.
         "CACHE_URL": "redis://127.0.0.1:6399/15",
@@ -75,6 +77,16 @@ def test_check_deploy_warns_without_a_shared_cache():
     output = result.stdout + result.stderr
     assert result.returncode != 0, output
     assert "cs_platform.W001" in output and "do not hold across processes" in output, output
+
+
+@pytest.mark.django_db
+def test_check_deploy_warns_when_the_app_connects_as_the_schema_owner():
+    env = production_env(DATABASE_OWNER_URL=None)
+    env["DATABASE_URL"] = "postgres://cs_owner@127.0.0.1:5432/cs"  # one role for both
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "cs_platform.W002" in output and "owns the schema" in output, output
 
 
 @pytest.mark.django_db

@@ -35,6 +35,7 @@ from support.reports.sql import (
     _periods_cte,
     _Sql,
     _stats,
+    exact_seconds_sum,
     seconds_sql,
 )
 from support.sla.selectors import first_response_met_sql
@@ -108,8 +109,8 @@ def _presence(tenant: Tenant, periods: list[Period], key_by: str, now: dt.dateti
     online, scheduled = clipped(), clipped()  # parameters are collected in the order of the text
     text = f"""WITH {cte}
         SELECT p.idx, {_SESSION_KEY[key_by]} AS k,
-               SUM({online}) FILTER (WHERE s.kind = 'online') AS online_seconds,
-               SUM({scheduled}) FILTER (WHERE s.kind = 'scheduled') AS scheduled_seconds
+               {exact_seconds_sum(online, "s.kind = 'online'")} AS online_seconds,
+               {exact_seconds_sum(scheduled, "s.kind = 'scheduled'")} AS scheduled_seconds
         FROM periods p
         JOIN support_agentsession s ON s.tenant_id = {sql.p(tenant.pk)} AND s.started_at < p.hi
              AND COALESCE(s.ended_at, {sql.p(now)}::timestamptz) > p.lo

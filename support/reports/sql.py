@@ -43,8 +43,26 @@ def _periods_cte(sql: _Sql, periods: list[Period]) -> str:
     return f"periods(idx, lo, hi) AS (VALUES {rows})"
 
 
+def exact_seconds_mean(expr: str) -> str:
+    """The mean of a duration in seconds, the same whatever order the rows arrive in.
+
+    ``AVG`` over a float is a running float sum whose last digits depend on the row order, which a plan
+    change alters (another tenant's data growing, a parallel scan): tenant A's figure would move in its
+    16th digit when B's table grows (tests/isolation/test_answers_unchanged.py caught it). Timestamps are
+    whole microseconds, so the durations are summed as whole microseconds in integers (PostgreSQL's exact
+    accumulator) and divided once."""
+    return f"(AVG(round(({expr}) * 1000000)::bigint) / 1000000)::float8"
+
+
+def exact_seconds_sum(expr: str, where: str | None = None) -> str:
+    """A sum of durations in seconds (over the rows matching ``where``), exact in any row order
+    (:func:`exact_seconds_mean`)."""
+    only = f" FILTER (WHERE {where})" if where else ""
+    return f"(SUM(round(({expr}) * 1000000)::bigint){only} / 1000000)::float8"
+
+
 def _stats(expr: str, prefix: str) -> str:
-    return (f"COUNT({expr}) AS {prefix}_count, AVG({expr}) AS {prefix}_mean, "
+    return (f"COUNT({expr}) AS {prefix}_count, {exact_seconds_mean(expr)} AS {prefix}_mean, "
             f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {expr}) AS {prefix}_median, "
             f"percentile_cont(0.9) WITHIN GROUP (ORDER BY {expr}) AS {prefix}_p90")
 
