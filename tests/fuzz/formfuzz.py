@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.forms.formsets import ManagementForm
 from hypothesis import strategies as st
 
+from accounts.models import Tenant
 from accounts.tenancy import TenantOwnedModel
 
 # Values no field of ours should choke on: out-of-range, non-ASCII digits, NUL, formulas, huge, empty.
@@ -94,17 +95,68 @@ def plausible(form_field: forms.Field) -> st.SearchStrategy:
             getattr(v, "regex", None) is not None for v in f.validators):
         return st.sampled_from(["+1 555 0100", "555-0100", "(555) 010 0000"])
     if isinstance(f, forms.CharField):
-        return st.one_of(SAFE_TEXT, st.sampled_from(["=1+1", "+1", "-1", "@x", "Mon", "09:00-17:00", "{{ name }}"]))
+        return st.one_of(SAFE_TEXT, st.sampled_from([
+            "=1+1", "+1", "-1", "@x", "09:00-17:00", "09:00-12:00, 13:00-17:00", "Europe/Berlin", "UTC",
+            "{{ contact.name }}"]))
     return SAFE_TEXT
 
 
-def field_values(form_field: forms.Field) -> st.SearchStrategy:
-    """Mostly plausible (so that valid submissions happen), often hostile, sometimes a list (a field sent
-    twice), sometimes missing (``None``)."""
+def posted(value: object) -> str | list[str] | None:
+    """A form's initial value as a browser would post it back."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, list | tuple):
+        return [str(getattr(v, "pk", v)) for v in value]
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%dT%H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "on" if value else None
+    return str(getattr(value, "pk", value))
+
+
+@dataclass(frozen=True)
+class FieldValues:
+    """What to post for one field: ``good`` values a person could mean (the form's own initial value,
+    e.g. the edited row's, among them) and ``bad`` ones (hostile, or the field sent twice)."""
+
+    good: st.SearchStrategy
+    bad: st.SearchStrategy
+
+
+BAD = st.one_of(HOSTILE, HOSTILE, st.lists(HOSTILE, min_size=2, max_size=3))
+
+
+def field_values(form_field: forms.Field, current: object = None, *, fixed: bool = False) -> FieldValues:
+    """``fixed``: the good value is ``current`` only (a formset's management form)."""
+    value = posted(current)
     good = plausible(form_field)
-    return st.integers(min_value=0, max_value=9).flatmap(
-        lambda n: good if n < 6 else HOSTILE if n < 8 else st.lists(HOSTILE, min_size=2, max_size=3)
-        if n == 8 else st.none())
+    if fixed:
+        good = st.just(value)
+    elif value is not None:
+        good = st.one_of(st.just(value), st.just(value), good)
+    elif not form_field.required:
+        good = st.one_of(st.just(""), good)
+    return FieldValues(good, BAD)
+
+
+@st.composite
+def submissions(draw, fields: dict[str, FieldValues]) -> dict:
+    """A POST body: all good (a valid submission is likely), one field bad (which check refuses it), or
+    every field good, bad or missing at random."""
+    names = sorted(fields)
+    mode = draw(st.sampled_from(["good", "one_bad", "one_bad", "mixed"]))
+    bad = {draw(st.sampled_from(names))} if mode == "one_bad" else set()
+    out = {}
+    for name in names:
+        pick = draw(st.sampled_from(["good", "good", "bad", "missing"])) if mode == "mixed" else (
+            "bad" if name in bad else "good")
+        if pick != "missing":
+            value = draw(fields[name].bad if pick == "bad" else fields[name].good)
+            if value is not None:
+                out[name] = value
+    return out
 
 
 @dataclass
@@ -115,6 +167,16 @@ class SeenForm:
     def names(self) -> dict[str, forms.Field]:
         """Posted name -> field (with the form's prefix, as a formset posts them)."""
         return {self.form.add_prefix(name): f for name, f in self.form.fields.items()}
+
+    def strategies(self, management: dict[str, str]) -> dict[str, FieldValues]:
+        out = {}
+        for name, f in self.form.fields.items():
+            key = self.form.add_prefix(name)
+            if key in management:
+                out[key] = field_values(f, management[key], fixed=True)
+            else:
+                out[key] = field_values(f, self.form.get_initial_for_field(f, name))
+        return out
 
 
 @dataclass
@@ -180,11 +242,11 @@ NOT_DATA = {"last_used_at"}
 
 
 def fingerprint() -> dict[str, str]:
-    """md5 of every row of every tenant-owned table, in one query: equal before and after means that a
-    request wrote nothing."""
+    """md5 of every row of every tenant-owned table (and of the tenants), in one query: equal before and
+    after means that a request wrote nothing."""
     parts = []
     for model in apps.get_models():
-        if issubclass(model, TenantOwnedModel) and not model._meta.proxy:
+        if (issubclass(model, TenantOwnedModel) or model is Tenant) and not model._meta.proxy:
             columns = ", ".join(connection.ops.quote_name(f.column) for f in model._meta.concrete_fields
                                 if f.attname not in NOT_DATA)
             table = connection.ops.quote_name(model._meta.db_table)

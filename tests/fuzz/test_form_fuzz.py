@@ -17,22 +17,31 @@ rolled back afterwards, and must:
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 from django.test import Client
 from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
 
 from accounts.tenancy import tenant_scope
 from tests.factories import UserFactory
-from tests.fuzz.formfuzz import HOSTILE, field_values, fingerprint, management_data, recording_forms, rolled_back
+from tests.fuzz.formfuzz import (
+    BAD,
+    HOSTILE,
+    FieldValues,
+    fingerprint,
+    management_data,
+    recording_forms,
+    rolled_back,
+    submissions,
+)
 from tests.objectworld import OBJECT_KWARGS, one_of_each
 from tests.urlwalk import Route, all_routes
 
 pytestmark = pytest.mark.django_db
 
 MARKER = "fuzz"
-MAX_EXAMPLES = int(os.environ.get("FORM_FUZZ_EXAMPLES", "8"))
+MAX_EXAMPLES = int(os.environ.get("FORM_FUZZ_EXAMPLES", "10"))
 
 # Whole URL sections that are not staff forms of ours.
 EXCLUDED_PREFIXES = {
@@ -144,12 +153,12 @@ def discover(fuzz: Fuzz, route: Route) -> tuple[bool, dict]:
             status = client.post(url, {}).status_code
         if status == 405:
             return False, {}
-        extra = management_data(recorder)
-        if extra:  # a formset: post again so that its forms are built
+        management = management_data(recorder)
+        if management:  # a formset: post again so that its forms are built
             with rolled_back(), recording_forms() as recorder:
-                client.post(url, extra)
+                client.post(url, management)
         for seen in recorder.seen:
-            fields |= {name: field_values(f) for name, f in seen.names.items()}
+            fields |= seen.strategies(management)
     return True, fields
 
 
@@ -175,10 +184,6 @@ def read_back(fuzz: Fuzz, route: Route, response) -> None:
             b"".join(page.streaming_content)
 
 
-def _post_data(data: dict) -> dict:
-    return {k: v for k, v in data.items() if v is not None}
-
-
 # No shrinking: it would multiply the run time on a failure; the failing example is reported as generated.
 SETTINGS = settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
                     phases=(Phase.explicit, Phase.generate),
@@ -197,7 +202,7 @@ def post_routes(fuzz: Fuzz) -> dict[Route, dict]:
             continue
         if route.name in EXCLUDED:
             continue
-        fields |= {name: st.one_of(HOSTILE, st.none()) for name in RAW_FIELDS.get(route.name, [])}
+        fields |= {name: FieldValues(HOSTILE, BAD) for name in RAW_FIELDS.get(route.name, [])}
         assert fields, (f"{route.route} takes POSTs and builds no form: fuzz its fields (RAW_FIELDS) or list it "
                         "in EXCLUDED with the reason")
         found[route] = fields
@@ -208,13 +213,13 @@ def fuzz_route(fuzz: Fuzz, route: Route, fields: dict, stats: dict) -> None:
     client, url = fuzz.client_of(route), fuzz.url(route)
 
     @SETTINGS
-    @given(data=st.fixed_dictionaries(fields))
+    @given(data=submissions(fields))
     def example(data: dict) -> None:
         with rolled_back():
             with tenant_scope(fuzz.world.tenant):
                 before = fingerprint()
             with recording_forms() as recorder:
-                response = client.post(url, _post_data(data))
+                response = client.post(url, data)
             assert response.status_code < 500, f"POST {url} {data!r}: {response.status_code}"
             with tenant_scope(fuzz.world.tenant):
                 changed = fingerprint() != before
@@ -238,10 +243,12 @@ def test_every_staff_form_survives_hostile_input(fuzz: Fuzz):
     failures, stats = [], {}
     for route, fields in routes.items():
         stats[route.name] = {}
+        started = time.monotonic()
         try:
             fuzz_route(fuzz, route, fields, stats[route.name])
         except Exception as exc:  # noqa: BLE001 - collected, reported below
             failures.append(f"{route.name}: {type(exc).__name__}: {exc}")
+        stats[route.name]["seconds"] = round(time.monotonic() - started, 1)
     if os.environ.get("FORM_FUZZ_STATS"):
         for name, counts in stats.items():
             print(name, counts)  # noqa: T201
