@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -27,7 +28,8 @@ from tests.fuzz.formfuzz import fingerprint, rolled_back
 
 pytestmark = pytest.mark.django_db
 
-SETTINGS = settings(max_examples=12, deadline=None, derandomize=True, database=None,
+SETTINGS = settings(max_examples=int(os.environ.get("CSV_FUZZ_EXAMPLES", "12")), deadline=None, derandomize=True,
+                    database=None,
                     phases=(Phase.explicit, Phase.generate),
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                            HealthCheck.data_too_large])
