@@ -102,7 +102,9 @@ def repair_tenant(*, tenant: Tenant, columns: list[WindowColumn], apply: bool,
     in one transaction: all of the tenant's repairs or none."""
     now = now or timezone.now()
     reports = []
-    with tenant_scope(tenant), transaction.atomic():
+    # The transaction first: a scope that sets the database's tenant setting for the transaction (row-level
+    # security) then holds for all of the tenant's queries.
+    with transaction.atomic(), tenant_scope(tenant):
         for column in columns:
             below, above = _outside(column, now)
             if below or above:
