@@ -13,6 +13,7 @@ from functools import wraps
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import requires
@@ -88,6 +89,10 @@ def article_list(request: HttpRequest) -> HttpResponse:
 
 def _article_form(request: HttpRequest, article: Article) -> HttpResponse:
     tenant = request.tenant
+    # Taken before the form is bound: an invalid form has already copied its values (a blank slug) onto
+    # ``article``, and the link must be the stored article's (a blank slug broke the page: a 500).
+    help_url = (reverse("helpcenter-article", kwargs={"help_slug": tenant.slug, "article_slug": article.slug})
+                if article.pk and article.is_published else "")
     form = ArticleForm(request.POST or None, instance=article, tenant=tenant)
     if request.method == "POST" and form.is_valid():
         try:
@@ -97,7 +102,7 @@ def _article_form(request: HttpRequest, article: Article) -> HttpResponse:
         else:
             messages.success(request, f"Article “{saved.title}” saved.")
             return redirect("kb-article-edit", tenant_slug=tenant.slug, article_pk=saved.pk)
-    return render(request, "support/kb/article_form.html", {"form": form, "article": article})
+    return render(request, "support/kb/article_form.html", {"form": form, "article": article, "help_url": help_url})
 
 
 @require_http_methods(["GET", "POST"])

@@ -40,6 +40,19 @@ class CriterionInput:
     delete: bool = False
 
 
+def _check_unique_names(*, tenant: Tenant, rubric: QaRubric, criteria: list[CriterionInput]) -> None:
+    """The rubric's criterion names after the edit must be unique (the constraint is per rubric): the
+    criteria the submission leaves alone count too (a new criterion named like one that a stale page did
+    not show was an IntegrityError, a 500)."""
+    touched = {item.criterion.pk for item in criteria if item.criterion is not None}
+    names = [n for pk, n in QaCriterion.objects.filter(tenant=tenant, rubric=rubric).values_list("pk", "name")
+             if pk not in touched]
+    names += [item.name.strip() for item in criteria if not item.delete]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise QaError(f"criteria: names must be unique in the rubric: {', '.join(duplicates)}")
+
+
 @transaction.atomic
 def save_rubric(*, tenant: Tenant, rubric: QaRubric, name: str, criteria: list[CriterionInput]) -> QaRubric:
     """Create or rename a rubric and apply its criteria edits in one transaction. A criterion that past
@@ -51,6 +64,7 @@ def save_rubric(*, tenant: Tenant, rubric: QaRubric, name: str, criteria: list[C
     if not rubric.name:
         raise QaError("name: required")
     rubric.save()
+    _check_unique_names(tenant=tenant, rubric=rubric, criteria=criteria)
     for item in criteria:
         row = item.criterion
         if row is not None and (row.tenant_id != tenant.pk or row.rubric_id != rubric.pk):
@@ -65,7 +79,14 @@ def save_rubric(*, tenant: Tenant, rubric: QaRubric, name: str, criteria: list[C
         row = row or QaCriterion(tenant=tenant, rubric=rubric)
         row.name, row.description = item.name.strip(), item.description
         row.weight, row.max_score, row.position = item.weight, item.max_score, item.position
-        row.save()
+        try:
+            with transaction.atomic():
+                row.save()
+        except IntegrityError:
+            # Final names are unique (checked above), but renames applied one by one can meet on the way
+            # (two criteria swapping names): refused with the field named, not a 500.
+            raise QaError(f"criteria: {row.name!r} is still the name of another criterion; rename in two "
+                          "steps") from None
     weights = list(QaCriterion.objects.filter(tenant=tenant, rubric=rubric).values_list("weight", flat=True))
     if not weights:
         raise QaError("criteria: a rubric needs at least one criterion")

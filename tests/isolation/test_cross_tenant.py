@@ -6,56 +6,21 @@ method must answer 404 (405 where the method is not offered at all, which reveal
 one method must reach the lookup and answer 404, and no row of any tenant may change.
 
 A new kind of URL kwarg fails ``test_every_object_kwarg_is_known`` until it is added to
-``OBJECT_KWARGS`` below, so no URL escapes this suite.
+``tests.objectworld.OBJECT_KWARGS``, so no URL escapes this suite.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 
 import pytest
 from django.apps import apps
 
-from accounts.models import Job, Role
 from accounts.tenancy import TenantOwnedModel
-from health.usage.models import CatalogEntry
-from support.models import Callback, Macro, Ticket
-from tests.factories import AccountFactory, ContactFactory, MembershipFactory, UserFactory
+from tests.objectworld import OBJECT_KWARGS, one_of_each
 from tests.urlwalk import Route, all_routes, api_routes, tenant_page_routes
 
 B_ONLY = "bravo-only"  # marker in every B-only object: it must never show up in A's answers
-
-# kwarg name -> how to find tenant B's object of that kind (fixture ``b_objects`` keys)
-OBJECT_KWARGS: dict[str, Callable[[dict], object]] = {
-    "account_pk": lambda o: o["account"].pk,
-    "contact_pk": lambda o: o["contact"].pk,
-    "job_pk": lambda o: o["job"].pk,
-    "apikey_pk": lambda o: o["api_key"].pk,
-    "membership_pk": lambda o: o["membership"].pk,
-    "account_external_id": lambda o: o["account"].external_id,
-    "contact_external_id": lambda o: o["contact"].external_id,
-    "catalogentry_pk": lambda o: o["catalog_entry"].pk,
-    "ticket_external_id": lambda o: o["ticket"].external_id,
-    "ticket_pk": lambda o: o["ticket"].pk,
-    "macro_pk": lambda o: o["macro"].pk,
-    "callback_pk": lambda o: o["callback"].pk,
-    # Knowledge base and SLA (issue 4).
-    "article_pk": lambda o: o["article"].pk,
-    "articlecategory_pk": lambda o: o["article_category"].pk,
-    "slapolicy_pk": lambda o: o["sla_policy"].pk,
-    "businesscalendar_pk": lambda o: o["business_calendar"].pk,
-    "holiday_pk": lambda o: o["holiday"].pk,
-    # QA peer reviews (issue 5).
-    "qarubric_pk": lambda o: o["qa_rubric"].pk,
-    "qareview_pk": lambda o: o["qa_review"].pk,
-    # Support teams (issue 5: which managers see which team in the reports).
-    "team_pk": lambda o: o["team"].pk,
-    # The public help center (/help/<help_slug>/): test_public_help_center_never_serves_other_tenants_objects.
-    "help_slug": lambda o: o["tenant"].slug,
-    "category_slug": lambda o: o["article_category"].slug,
-    "article_slug": lambda o: o["article"].slug,
-}
 
 # Routes outside tenancy: Django's admin (its own isolation tests live in tests/accounts/test_admin.py)
 # and the auth views, whose kwargs (uidb64, token) identify a reset link, not a tenant's object.
@@ -73,63 +38,7 @@ def object_routes() -> list[Route]:
 
 @pytest.fixture
 def b_objects(worlds) -> dict:
-    _, b = worlds
-    with b.scope():
-        account = AccountFactory(tenant=b.tenant, external_id=f"{B_ONLY}-acc", name=f"{B_ONLY} account")
-        contact = ContactFactory(tenant=b.tenant, account=account, external_id=f"{B_ONLY}-contact",
-                                 name=f"{B_ONLY} person", email=f"{B_ONLY}@bravo.example.com")
-        job = Job.objects.create(tenant=b.tenant, kind="import_accounts", total=1,
-                                 result={"note": B_ONLY})
-        # An admin, so that a wrongly reached role change or removal would succeed, not be refused.
-        membership = MembershipFactory(tenant=b.tenant, role=Role.ADMIN,
-                                       user=UserFactory(username=f"{B_ONLY}@bravo.test", first_name=B_ONLY))
-        catalog_entry = CatalogEntry.objects.create(tenant=b.tenant, event_name=f"{B_ONLY}.event",
-                                                    feature=f"{B_ONLY} feature")
-        ticket = Ticket.objects.create(tenant=b.tenant, external_id=f"{B_ONLY}-ticket", contact=contact,
-                                       account=account, channel="email", subject=f"{B_ONLY} ticket",
-                                       created_at=job.created_at)
-        macro = Macro.objects.create(tenant=b.tenant, name=f"{B_ONLY} macro", body=f"{B_ONLY} body")
-        callback = Callback.objects.create(tenant=b.tenant, external_id=f"{B_ONLY}-callback", contact=contact,
-                                           ticket=ticket, phone="+15550001", requested_at=job.created_at,
-                                           due_at=job.created_at, note=B_ONLY)
-    kb = _b_knowledge_and_sla(b) | _b_qa(b, ticket)
-    return kb | {"account": account, "contact": contact, "job": job, "api_key": b.api_key, "membership": membership,
-            "catalog_entry": catalog_entry, "ticket": ticket, "macro": macro, "callback": callback}
-
-
-def _b_knowledge_and_sla(b) -> dict:
-    from support.knowledge.services import save_article
-    from support.models import Article, ArticleCategory, BusinessCalendar, Holiday, SlaPolicy
-
-    with b.scope():
-        category = ArticleCategory.objects.create(tenant=b.tenant, name=f"{B_ONLY} category", slug=f"{B_ONLY}-cat")
-        article = save_article(tenant=b.tenant, article=Article(
-            tenant=b.tenant, category=category, title=f"{B_ONLY} article", slug=f"{B_ONLY}-article",
-            body_markdown=B_ONLY, is_published=True))
-        calendar = BusinessCalendar.objects.create(tenant=b.tenant, name=f"{B_ONLY} calendar",
-                                                   weekly_hours={"0": [["09:00", "17:00"]]})
-        holiday = Holiday.objects.create(tenant=b.tenant, calendar=calendar, date="2026-12-25", name=B_ONLY)
-        policy = SlaPolicy.objects.create(tenant=b.tenant, name=f"{B_ONLY} policy", first_response_seconds=60,
-                                          calendar=calendar)
-    return {"tenant": b.tenant, "article": article, "article_category": category, "business_calendar": calendar,
-            "holiday": holiday, "sla_policy": policy}
-
-
-def _b_qa(b, ticket) -> dict:
-    from support.models import Agent, QaCriterion, QaReview, QaRubric, Team, TeamManager
-
-    with b.scope():
-        # A team with an agent and a manager: a wrongly reached edit or delete would change all three.
-        team = Team.objects.create(tenant=b.tenant, name=f"{B_ONLY} team")
-        agent = Agent.objects.create(tenant=b.tenant, email=f"{B_ONLY}-agent@bravo.test", name=f"{B_ONLY} agent",
-                                     team=team)
-        manager = MembershipFactory(tenant=b.tenant, role=Role.MANAGER,
-                                    user=UserFactory(username=f"{B_ONLY}-manager@bravo.test"))
-        TeamManager.objects.create(tenant=b.tenant, team=team, user=manager.user)
-        rubric = QaRubric.objects.create(tenant=b.tenant, name=f"{B_ONLY} rubric")
-        QaCriterion.objects.create(tenant=b.tenant, rubric=rubric, name=f"{B_ONLY} criterion")
-        review = QaReview.objects.create(tenant=b.tenant, ticket=ticket, agent=agent, rubric=rubric, comment=B_ONLY)
-    return {"qa_rubric": rubric, "qa_review": review, "team": team}
+    return one_of_each(worlds[1], B_ONLY)
 
 
 def public_help_routes() -> list[Route]:

@@ -253,6 +253,21 @@ def test_writer_pages_and_permissions(world_a):
     assert duplicate.status_code == 200 and b"already uses this slug" in duplicate.content
 
 
+def test_refused_edit_of_a_published_article_renders_its_stored_link(world_a):
+    """Found by the form fuzz: an invalid edit with a blank slug re-rendered the page with the form's
+    values copied onto the article, and the help-center link of slug "" was a NoReverseMatch (500)."""
+    a = world_a
+    article = add_articles(a, corpus=CORPUS[:1])[0]
+    url = reverse("kb-article-edit", args=[a.tenant.slug, article.pk])
+    response = a.client_for(a.admin).post(url, {"title": "", "slug": "", "body_markdown": "x"})
+    assert response.status_code == 200 and b"This field is required" in response.content
+    help_url = reverse("helpcenter-article", args=[a.tenant.slug, article.slug])
+    assert f'href="{help_url}"'.encode() in response.content
+    with a.scope():
+        article.refresh_from_db()
+    assert article.title == CORPUS[0][0]
+
+
 def test_article_list_query_count_is_bounded(world_a):
     a = world_a
     client = a.client_for(a.admin)

@@ -178,6 +178,26 @@ def test_rubric_form_errors_name_the_field(qa):
         assert not QaRubric.objects.filter(name__in=["Bad", "Dup"]).exists()
 
 
+def test_a_new_criterion_named_like_one_the_page_did_not_show_is_a_form_error(qa):
+    """Found by the form fuzz: a stale page (or a crafted POST) adding "Tone" next to the stored "Tone"
+    passed the formset's check (it sees only the submitted rows) and hit the unique constraint: a 500."""
+    client = qa["world"].client_for(qa["manager"])
+    response = client.post(url(qa, "qa-rubric-detail", qa["rubric"].pk), _rubric_post("Standard", [
+        {"name": "Tone", "weight": "1", "max_score": "5"},
+    ]))
+    assert response.status_code == 200
+    assert "names must be unique in the rubric: Tone" in response.content.decode()
+    # Swapping two names in one submission meets the constraint half-way: refused, not a 500.
+    response = client.post(url(qa, "qa-rubric-detail", qa["rubric"].pk), _rubric_post("Standard", [
+        {"criterion_id": qa["accuracy"].pk, "name": "Tone", "weight": "2", "max_score": "5"},
+        {"criterion_id": qa["tone"].pk, "name": "Accuracy", "weight": "1", "max_score": "5"},
+    ], initial=2))
+    assert response.status_code == 200 and "rename in two steps" in response.content.decode()
+    with qa["world"].scope():
+        assert sorted(QaCriterion.objects.filter(rubric=qa["rubric"]).values_list("pk", "name")) == sorted(
+            [(qa["accuracy"].pk, "Accuracy"), (qa["tone"].pk, "Tone")])
+
+
 def test_a_scored_criterion_cannot_be_deleted(qa):
     with qa["world"].scope():
         review = review_of(qa, worked_ticket(qa["tenant"], "T-1", qa["agents"]["bob"]), qa["agents"]["bob"])

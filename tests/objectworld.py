@@ -1,0 +1,107 @@
+"""One object of every kind that a URL kwarg names, for a tenant: the isolation suite builds them in
+tenant B (and tries them from A), the form fuzz in tenant A (and posts to them).
+
+A new kind of URL kwarg fails ``tests/isolation``'s ``test_every_object_kwarg_is_known`` until it is added
+to ``OBJECT_KWARGS``, so no URL escapes either suite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from accounts.models import Job, Role
+from health.usage.models import CatalogEntry
+from support.models import Callback, Macro, Ticket
+from tests.conftest import TenantWorld
+from tests.factories import AccountFactory, ContactFactory, MembershipFactory, UserFactory
+
+# kwarg name -> how to find the object of that kind in what ``one_of_each`` answers
+OBJECT_KWARGS: dict[str, Callable[[dict], object]] = {
+    "account_pk": lambda o: o["account"].pk,
+    "contact_pk": lambda o: o["contact"].pk,
+    "job_pk": lambda o: o["job"].pk,
+    "apikey_pk": lambda o: o["api_key"].pk,
+    "membership_pk": lambda o: o["membership"].pk,
+    "account_external_id": lambda o: o["account"].external_id,
+    "contact_external_id": lambda o: o["contact"].external_id,
+    "catalogentry_pk": lambda o: o["catalog_entry"].pk,
+    "ticket_external_id": lambda o: o["ticket"].external_id,
+    "ticket_pk": lambda o: o["ticket"].pk,
+    "macro_pk": lambda o: o["macro"].pk,
+    "callback_pk": lambda o: o["callback"].pk,
+    # Knowledge base and SLA (issue 4).
+    "article_pk": lambda o: o["article"].pk,
+    "articlecategory_pk": lambda o: o["article_category"].pk,
+    "slapolicy_pk": lambda o: o["sla_policy"].pk,
+    "businesscalendar_pk": lambda o: o["business_calendar"].pk,
+    "holiday_pk": lambda o: o["holiday"].pk,
+    # QA peer reviews (issue 5).
+    "qarubric_pk": lambda o: o["qa_rubric"].pk,
+    "qareview_pk": lambda o: o["qa_review"].pk,
+    # Support teams (issue 5: which managers see which team in the reports).
+    "team_pk": lambda o: o["team"].pk,
+    # The public help center (/help/<help_slug>/): test_public_help_center_never_serves_other_tenants_objects.
+    "help_slug": lambda o: o["tenant"].slug,
+    "category_slug": lambda o: o["article_category"].slug,
+    "article_slug": lambda o: o["article"].slug,
+}
+
+
+def one_of_each(b: TenantWorld, marker: str) -> dict:
+    """One object of every kind that a URL takes, in ``b``'s tenant, each carrying ``marker``."""
+    with b.scope():
+        account = AccountFactory(tenant=b.tenant, external_id=f"{marker}-acc", name=f"{marker} account")
+        contact = ContactFactory(tenant=b.tenant, account=account, external_id=f"{marker}-contact",
+                                 name=f"{marker} person", email=f"{marker}@{b.tenant.slug}.example.com")
+        job = Job.objects.create(tenant=b.tenant, kind="import_accounts", total=1,
+                                 result={"note": marker})
+        # An admin, so that a wrongly reached role change or removal would succeed, not be refused.
+        membership = MembershipFactory(tenant=b.tenant, role=Role.ADMIN,
+                                       user=UserFactory(username=f"{marker}@{b.tenant.slug}.test", first_name=marker))
+        catalog_entry = CatalogEntry.objects.create(tenant=b.tenant, event_name=f"{marker}.event",
+                                                    feature=f"{marker} feature")
+        ticket = Ticket.objects.create(tenant=b.tenant, external_id=f"{marker}-ticket", contact=contact,
+                                       account=account, channel="email", subject=f"{marker} ticket",
+                                       created_at=job.created_at)
+        macro = Macro.objects.create(tenant=b.tenant, name=f"{marker} macro", body=f"{marker} body")
+        callback = Callback.objects.create(tenant=b.tenant, external_id=f"{marker}-callback", contact=contact,
+                                           ticket=ticket, phone="+15550001", requested_at=job.created_at,
+                                           due_at=job.created_at, note=marker)
+    kb = _knowledge_and_sla(b, marker) | _qa(b, ticket, marker)
+    return kb | {"account": account, "contact": contact, "job": job, "api_key": b.api_key, "membership": membership,
+            "catalog_entry": catalog_entry, "ticket": ticket, "macro": macro, "callback": callback}
+
+
+def _knowledge_and_sla(b, marker) -> dict:
+    from support.knowledge.services import save_article
+    from support.models import Article, ArticleCategory, BusinessCalendar, Holiday, SlaPolicy
+
+    with b.scope():
+        category = ArticleCategory.objects.create(tenant=b.tenant, name=f"{marker} category", slug=f"{marker}-cat")
+        article = save_article(tenant=b.tenant, article=Article(
+            tenant=b.tenant, category=category, title=f"{marker} article", slug=f"{marker}-article",
+            body_markdown=marker, is_published=True))
+        calendar = BusinessCalendar.objects.create(tenant=b.tenant, name=f"{marker} calendar",
+                                                   weekly_hours={"0": [["09:00", "17:00"]]})
+        holiday = Holiday.objects.create(tenant=b.tenant, calendar=calendar, date="2026-12-25", name=marker)
+        policy = SlaPolicy.objects.create(tenant=b.tenant, name=f"{marker} policy", first_response_seconds=60,
+                                          calendar=calendar)
+    return {"tenant": b.tenant, "article": article, "article_category": category, "business_calendar": calendar,
+            "holiday": holiday, "sla_policy": policy}
+
+
+def _qa(b, ticket, marker) -> dict:
+    from support.models import Agent, QaCriterion, QaReview, QaRubric, Team, TeamManager
+
+    with b.scope():
+        # A team with an agent and a manager: a wrongly reached edit or delete would change all three.
+        team = Team.objects.create(tenant=b.tenant, name=f"{marker} team")
+        agent = Agent.objects.create(tenant=b.tenant, email=f"{marker}-agent@{b.tenant.slug}.test",
+                                     name=f"{marker} agent", team=team)
+        manager = MembershipFactory(tenant=b.tenant, role=Role.MANAGER,
+                                    user=UserFactory(username=f"{marker}-manager@{b.tenant.slug}.test"))
+        TeamManager.objects.create(tenant=b.tenant, team=team, user=manager.user)
+        rubric = QaRubric.objects.create(tenant=b.tenant, name=f"{marker} rubric")
+        QaCriterion.objects.create(tenant=b.tenant, rubric=rubric, name=f"{marker} criterion")
+        review = QaReview.objects.create(tenant=b.tenant, ticket=ticket, agent=agent, rubric=rubric, comment=marker)
+    return {"qa_rubric": rubric, "qa_review": review, "team": team}
