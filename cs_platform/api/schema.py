@@ -88,6 +88,13 @@ DETAIL_ERRORS = {**READ_ERRORS, 404: error("no such object in this tenant")}
 LIST_ERRORS = {**READ_ERRORS, 400: error("a filter, `cursor` or `limit` is invalid; `field` names it")}
 
 
+WRITE_ERRORS = {
+    400: error("invalid input; `field` names it"),
+    401: error("no API key, or an invalid or revoked one"),
+    403: error("the key lacks the `write` scope"),
+}
+
+
 BULK_ERRORS = {
     400: error("the body is not a JSON array (or NDJSON), is malformed or nests more than 32 levels; "
                "`field` is `body`"),

@@ -67,7 +67,7 @@ def _by_external_id(find: Callable[..., Any], tenant: Any, value: str, field: st
 
 class CallbackCreateView(TenantAPIView):
     @extend_schema(summary="Request a callback", request=CallbackInput,
-                   responses={200: CallbackOutput, 201: CallbackOutput, **api_schema.DETAIL_ERRORS})
+                   responses={200: CallbackOutput, 201: CallbackOutput, **api_schema.WRITE_ERRORS})
     def post(self, request: Request) -> Response:
         data = CallbackInput(data=request.data)
         data.is_valid(raise_exception=True)
