@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 
 import pytest
 import schemathesis
@@ -28,7 +29,8 @@ from support.models import Agent, Team
 from support.records.data import InteractionData, TicketData
 from support.records.services.tickets import append_interaction, upsert_ticket
 
-MAX_EXAMPLES = 25
+# Per operation; FUZZ_MAX_EXAMPLES raises it for a longer hunt by hand (CI keeps the default).
+MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "25"))
 
 
 
