@@ -82,7 +82,7 @@ class AccountUsageSerializer(serializers.Serializer):
 
 
 WINDOW = OpenApiParameter(
-    "window", OpenApiTypes.INT,
+    "window", {"type": "integer", "minimum": 1, "maximum": selectors.MAX_WINDOW_DAYS},
     description=f"window in local days ending today, today included: 1-{selectors.MAX_WINDOW_DAYS} "
                 f"(default {selectors.DEFAULT_WINDOW_DAYS}); applies to license_utilization, breadth, depth, "
                 "events and the funnel's `active`. `active_users` always gives 1, 7 and 30 days.",

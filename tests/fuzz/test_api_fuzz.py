@@ -16,8 +16,10 @@ import schemathesis
 from django.core import signals
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    positive_data_acceptance,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
@@ -40,6 +42,16 @@ def ndjson(ctx, value):
     items = value if isinstance(value, list) else [value]
     return b"".join(json.dumps(item).encode() + b"\n" for item in items)
 
+
+# Every date and timestamp the API takes lies in cs_platform.bounds' window (2000 to ten years ahead), which
+# OpenAPI 3.0 cannot state for a `format: date`; schema-valid values are drawn from inside it (fixed ends, so
+# runs repeat), and the window's edges have their own tests (tests/accounts/test_bounded_dates.py).
+WINDOW_START, WINDOW_END = dt.datetime(2000, 1, 1, tzinfo=dt.UTC), dt.datetime(2030, 12, 31, tzinfo=dt.UTC)
+OFFSETS = st.sampled_from([dt.UTC, dt.timezone(dt.timedelta(hours=2)), dt.timezone(dt.timedelta(hours=-8))])
+schemathesis.openapi.format("date", st.dates(WINDOW_START.date(), WINDOW_END.date()).map(dt.date.isoformat))
+schemathesis.openapi.format("date-time", st.datetimes(
+    WINDOW_START.replace(tzinfo=None) + dt.timedelta(days=1), WINDOW_END.replace(tzinfo=None), timezones=OFFSETS,
+).map(dt.datetime.isoformat))
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 
@@ -106,4 +118,13 @@ def fuzz_world(world_a, in_process_requests):
 def test_api_conforms_to_its_schema(case, fuzz_world):
     if "job_pk" in (case.path_parameters or {}) and case.path_parameters["job_pk"] == 1:
         case.path_parameters["job_pk"] = fuzz_world.extra["job"].pk
-    case.call_and_validate(headers={"Authorization": f"Bearer {fuzz_world.raw_key}"}, checks=CHECKS)
+    checks = CHECKS if accepts_every_valid_request(case) else [c for c in CHECKS if c is not positive_data_acceptance]
+    case.call_and_validate(headers={"Authorization": f"Bearer {fuzz_world.raw_key}"}, checks=checks)
+
+
+# Where a schema-valid request may still be refused, for a rule OpenAPI 3.0 cannot state (README, API "Fuzz"):
+# writes name other objects (an account that must exist, an agent, a team) and carry rules across fields
+# (ended_at after started_at); the support report takes `from` and `to` together, `from` before `to`, at most
+# three years apart. Everything else must accept what its schema calls valid.
+def accepts_every_valid_request(case) -> bool:
+    return case.method == "GET" and case.path != "/api/v1/reports/support"
