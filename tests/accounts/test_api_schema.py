@@ -79,3 +79,35 @@ def test_support_report_rows_declare_every_figure_with_its_shape(schema):
     for duration in ("first_response_time", "asa", "handle_time", "resolution_time", "full_resolution_time"):
         assert "DurationFigure" in json.dumps(row[duration]), duration
     assert "DurationFigure" not in json.dumps(row["abandon_rate"])
+
+
+def _query_schema(schema: dict, path: str, name: str) -> dict:
+    (parameter,) = [p for p in schema["paths"][path]["get"]["parameters"] if p["name"] == name]
+    return parameter["schema"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/accounts", "/api/v1/contacts", "/api/v1/tickets"])
+def test_list_limit_documents_the_range_it_accepts(schema, world_a, path):
+    # The fuzz found `limit=0` schema-valid (a bare integer) but answered 400: the range is now in the schema,
+    # and its ends are answered as documented (above 500 capped, not refused).
+    limit = _query_schema(schema, path, "limit")
+    assert (limit["type"], limit["minimum"], limit["maximum"]) == ("integer", 1, 2**31 - 1)
+    api = world_a.api()
+    for value in (limit["minimum"], limit["maximum"]):
+        assert api.get(path, {"limit": value}).status_code == 200, value
+    for value in (limit["minimum"] - 1, limit["maximum"] + 1):
+        response = api.get(path, {"limit": value})
+        assert response.status_code == 400 and response.json()["errors"][0]["field"] == "limit", value
+
+
+def test_usage_window_documents_the_range_it_accepts(schema, world_a):
+    from health.usage.selectors.adoption import MAX_WINDOW_DAYS
+
+    path = "/api/v1/accounts/{account_external_id}/usage"
+    window = _query_schema(schema, path, "window")
+    assert (window["type"], window["minimum"], window["maximum"]) == ("integer", 1, MAX_WINDOW_DAYS)
+    url = "/api/v1/accounts/acc-0/usage"
+    for value in (window["minimum"], window["maximum"]):
+        assert world_a.api().get(url, {"window": value}).json()["window_days"] == value
+    for value in (window["minimum"] - 1, window["maximum"] + 1):
+        assert world_a.api().get(url, {"window": value}).status_code == 400, value
