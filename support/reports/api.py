@@ -22,6 +22,7 @@ from cs_platform import bounds
 from cs_platform.api import schema as api_schema
 from cs_platform.api.base import TenantAPIView
 from cs_platform.api.parsers import BoundedJSONParser
+from cs_platform.api.serializers import StrictSerializer
 from support.records.services.tickets import RecordError
 from support.reports.periods import next_month
 from support.reports.selectors import GROUP_BYS, METRICS, support_report
@@ -109,7 +110,7 @@ class SupportReportView(TenantAPIView):
         return Response(support_report(tenant=self.tenant, date_from=date_from, date_to=date_to, group_by=group_by))
 
 
-class SupportCostInput(serializers.Serializer):
+class SupportCostInput(StrictSerializer):
     month = serializers.RegexField(r"^[0-9]{4}-(0[1-9]|1[0-2])\Z", help_text="YYYY-MM (a tenant-local month)",
                                    error_messages={"invalid": "use YYYY-MM"})
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal(0))

@@ -111,3 +111,44 @@ def test_usage_window_documents_the_range_it_accepts(schema, world_a):
         assert world_a.api().get(url, {"window": value}).json()["window_days"] == value
     for value in (window["minimum"] - 1, window["maximum"] + 1):
         assert world_a.api().get(url, {"window": value}).status_code == 400, value
+
+
+STRICT_INPUTS = ("AccountItem", "ContactItem", "EventItem", "AgentItem", "AgentSessionItem", "TicketInput",
+                 "InteractionInput", "StatusInput", "CallbackInput", "SupportCostInput")
+
+
+@pytest.mark.parametrize("component", STRICT_INPUTS)
+def test_inputs_that_refuse_unknown_fields_say_so(schema, component):
+    # The fuzz sent schema-valid extra fields and got "unknown field": the schema now closes the objects.
+    assert schema["components"]["schemas"][component]["additionalProperties"] is False
+
+
+def test_schema_states_non_blank_strings_external_ids_and_unsigned_decimals(schema, world_a):
+    import re
+
+    item = schema["components"]["schemas"]["AccountItem"]["properties"]
+    assert item["name"]["minLength"] == 1 and "minLength" not in item["domain"]  # domain may be blank
+    assert item["external_id"]["pattern"] == "^[^/]*$"
+    arr = re.compile(item["arr"]["pattern"])
+    assert arr.match("12000.50") and not arr.match("-1") and not arr.match("") and not arr.match(".")
+    # ... and those are the answers: each refused value is a per-item 400 naming its field.
+    bulk = world_a.api().post("/api/v1/accounts/bulk", [
+        {"external_id": "ok-1", "name": "Fine", "arr": "12000.50"},
+        {"external_id": "ok-2", "name": ""},
+        {"external_id": "a/b", "name": "Slash"},
+        {"external_id": "ok-3", "name": "Negative", "arr": "-1"},
+        {"external_id": "ok-4", "name": "Extra", "colour": "red"},
+    ], content_type="application/json").json()
+    assert bulk["accepted"] == 1
+    assert [(r["index"], r["errors"][0]["field"]) for r in bulk["rejected"]] == [
+        (1, "name"), (2, "external_id"), (3, "arr"), (4, "colour")]
+
+
+def test_support_cost_amount_is_unsigned_and_unknown_fields_are_refused(schema, world_a):
+    import re
+
+    amount = re.compile(schema["components"]["schemas"]["SupportCostInput"]["properties"]["amount"]["pattern"])
+    assert amount.match("900.50") and not amount.match("-1") and not amount.match(".")
+    response = world_a.api().post("/api/v1/support-costs", {"month": "2025-01", "amount": "1", "currency": "USD",
+                                                            "colour": "red"}, content_type="application/json")
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "colour"
