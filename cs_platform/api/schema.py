@@ -34,7 +34,8 @@ UNSIGNED_DECIMAL = r"^[0-9]{1,%d}(?:\.[0-9]{1,%d})?$"
 
 class StrictSerializerExtension(OpenApiSerializerExtension):
     """The input rules of ``StrictSerializer`` in the schema (found by the API fuzz: each was a 400 for a
-    schema-valid body): an unknown field is an error (``additionalProperties: false``), an external id that
+    schema-valid body): an unknown field is an error (``additionalProperties: false``), a pair of which one is
+    required is an ``anyOf`` (``requires_one_of``), an external id that
     the API creates has no ``/`` (it is a URL path segment), and a decimal is digits, with a sign only where
     negative values are allowed."""
 
@@ -46,6 +47,9 @@ class StrictSerializerExtension(OpenApiSerializerExtension):
 
         schema = auto_schema._map_basic_serializer(self.target, direction)
         schema["additionalProperties"] = False
+        if self.target.requires_one_of:
+            schema["anyOf"] = [{"required": [name], "properties": {name: {"minLength": 1}}}
+                               for name in self.target.requires_one_of]
         for name, field in self.target.fields.items():
             prop = schema["properties"].get(name)
             if prop is None:

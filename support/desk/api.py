@@ -38,6 +38,8 @@ class CallbackInput(StrictSerializer):
     requested_at = OffsetDateTimeField(required=False, allow_null=True, help_text="default now")
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
+    requires_one_of = ("contact", "phone")
+
     def validate(self, attrs: dict) -> dict:
         if not attrs.get("contact") and not attrs.get("phone"):
             raise serializers.ValidationError({"contact": ["give contact (external_id) or phone"]})

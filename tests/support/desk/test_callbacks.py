@@ -90,6 +90,18 @@ def test_schema_documents_the_400_it_answers(db):
     assert responses["400"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorResponse")
 
 
+def test_schema_states_that_contact_or_phone_is_required(db, world_a):
+    # The fuzz sent bodies with neither (schema-valid then) and got the 400 below: the pair is now an anyOf.
+    schema = json.loads(Client().get("/api/schema/?format=json").content)
+    component = schema["components"]["schemas"]["CallbackInput"]
+    assert component["anyOf"] == [{"required": ["contact"], "properties": {"contact": {"minLength": 1}}},
+                                  {"required": ["phone"], "properties": {"phone": {"minLength": 1}}}]
+    for payload in ({"external_id": "x"}, {"external_id": "x", "contact": "", "phone": ""}):
+        response = _post(world_a, payload)
+        assert response.status_code == 400 and response.json()["errors"][0]["field"] == "contact", payload
+    assert _post(world_a, {"external_id": "x", "phone": "+15550100", "account": "acc-0"}).status_code == 201
+
+
 def test_api_ticket_of_another_contact_is_refused(world_a):
     a = world_a
     with a.scope():
