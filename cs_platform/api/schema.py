@@ -87,8 +87,10 @@ class TenantDjangoFilterExtension(DjangoFilterExtension):
 
 
 class ErrorItemSerializer(serializers.Serializer):
-    field = serializers.CharField(allow_null=True, help_text="dotted path of the input at fault; null for the whole")
-    message = serializers.CharField()
+    # Answers only: read-only, so ENFORCE_NON_BLANK_FIELDS (an input rule) gives them no minLength.
+    field = serializers.CharField(allow_null=True, read_only=True,
+                                  help_text="dotted path of the input at fault; null for the whole")
+    message = serializers.CharField(read_only=True)
 
 
 class ErrorResponseSerializer(serializers.Serializer):

@@ -47,15 +47,16 @@ class CallbackInput(StrictSerializer):
 
 
 class CallbackOutput(serializers.ModelSerializer):
-    contact = serializers.CharField(source="contact.external_id")
-    ticket = serializers.CharField(source="ticket.external_id", allow_null=True, default=None)
+    contact = serializers.CharField(source="contact.external_id", read_only=True)
+    ticket = serializers.CharField(source="ticket.external_id", allow_null=True, default=None, read_only=True)
     # A plain string in the schema: an enum named "status" would collide with the tickets' status enum.
-    status = serializers.CharField(help_text="pending, done or cancelled")
+    status = serializers.CharField(read_only=True, help_text="pending, done or cancelled")
 
     class Meta:
         model = Callback
         fields = ["external_id", "contact", "phone", "ticket", "status", "requested_at", "due_at", "note",
                   "completed_at"]
+        read_only_fields = fields  # an answer only: no input rules (minLength) in the schema
 
 
 def _by_external_id(find: Callable[..., Any], tenant: Any, value: str, field: str) -> Any:

@@ -67,10 +67,11 @@ _ROW_FIELDS = {name: (_duration_figure() if name in _DURATIONS else serializers.
                for name in (*METRICS, "qa_score")}
 
 
+# An answer only: read-only strings, so the input rule ENFORCE_NON_BLANK_FIELDS gives them no minLength.
 REPORT = inline_serializer("SupportReport", {
-    "from": serializers.DateField(), "to": serializers.DateField(), "group_by": serializers.CharField(),
-    "timezone": serializers.CharField(),
-    "rows": inline_serializer("SupportReportRow", {"group": serializers.CharField(allow_null=True),
+    "from": serializers.DateField(), "to": serializers.DateField(), "group_by": serializers.CharField(read_only=True),
+    "timezone": serializers.CharField(read_only=True),
+    "rows": inline_serializer("SupportReportRow", {"group": serializers.CharField(allow_null=True, read_only=True),
                                                    **_ROW_FIELDS}, many=True),
 })
 

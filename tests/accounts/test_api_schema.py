@@ -152,3 +152,15 @@ def test_support_cost_amount_is_unsigned_and_unknown_fields_are_refused(schema, 
     response = world_a.api().post("/api/v1/support-costs", {"month": "2025-01", "amount": "1", "currency": "USD",
                                                             "colour": "red"}, content_type="application/json")
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "colour"
+
+
+def test_answer_only_strings_carry_no_input_rules(schema, world_a):
+    # ENFORCE_NON_BLANK_FIELDS is an input rule; answers may hold "" where the input had it (a query parameter
+    # with an empty name is named "" in the error), so answer-only strings are read-only and unbounded.
+    components = schema["components"]["schemas"]
+    for component, name in [("ErrorItem", "field"), ("ErrorItem", "message"), ("CallbackOutput", "contact"),
+                            ("CallbackOutput", "status"), ("SupportReport", "timezone"), ("SupportReportRow", "group")]:
+        prop = components[component]["properties"][name]
+        assert prop["readOnly"] is True and "minLength" not in prop, (component, name)
+    response = world_a.api().get("/api/v1/accounts?=%00")
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == ""
