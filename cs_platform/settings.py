@@ -240,6 +240,8 @@ SPECTACULAR_SETTINGS = {
     # No CDN: Swagger UI's assets come from drf-spectacular-sidecar, served as our own static files.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # A string field that refuses "" says so (minLength 1), so the schema's valid inputs are the accepted ones.
+    "ENFORCE_NON_BLANK_FIELDS": True,
 }
 
 # Requests per API key and window (s, min or hour); over it the API answers 429 with Retry-After.

@@ -28,3 +28,7 @@ urlpatterns = [
     path("t/<slug:tenant_slug>/", include(tenant_urlpatterns)),
     path("help/<slug:help_slug>/", include(knowledge_urls.helpcenter_urlpatterns)),  # public, no login
 ]
+
+# Under /api/ these answer JSON in the API's error shape (API.md); pages keep Django's own.
+handler404 = "cs_platform.api.errors.not_found"
+handler500 = "cs_platform.api.errors.server_error"

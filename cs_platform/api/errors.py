@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -41,3 +43,21 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         errors = flatten_errors(response.data)
     response.data = {"errors": errors}
     return response
+
+
+API_PREFIX = "/api/"
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The site's 404 handler: under ``/api/`` a path no route matches (``jobs/abc``, an id with a ``/``)
+    answers in the API's error shape, as JSON, like every other API answer; pages keep Django's page."""
+    if request.path_info.startswith(API_PREFIX):
+        return JsonResponse({"errors": [{"field": "path", "message": "no such API resource"}]}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The site's 500 handler: an API client gets JSON in the error shape, never an HTML page."""
+    if request.path_info.startswith(API_PREFIX):
+        return JsonResponse({"errors": [{"field": None, "message": "internal server error"}]}, status=500)
+    return defaults.server_error(request)

@@ -11,7 +11,7 @@ from rest_framework import exceptions
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 
-from cs_platform.bounds import whole_number
+from cs_platform.bounds import INT4_MAX, whole_number
 
 
 class UpdatedCursorPagination(CursorPagination):
@@ -31,6 +31,15 @@ class UpdatedCursorPagination(CursorPagination):
         if value is None:
             raise exceptions.ValidationError({"limit": [f"a whole number from 1 to {self.max_page_size}"]})
         return min(value, self.max_page_size)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        # The range get_page_size accepts (above max_page_size it caps, beyond int4 it refuses), so that a
+        # schema-valid limit is never a 400.
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": INT4_MAX}
+        return parameters
 
     def decode_cursor(self, request: Request) -> Any:
         try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.drainage import add_trace_message
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerExtension
 from drf_spectacular.plumbing import get_view_model
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
@@ -25,6 +25,42 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
             "scheme": "bearer",
             "description": "An API key of one tenant: `Authorization: Bearer <key>`. Scopes: read, write, ingest.",
         }
+
+
+# DRF's decimal pattern lets "", "." and (for a field with min_value 0) "-1" through, which the field refuses.
+SIGNED_DECIMAL = r"^-?[0-9]{1,%d}(?:\.[0-9]{1,%d})?$"
+UNSIGNED_DECIMAL = r"^[0-9]{1,%d}(?:\.[0-9]{1,%d})?$"
+
+
+class StrictSerializerExtension(OpenApiSerializerExtension):
+    """The input rules of ``StrictSerializer`` in the schema (found by the API fuzz: each was a 400 for a
+    schema-valid body): an unknown field is an error (``additionalProperties: false``), a pair of which one is
+    required is an ``anyOf`` (``requires_one_of``), an external id that
+    the API creates has no ``/`` (it is a URL path segment), and a decimal is digits, with a sign only where
+    negative values are allowed."""
+
+    target_class = "cs_platform.api.serializers.StrictSerializer"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        from cs_platform.api.serializers import ExternalIdField
+
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        schema["additionalProperties"] = False
+        if self.target.requires_one_of:
+            schema["anyOf"] = [{"required": [name], "properties": {name: {"minLength": 1}}}
+                               for name in self.target.requires_one_of]
+        for name, field in self.target.fields.items():
+            prop = schema["properties"].get(name)
+            if prop is None:
+                continue
+            if isinstance(field, ExternalIdField):
+                prop["pattern"] = "^[^/]*$"
+            elif isinstance(field, serializers.DecimalField) and field.max_digits and field.decimal_places:
+                unsigned = field.min_value is not None and field.min_value >= 0
+                whole = field.max_digits - field.decimal_places
+                prop["pattern"] = (UNSIGNED_DECIMAL if unsigned else SIGNED_DECIMAL) % (whole, field.decimal_places)
+        return schema
 
 
 class TenantDjangoFilterExtension(DjangoFilterExtension):
@@ -51,8 +87,10 @@ class TenantDjangoFilterExtension(DjangoFilterExtension):
 
 
 class ErrorItemSerializer(serializers.Serializer):
-    field = serializers.CharField(allow_null=True, help_text="dotted path of the input at fault; null for the whole")
-    message = serializers.CharField()
+    # Answers only: read-only, so ENFORCE_NON_BLANK_FIELDS (an input rule) gives them no minLength.
+    field = serializers.CharField(allow_null=True, read_only=True,
+                                  help_text="dotted path of the input at fault; null for the whole")
+    message = serializers.CharField(read_only=True)
 
 
 class ErrorResponseSerializer(serializers.Serializer):
@@ -86,6 +124,13 @@ DETAIL_ERRORS = {**READ_ERRORS, 404: error("no such object in this tenant")}
 
 
 LIST_ERRORS = {**READ_ERRORS, 400: error("a filter, `cursor` or `limit` is invalid; `field` names it")}
+
+
+WRITE_ERRORS = {
+    400: error("invalid input; `field` names it"),
+    401: error("no API key, or an invalid or revoked one"),
+    403: error("the key lacks the `write` scope"),
+}
 
 
 BULK_ERRORS = {

@@ -69,6 +69,10 @@ class OffsetDateTimeField(serializers.Field):
 
 
 class StrictSerializer(serializers.Serializer):
+    # Fields of which a body must give at least one, non-blank (the subclass's ``validate`` refuses the rest);
+    # the schema states it as ``anyOf`` (cs_platform.api.schema.StrictSerializerExtension).
+    requires_one_of: tuple[str, ...] = ()
+
     def to_internal_value(self, data: Any) -> dict:
         if not isinstance(data, dict):
             raise serializers.ValidationError({"non_field_errors": ["each item must be a JSON object"]})

@@ -20,6 +20,7 @@ from accounts.selectors import tenant_today
 from cs_platform.api import schema as api_schema
 from cs_platform.api.base import TenantAPIView
 from cs_platform.api.parsers import BoundedJSONParser, NDJSONParser, report_invalid_lines
+from cs_platform.api.serializers import StrictSerializer
 from cs_platform.api.views import bulk_items
 from cs_platform.bounds import whole_number
 from cs_platform.bulk import MAX_BATCH
@@ -82,7 +83,7 @@ class AccountUsageSerializer(serializers.Serializer):
 
 
 WINDOW = OpenApiParameter(
-    "window", OpenApiTypes.INT,
+    "window", {"type": "integer", "minimum": 1, "maximum": selectors.MAX_WINDOW_DAYS},
     description=f"window in local days ending today, today included: 1-{selectors.MAX_WINDOW_DAYS} "
                 f"(default {selectors.DEFAULT_WINDOW_DAYS}); applies to license_utilization, breadth, depth, "
                 "events and the funnel's `active`. `active_users` always gives 1, 7 and 30 days.",
@@ -123,7 +124,7 @@ class AccountUsageView(TenantAPIView):
 # ---------------------------------------------------------------------- ingestion: POST events/bulk
 
 
-class EventItemSerializer(serializers.Serializer):
+class EventItemSerializer(StrictSerializer):
     """Documents one event for the OpenAPI schema only: items are validated in plain Python
     (health/usage/services/ingest.py), DRF serializers being ~30x slower than what ingestion needs."""
 

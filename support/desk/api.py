@@ -38,6 +38,8 @@ class CallbackInput(StrictSerializer):
     requested_at = OffsetDateTimeField(required=False, allow_null=True, help_text="default now")
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
+    requires_one_of = ("contact", "phone")
+
     def validate(self, attrs: dict) -> dict:
         if not attrs.get("contact") and not attrs.get("phone"):
             raise serializers.ValidationError({"contact": ["give contact (external_id) or phone"]})
@@ -45,15 +47,16 @@ class CallbackInput(StrictSerializer):
 
 
 class CallbackOutput(serializers.ModelSerializer):
-    contact = serializers.CharField(source="contact.external_id")
-    ticket = serializers.CharField(source="ticket.external_id", allow_null=True, default=None)
+    contact = serializers.CharField(source="contact.external_id", read_only=True)
+    ticket = serializers.CharField(source="ticket.external_id", allow_null=True, default=None, read_only=True)
     # A plain string in the schema: an enum named "status" would collide with the tickets' status enum.
-    status = serializers.CharField(help_text="pending, done or cancelled")
+    status = serializers.CharField(read_only=True, help_text="pending, done or cancelled")
 
     class Meta:
         model = Callback
         fields = ["external_id", "contact", "phone", "ticket", "status", "requested_at", "due_at", "note",
                   "completed_at"]
+        read_only_fields = fields  # an answer only: no input rules (minLength) in the schema
 
 
 def _by_external_id(find: Callable[..., Any], tenant: Any, value: str, field: str) -> Any:
@@ -67,7 +70,7 @@ def _by_external_id(find: Callable[..., Any], tenant: Any, value: str, field: st
 
 class CallbackCreateView(TenantAPIView):
     @extend_schema(summary="Request a callback", request=CallbackInput,
-                   responses={200: CallbackOutput, 201: CallbackOutput, **api_schema.DETAIL_ERRORS})
+                   responses={200: CallbackOutput, 201: CallbackOutput, **api_schema.WRITE_ERRORS})
     def post(self, request: Request) -> Response:
         data = CallbackInput(data=request.data)
         data.is_valid(raise_exception=True)

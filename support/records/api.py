@@ -122,11 +122,7 @@ TICKET_ID = OpenApiParameter("ticket_external_id", OpenApiTypes.STR, OpenApiPara
                              description="the ticket's external_id (no slashes)")
 
 
-WRITE_ERRORS = {
-    400: api_schema.error("invalid input; `field` names it"),
-    401: api_schema.error("no API key, or an invalid or revoked one"),
-    403: api_schema.error("the key lacks the `write` scope"),
-}
+WRITE_ERRORS = api_schema.WRITE_ERRORS
 
 
 Input = TypeVar("Input", TicketData, InteractionData, StatusData)

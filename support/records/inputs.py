@@ -10,12 +10,20 @@ output maps one to one onto the typed inputs of support.records.data, which hold
 
 from __future__ import annotations
 
+from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from cs_platform.api.serializers import ExternalIdField, OffsetDateTimeField, StrictSerializer
 from cs_platform.bounds import INT4_MAX
 from support.models import AgentSession, AuthorType, Channel, Direction, Priority, TicketStatus
-from support.records.services.identities import IdentityError, normalize_email, normalize_phone, normalize_social
+from support.records.services.identities import (
+    SOCIAL_HANDLE_MESSAGE,
+    SOCIAL_HANDLE_PATTERN,
+    IdentityError,
+    normalize_email,
+    normalize_phone,
+    normalize_social,
+)
 
 
 def _normalized(normalize, value: str) -> str:
@@ -63,7 +71,9 @@ class TicketInput(StrictSerializer):
     contact_email = serializers.EmailField(required=False, help_text="match (or create) the contact by email")
     contact_phone = serializers.CharField(max_length=40, required=False,
                                           help_text="match (or create) the contact by phone")
+    # The validator only puts normalize_social's rule in the schema (a pattern): the same refusals, named alike.
     contact_social = serializers.CharField(max_length=200, required=False,
+                                           validators=[RegexValidator(SOCIAL_HANDLE_PATTERN, SOCIAL_HANDLE_MESSAGE)],
                                            help_text="match (or create) the contact by `network:handle`")
     contact_name = serializers.CharField(max_length=200, required=False, allow_blank=True,
                                          help_text="name of a contact created from an unknown identity")

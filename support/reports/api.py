@@ -22,6 +22,7 @@ from cs_platform import bounds
 from cs_platform.api import schema as api_schema
 from cs_platform.api.base import TenantAPIView
 from cs_platform.api.parsers import BoundedJSONParser
+from cs_platform.api.serializers import StrictSerializer
 from support.records.services.tickets import RecordError
 from support.reports.periods import next_month
 from support.reports.selectors import GROUP_BYS, METRICS, support_report
@@ -66,10 +67,11 @@ _ROW_FIELDS = {name: (_duration_figure() if name in _DURATIONS else serializers.
                for name in (*METRICS, "qa_score")}
 
 
+# An answer only: read-only strings, so the input rule ENFORCE_NON_BLANK_FIELDS gives them no minLength.
 REPORT = inline_serializer("SupportReport", {
-    "from": serializers.DateField(), "to": serializers.DateField(), "group_by": serializers.CharField(),
-    "timezone": serializers.CharField(),
-    "rows": inline_serializer("SupportReportRow", {"group": serializers.CharField(allow_null=True),
+    "from": serializers.DateField(), "to": serializers.DateField(), "group_by": serializers.CharField(read_only=True),
+    "timezone": serializers.CharField(read_only=True),
+    "rows": inline_serializer("SupportReportRow", {"group": serializers.CharField(allow_null=True, read_only=True),
                                                    **_ROW_FIELDS}, many=True),
 })
 
@@ -109,7 +111,7 @@ class SupportReportView(TenantAPIView):
         return Response(support_report(tenant=self.tenant, date_from=date_from, date_to=date_to, group_by=group_by))
 
 
-class SupportCostInput(serializers.Serializer):
+class SupportCostInput(StrictSerializer):
     month = serializers.RegexField(r"^[0-9]{4}-(0[1-9]|1[0-2])\Z", help_text="YYYY-MM (a tenant-local month)",
                                    error_messages={"invalid": "use YYYY-MM"})
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal(0))

@@ -245,5 +245,17 @@ def test_job_detail(world_a):
     assert "input_text" not in body and body["created_at"] and body["updated_at"]
 
 
-def test_unknown_api_path_is_404(world_a):
-    assert world_a.api().get("/api/v1/accounts/a/b").status_code == 404
+@pytest.mark.parametrize("url", ["/api/v1/accounts/a/b", "/api/v1/jobs/abc", "/api/v1/jobs/null,null",
+                                 "/api/v1/no-such-route"])
+def test_unknown_api_path_is_404_in_the_error_shape(world_a, url):
+    # The fuzz found these answered with Django's HTML page: no route matched, so no API view ran.
+    response = world_a.api().get(url)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert error_fields(response) == ["path"]
+
+
+def test_unknown_page_is_still_an_html_404(world_a):
+    response = world_a.client_for().get("/t/alpha/no-such-page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")

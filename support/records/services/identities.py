@@ -45,6 +45,9 @@ from support.models import ContactIdentity, ContactMerge, IdentityKind, Interact
 
 _PHONE_CHARS = re.compile(r"^\+?[0-9 ().\-/]+$")
 _SOCIAL = re.compile(r"^([a-z0-9_.\-]+):@?(\S+)$")
+# What normalize_social accepts, before it lower-cases the text: the API's schema states it (``pattern``).
+SOCIAL_HANDLE_PATTERN = r"^[A-Za-z0-9_.\-]+:@?\S+$"
+SOCIAL_HANDLE_MESSAGE = "a social handle is `network:handle`, e.g. twitter:@jane"
 
 
 class IdentityError(ValueError):
@@ -81,7 +84,7 @@ def normalize_phone(value: str) -> str:
 def normalize_social(value: str) -> str:
     match = _SOCIAL.match(value.strip().lower())
     if not match:
-        raise IdentityError("a social handle is `network:handle`, e.g. twitter:@jane")
+        raise IdentityError(SOCIAL_HANDLE_MESSAGE)
     return f"{match.group(1)}:{match.group(2)}"
 
 

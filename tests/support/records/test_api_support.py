@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from support.models import Agent, AgentSession, Interaction, Team, Ticket, TicketStatusChange
@@ -199,3 +201,21 @@ def test_other_tenants_ticket_is_404(worlds):
     assert r.status_code == 404
     # The same external_id in A is a different ticket.
     assert post(a.api(), "/api/v1/tickets", TICKET).status_code == 201
+
+
+def test_contact_social_pattern_in_the_schema_is_the_rule_the_api_applies(world_a):
+    # A hunt with the fuzz's positive check sent schema-valid handles ("x") that were refused: the rule of
+    # normalize_social is now the field's pattern, and the answers follow it both ways.
+    schema = json.loads(Client().get("/api/schema/?format=json").content)
+    pattern = re.compile(schema["components"]["schemas"]["TicketInput"]["properties"]["contact_social"]["pattern"])
+    api = world_a.api()
+    for n, handle in enumerate(["Twitter:@Jane", "mastodon:jane@example.social", "x:y"]):
+        assert pattern.match(handle)
+        r = post(api, "/api/v1/tickets", {"external_id": f"S-{n}", "contact_social": handle, "account": "acc-0",
+                                          "channel": "social"})
+        assert r.status_code == 201, (handle, r.content)
+    for handle in ["jane", ":jane", "twitter:", "two words:jane"]:
+        assert not pattern.match(handle)
+        r = post(api, "/api/v1/tickets", {"external_id": "S-x", "contact_social": handle, "account": "acc-0",
+                                          "channel": "social"})
+        assert r.status_code == 400 and r.json()["errors"][0]["field"] == "contact_social", handle
