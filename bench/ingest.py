@@ -3,10 +3,14 @@
 Prints figures (one JSON object per line); it is not a timed test. Runs against ``DATABASE_URL`` in a
 scratch tenant (and scratch tables) that it removes at the end::
 
-    createdb -h 127.0.0.1 -U postgres cs_bench_ingest
-    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/cs_bench_ingest
+    python -m cs_platform.db.roles postgres://postgres@127.0.0.1:5432/postgres  # the two roles, once
+    createdb -h 127.0.0.1 -U postgres -O cs_owner cs_bench_ingest
+    export DATABASE_URL=postgres://cs_owner@127.0.0.1:5432/cs_bench_ingest
     DEBUG=1 .venv/bin/python manage.py migrate
     .venv/bin/python bench/ingest.py --events 1000000 --accounts 1000 --http-events 300000
+
+It connects as the schema owner, not ``cs_app``: it creates scratch tables, which the app role may not; the
+forced row-level security policies bind the owner as they bind the app role.
 
 What is measured, all with the same kind of rows (N events over M accounts, 10 contacts each, spread
 over the last ``--days`` days, in rough time order, 1 in 10 without a contact):
@@ -503,37 +507,39 @@ def main() -> None:
     tenant, raw_key = setup_tenant(args.accounts)
     work = Workload(args.events, args.accounts, args.days)
     try:
-        raw_one_stream, raw_per_batch, *floors = raw_copy(tenant, work)
-        emit(raw_one_stream)
-        emit(raw_per_batch)
-        for floor in floors:
-            emit(floor)
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {SCRATCH_EVENTS}")
-        partitions.ensure_partitions_ahead()
-        for prefix, batch in (("svc", BATCH), ("big", args.big_batch)):
-            row = service(tenant, work, prefix, f"service ingest_events, {batch:,}-event batches", batch)
-            emit(row | {"ratio_to_raw_copy": round(row["events_per_s"] / raw_one_stream["events_per_s"], 3)})
-            merged = merge(tenant, f"{batch:,}-event batches, worst case", row)
-            emit(merged | {"ratio_to_raw_copy_with_merge": round(
-                merged["ingestion_plus_merge_events_per_s"] / raw_one_stream["events_per_s"], 3)})
-        retry = Workload(min(args.events, 100_000), args.accounts, args.days)
-        emit(service(tenant, retry, "svc", "service, the same batches again (all duplicates)"))
-        real = RealisticWorkload(args.events, args.accounts, args.days)
-        row = service(tenant, real, "real", "service, 1,000-event batches, realistic distribution")
-        emit(row)
-        emit(merge(tenant, "1,000-event batches, realistic distribution", row))
-        if args.http_events:
-            for prefix, kind in (("http", Workload), ("httpreal", RealisticWorkload)):
-                row = http_run(kind(args.http_events, args.accounts, args.days), prefix, raw_key,
-                               args.workers, args.threads, args.clients)
-                emit(row)
-                emit(merge(tenant, f"after HTTP, {kind.__name__}", row))
-                emit(http_run(kind(args.http_events, args.accounts, args.days), f"{prefix}m", raw_key,
-                              args.workers, args.threads, args.clients, merge_tenant=tenant))
-        emit(rollup_rebuild_fresh(tenant, "svc", "worst case (about one event per bucket)"))
-        emit(rollup_rebuild_fresh(tenant, "real", "realistic distribution"))
-        emit(rollup_rebuild_in_place(tenant))
+        # Every step reads and writes the scratch tenant's rows: row-level security shows them in its scope.
+        with tenant_scope(tenant):
+            raw_one_stream, raw_per_batch, *floors = raw_copy(tenant, work)
+            emit(raw_one_stream)
+            emit(raw_per_batch)
+            for floor in floors:
+                emit(floor)
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP TABLE IF EXISTS {SCRATCH_EVENTS}")
+            partitions.ensure_partitions_ahead()
+            for prefix, batch in (("svc", BATCH), ("big", args.big_batch)):
+                row = service(tenant, work, prefix, f"service ingest_events, {batch:,}-event batches", batch)
+                emit(row | {"ratio_to_raw_copy": round(row["events_per_s"] / raw_one_stream["events_per_s"], 3)})
+                merged = merge(tenant, f"{batch:,}-event batches, worst case", row)
+                emit(merged | {"ratio_to_raw_copy_with_merge": round(
+                    merged["ingestion_plus_merge_events_per_s"] / raw_one_stream["events_per_s"], 3)})
+            retry = Workload(min(args.events, 100_000), args.accounts, args.days)
+            emit(service(tenant, retry, "svc", "service, the same batches again (all duplicates)"))
+            real = RealisticWorkload(args.events, args.accounts, args.days)
+            row = service(tenant, real, "real", "service, 1,000-event batches, realistic distribution")
+            emit(row)
+            emit(merge(tenant, "1,000-event batches, realistic distribution", row))
+            if args.http_events:
+                for prefix, kind in (("http", Workload), ("httpreal", RealisticWorkload)):
+                    row = http_run(kind(args.http_events, args.accounts, args.days), prefix, raw_key,
+                                   args.workers, args.threads, args.clients)
+                    emit(row)
+                    emit(merge(tenant, f"after HTTP, {kind.__name__}", row))
+                    emit(http_run(kind(args.http_events, args.accounts, args.days), f"{prefix}m", raw_key,
+                                  args.workers, args.threads, args.clients, merge_tenant=tenant))
+            emit(rollup_rebuild_fresh(tenant, "svc", "worst case (about one event per bucket)"))
+            emit(rollup_rebuild_fresh(tenant, "real", "realistic distribution"))
+            emit(rollup_rebuild_in_place(tenant))
     finally:
         cleanup(tenant)
 

@@ -4,10 +4,15 @@ Prints figures (one JSON object per line, progress bars on stderr); it is not a 
 ``DATABASE_URL`` in a scratch tenant (``America/Los_Angeles``, fiscal year from January) that it removes
 at the end unless ``--keep``; ``--reuse`` times an existing scratch tenant without seeding it again::
 
-    createdb -h 127.0.0.1 -U postgres cs_bench_reports
-    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/cs_bench_reports
+    python -m cs_platform.db.roles postgres://postgres@127.0.0.1:5432/postgres  # the two roles, once
+    createdb -h 127.0.0.1 -U postgres -O cs_owner cs_bench_reports
+    export DATABASE_URL=postgres://cs_app@127.0.0.1:5432/cs_bench_reports
+    export DATABASE_OWNER_URL=postgres://cs_owner@127.0.0.1:5432/cs_bench_reports
     DEBUG=1 .venv/bin/python manage.py migrate -v0
     .venv/bin/python bench/support_reports.py --tickets 300000 --interactions 1000000
+
+As ``cs_app`` every query runs under row-level security, as in production; as a superuser (which no
+policy binds) the same command measures without it (README "Benchmarks", "Row-level security").
 
 Seeding is set-based SQL (``INSERT ... SELECT`` over ``generate_series`` and ``random()``), not the
 per-ticket services: 2 teams x 10 agents, 200 accounts x 10 contacts, tickets created over the last ~14
