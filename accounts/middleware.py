@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 
 from accounts.models import Membership, Tenant
+from accounts.selectors import tenant_by_slug
 from accounts.tenancy import activate, all_tenants, deactivate, tenant_scope
 
 
@@ -35,7 +36,7 @@ class TenantFromUrlMiddleware:
             return redirect_to_login(request.get_full_path())
         # The slug names the tenant; the membership is looked up inside its scope, so even this query
         # cannot see another tenant's rows (row-level security), and a non-member gets the same 404.
-        tenant = Tenant.objects.filter(slug=slug).first()
+        tenant = tenant_by_slug(slug=slug)
         if tenant is None:
             raise Http404("No such tenant")
         with tenant_scope(tenant):

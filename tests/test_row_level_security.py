@@ -20,6 +20,7 @@ from django.test import Client
 from accounts import demo_data
 from accounts.models import CustomerAccount, Tenant
 from accounts.tenancy import all_tenants, tenant_scope
+from cs_platform.db import rls
 from cs_platform.parallel_reads import run_reads
 from cs_platform.tenant_context import database_scope
 from tests.factories import MembershipFactory, UserFactory, make_api_key
@@ -29,19 +30,11 @@ SEED = ("seed_demo", "--accounts", "6", "--contacts-per-account", "2", "--events
 
 RLS_VIOLATION = "42501"  # insufficient_privilege: "new row violates row-level security policy"
 
-TENANT_RELATIONS = """
-SELECT c.oid::regclass::text, c.relkind
-FROM pg_class c
-JOIN pg_namespace n ON n.oid = c.relnamespace
-JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
-WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v')
-ORDER BY 1
-"""
-
 
 def tenant_relations() -> list[tuple[str, str]]:
     with connection.cursor() as cursor:
-        cursor.execute(TENANT_RELATIONS)
+        # The migration operation's own discovery; tests/architecture checks it with a query of its own.
+        cursor.execute(rls.TENANT_RELATIONS)
         return cursor.fetchall()
 
 

@@ -136,7 +136,7 @@ def protect_tenant_relations(cursor) -> list[str]:
 class ProtectTenantTables(migrations.operations.base.Operation):
     """Migration operation: row-level security on every tenant-owned relation that exists (module doc)."""
 
-    reduces_to_sql = True
+    reduces_to_sql = False  # it reads the catalogue to know what to protect: no fixed SQL for sqlmigrate
     reversible = True
 
     def state_forwards(self, app_label, state):

@@ -50,7 +50,8 @@ def exact_seconds_mean(expr: str) -> str:
     change alters (another tenant's data growing, a parallel scan): tenant A's figure would move in its
     16th digit when B's table grows (tests/isolation/test_answers_unchanged.py caught it). Timestamps are
     whole microseconds, so the durations are summed as whole microseconds in integers (PostgreSQL's exact
-    accumulator) and divided once."""
+    accumulator) and divided once. A handle time given with finer precision than that (the API takes
+    seconds as a float) counts to the nearest microsecond; METRICS.md's mean is still sum / count."""
     return f"(AVG(round(({expr}) * 1000000)::bigint) / 1000000)::float8"
 
 

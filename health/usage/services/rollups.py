@@ -70,16 +70,16 @@ def merge_pending_usage(*, tenant: Tenant, chunk: int = MERGE_CHUNK, max_chunks:
     """
     total = MergeResult()
     done = 0
-    while max_chunks is None or done < max_chunks:
-        with tenant_scope(tenant):  # the raw SQL below runs under the tenant's row-level security too
+    with tenant_scope(tenant):  # the raw SQL below runs under the tenant's row-level security too
+        while max_chunks is None or done < max_chunks:
             merged = _merge_chunk(tenant, chunk, _between_steps)
-        done += 1
-        if not merged.batches:
-            break
-        total.batches += merged.batches
-        total.events += merged.events
-        total.buckets += merged.buckets
-        total.contacts_seen += merged.contacts_seen
+            done += 1
+            if not merged.batches:
+                break
+            total.batches += merged.batches
+            total.events += merged.events
+            total.buckets += merged.buckets
+            total.contacts_seen += merged.contacts_seen
     return total
 
 
