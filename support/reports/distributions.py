@@ -2,9 +2,14 @@
 how many handle times, first response times, resolution times and speeds of answer fall in each of a few
 fixed, human buckets, over a tenant-local period and the rows a report page shows.
 
-One query for the four histograms. Each histogram counts exactly the items behind the ``count`` of the
-matching support.reports.selectors.support_report figure, with the same attribution (METRICS.md; tested against the
-selector on a fixture), so a histogram's bars add up to that figure's count:
+One query per histogram, not one ``UNION ALL`` of the four: under row-level security PostgreSQL reads
+the tenant setting (an InitPlan of the policy) inside each branch of a union, which keeps the whole plan
+out of parallel workers (2x slower at 100k tickets, README "Benchmarks / Row-level security"); a query
+over one table reads it once, above its parallel scan.
+
+Each histogram counts exactly the items behind the ``count`` of the matching
+support.reports.selectors.support_report figure, with the same attribution (METRICS.md; tested against
+the selector on a fixture), so a histogram's bars add up to that figure's count:
 
 - handle time: interactions started in the period with a handle time (explicit or live); internal notes
   and ``system`` interactions excluded; by agent its ``agent``, by team the agent's team, except that an
@@ -64,7 +69,7 @@ _OWNER = {
 }
 
 
-_SOURCES = {  # (seconds, FROM with the attributed agent as ``a``, WHERE with {lo} {hi} for the period)
+_SOURCES = {  # (seconds, FROM with the attributed agent as ``a``, WHERE with {lo} {hi} for the period, alias)
     "handle_time": ("i.handle_time_seconds",
                     "support_interaction i LEFT JOIN support_agent a ON a.id = i.agent_id",
                     f"i.started_at >= {{lo}} AND i.started_at < {{hi}} AND {COUNTED} "
@@ -106,8 +111,8 @@ class Histogram:
 
 def duration_distributions(*, tenant: Tenant, date_from: dt.date, date_to: dt.date,
                            scope: Scope = TENANT_WIDE) -> dict[str, Histogram]:
-    """The four histograms for tenant-local ``[date_from, date_to)``: one query (none when the scope names
-    no agent or team: nothing to count)."""
+    """The four histograms for tenant-local ``[date_from, date_to)``: four queries (none when the scope
+    names no agent or team: nothing to count)."""
     if date_from >= date_to:
         raise ValueError("date_to must be after date_from")
     counts = {metric: [0] * len(BUCKETS) for metric in FIGURES}
@@ -119,19 +124,20 @@ def duration_distributions(*, tenant: Tenant, date_from: dt.date, date_to: dt.da
 
 
 def _fetch(tenant_id: int, lo: dt.datetime, hi: dt.datetime, scope: Scope) -> list[tuple[str, int, int]]:
-    parts, params = [], []
-    for metric in FIGURES:
-        seconds, source, where, alias = _SOURCES[metric]
-        text = (f"SELECT '{metric}' AS metric, {seconds} AS seconds FROM {source} "  # noqa: S608 (fragments ours)
-                f"WHERE {alias}.tenant_id = %s AND {where.format(lo='%s', hi='%s')}")
-        params += [tenant_id, lo, hi]
-        if scope.by != "none":
-            text += f" AND {_OWNER[metric][scope.by]} = ANY(%s)"
-            params.append(sorted(scope.ids))
-        parts.append(text)
-    sql = (f"WITH facts AS ({' UNION ALL '.join(parts)}) "  # noqa: S608 (every fragment is ours; values are parameters)
-           "SELECT metric, width_bucket(seconds, %s::double precision[]) AS bucket, COUNT(*) FROM facts "
-           "GROUP BY 1, 2")
+    rows: list[tuple[str, int, int]] = []
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, EDGES])
-        return cursor.fetchall()
+        for metric in FIGURES:
+            cursor.execute(*_figure_query(metric, tenant_id, lo, hi, scope))
+            rows += [(metric, bucket, n) for bucket, n in cursor.fetchall()]
+    return rows
+
+
+def _figure_query(metric: str, tenant_id: int, lo: dt.datetime, hi: dt.datetime, scope: Scope) -> tuple[str, list]:
+    seconds, source, where, alias = _SOURCES[metric]
+    sql = (f"SELECT width_bucket({seconds}, %s::double precision[]) AS bucket, COUNT(*) "  # noqa: S608 (ours)
+           f"FROM {source} WHERE {alias}.tenant_id = %s AND {where.format(lo='%s', hi='%s')}")
+    params = [EDGES, tenant_id, lo, hi]
+    if scope.by != "none":
+        sql += f" AND {_OWNER[metric][scope.by]} = ANY(%s)"
+        params.append(sorted(scope.ids))
+    return sql + " GROUP BY 1", params
