@@ -71,8 +71,12 @@ _ROW_FIELDS = {name: (_duration_figure() if name in _DURATIONS else serializers.
 REPORT = inline_serializer("SupportReport", {
     "from": serializers.DateField(), "to": serializers.DateField(), "group_by": serializers.CharField(read_only=True),
     "timezone": serializers.CharField(read_only=True),
-    "rows": inline_serializer("SupportReportRow", {"group": serializers.CharField(allow_null=True, read_only=True),
-                                                   **_ROW_FIELDS}, many=True),
+    "rows": inline_serializer("SupportReportRow", {
+        "group": serializers.CharField(allow_null=True, read_only=True),
+        "agent_name": serializers.CharField(
+            allow_null=True, read_only=True, required=False,
+            help_text="group_by=agent only: the agent's name as the inbox shows it (else the email)"),
+        **_ROW_FIELDS}, many=True),
 })
 
 
