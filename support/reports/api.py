@@ -73,8 +73,9 @@ REPORT = inline_serializer("SupportReport", {
     "timezone": serializers.CharField(read_only=True),
     "rows": inline_serializer("SupportReportRow", {
         "group": serializers.CharField(allow_null=True, read_only=True),
+        # Not read-only: a read-only field is required in the schema, and this one is in agent rows only.
         "agent_name": serializers.CharField(
-            allow_null=True, read_only=True, required=False,
+            allow_null=True, required=False,
             help_text="group_by=agent only: the agent's name as the inbox shows it (else the email)"),
         **_ROW_FIELDS}, many=True),
 })
