@@ -172,7 +172,8 @@ def management_report(request: HttpRequest) -> HttpResponse:
                    ytd_rows=value_rows([*months["rows"], {**months["total"], "group": "YTD total"}], YTD_COLUMNS),
                    team_sections=sectioned(value_rows(teams["totals"], TEAM_YTD_COLUMNS), TEAM_YTD_COLUMNS),
                    no_team=NO_GROUP["team"],
-                   team_month_columns=TEAM_MONTH_COLUMNS, team_month_tables=team_month_display(team_tables),
+                   team_month_columns=[(PERIOD_COLUMNS.index(c) + 1, c) for c in TEAM_MONTH_COLUMNS],
+                   team_month_tables=team_month_display(team_tables),
                    team_month_raw=team_tables)
     return render_list(request, "support/reports/management.html", context)
 

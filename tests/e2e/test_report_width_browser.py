@@ -48,10 +48,14 @@ def wide_data(transactional_db) -> dict:
 
 OVERFLOW = """() => {
   const page = document.scrollingElement;
-  const tables = [...document.querySelectorAll('main table')]
+  // A table wider than the screen, or one scrolling inside its own box (.table-scroll), hides figures too.
+  const tables = [...document.querySelectorAll('main table, main .table-scroll')]
     .filter(t => t.scrollWidth > t.clientWidth + 1 || t.getBoundingClientRect().right > page.clientWidth)
     .map(t => t.dataset.section || t.className);
-  return {page: [page.scrollWidth, page.clientWidth], tables};
+  // A figure spilling out of its cell (a squeezed fixed-layout table) would be cut off or overlap the next.
+  const cells = [...document.querySelectorAll('main td, main th')]
+    .filter(c => c.scrollWidth > c.clientWidth + 1).map(c => c.dataset.metric || c.textContent.trim());
+  return {page: [page.scrollWidth, page.clientWidth], tables, cells};
 }"""
 
 
@@ -72,3 +76,4 @@ def test_report_figures_fit_a_1280_px_screen(live_server, wide_data, browser_pag
     scroll_width, client_width = found["page"]
     assert scroll_width <= client_width, found
     assert not found["tables"], found
+    assert not found["cells"], found
