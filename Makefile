@@ -14,7 +14,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# .env (written once, cs_platform/localenv.py): DEBUG=1, a SECRET_KEY and the database of this run, so the
+# README's later `.venv/bin/python manage.py ...` commands work as typed. PORT= and HOST= choose the address.
 run: $(STAMP)
+	$(PY) -m cs_platform.localenv
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
 	DEBUG=$${DEBUG:-1} $(PY) manage.py run_all --port $${PORT:-8000} --host $${HOST:-127.0.0.1}

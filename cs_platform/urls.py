@@ -27,6 +27,7 @@ urlpatterns = [
     path("tenants/", include(accounts_urls.operator_urlpatterns)),
     path("t/<slug:tenant_slug>/", include(tenant_urlpatterns)),
     path("help/<slug:help_slug>/", include(knowledge_urls.helpcenter_urlpatterns)),  # public, no login
+    path("docs/", include("cs_platform.docs.urls")),  # docs/*.md for signed-in staff
 ]
 
 # Under /api/ these answer JSON in the API's error shape (API.md); pages keep Django's own.

@@ -176,8 +176,8 @@ CALLBACK_WAIT_WINDOW = dt.timedelta(days=30)
 
 
 CALLBACK_WAIT_DEFINITION = (
-    "Callback wait = completed_at − requested_at of each completed callback. Mean and median "
-    "(PostgreSQL percentile_cont(0.5)) over callbacks completed in the last 30 days."
+    "Callback wait = the time from a callback's request to its completion. Mean and median (the middle "
+    "value; between two middle values, their average) over callbacks completed in the last 30 days."
 )
 
 

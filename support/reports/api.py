@@ -71,8 +71,13 @@ _ROW_FIELDS = {name: (_duration_figure() if name in _DURATIONS else serializers.
 REPORT = inline_serializer("SupportReport", {
     "from": serializers.DateField(), "to": serializers.DateField(), "group_by": serializers.CharField(read_only=True),
     "timezone": serializers.CharField(read_only=True),
-    "rows": inline_serializer("SupportReportRow", {"group": serializers.CharField(allow_null=True, read_only=True),
-                                                   **_ROW_FIELDS}, many=True),
+    "rows": inline_serializer("SupportReportRow", {
+        "group": serializers.CharField(allow_null=True, read_only=True),
+        # Not read-only: a read-only field is required in the schema, and this one is in agent rows only.
+        "agent_name": serializers.CharField(
+            allow_null=True, required=False,
+            help_text="group_by=agent only: the agent's name as the inbox shows it (else the email)"),
+        **_ROW_FIELDS}, many=True),
 })
 
 

@@ -5,15 +5,31 @@ and the YTD team x month tables. No queries here: support.reports.views fetches,
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils.safestring import SafeString
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from cs_platform.web.charts import Bar, horizontal_bars
 from cs_platform.web.pages import csv_text as write_csv
 from support.reports.distributions import BUCKETS, FIGURES, Histogram
+
+_CODE = re.compile(r"`([^`]+)`")
+
+
+def code_html(text: str) -> SafeString:
+    """A definition as HTML: METRICS.md's `code` spans as <code>, everything escaped."""
+    parts = _CODE.split(text)  # odd items are the insides of backticks
+    return mark_safe("".join(f"<code>{escape(p)}</code>" if i % 2 else escape(p)  # noqa: S308 (escaped)
+                             for i, p in enumerate(parts)))
+
+
+def plain_text(text: str) -> str:
+    """A definition for a tooltip (an attribute shows no markup): the backticks dropped."""
+    return _CODE.sub(r"\1", text)
 
 
 @dataclass(frozen=True)
@@ -22,6 +38,14 @@ class Column:
     label: str
     kind: str  # count, duration, seconds, rate, money, score
     definition: str  # quoted from METRICS.md (qa_score: issue 5 / support.qa.selectors)
+
+    @property
+    def definition_html(self) -> SafeString:
+        return code_html(self.definition)
+
+    @property
+    def definition_plain(self) -> str:
+        return plain_text(self.definition)
 
 
 _COLUMNS = {c.metric: c for c in [
@@ -131,7 +155,35 @@ def _detail(value: Any) -> str:
     return ""
 
 
-def table_rows(compared: list[dict], columns: list[Column]) -> list[dict]:
+# The figures in themed tables of at most six columns, so that a 1280 px screen shows every figure of a
+# row without scrolling sideways (one table of 17 columns was 2,430 px wide). A page shows the sections
+# with at least one of its columns, in this order.
+SECTIONS = [
+    ("Volume", ["interactions", "tickets_created", "tickets_resolved", "chats_completed", "backlog", "unanswered"]),
+    ("Speed", ["first_response_time", "asa", "longest_wait", "abandoned", "abandon_rate",
+               "sla_first_response_achievement"]),
+    ("Handling and resolution", ["handle_time", "resolution_time", "full_resolution_time", "utilization"]),
+    ("Quality and cost", ["qa_score", "csat_pct", "cost_per_interaction"]),
+]
+
+
+# What the row without a group holds (METRICS.md "Attribution when grouping", support.reports.selectors).
+NO_GROUP = {
+    "agent": ("No agent", "work no agent owns: customers' messages, bot messages, calls nobody answered, and "
+                          "tickets without a first response or resolved while unassigned"),
+    "team": ("No team", "work of agents in no team and work no agent owns: customers' messages, bot messages, "
+                        "calls abandoned in a queue of no team, and tickets without a first response"),
+}
+
+
+def group_name(item: dict, group_label: str) -> str:
+    """A row's name as people read it: an agent as the inbox shows them, the null group by what it is."""
+    if item["group"] is None:
+        return NO_GROUP[group_label][0] if group_label in NO_GROUP else "All"
+    return item["row"].get("agent_name") or item["group"]
+
+
+def table_rows(compared: list[dict], columns: list[Column], group_label: str = "period") -> list[dict]:
     """Display cells per compared row (support.reports.selectors.compare_with_previous)."""
     out = []
     for item in compared:
@@ -141,7 +193,20 @@ def table_rows(compared: list[dict], columns: list[Column]) -> list[dict]:
             cells.append({"value": display(col.kind, now), "previous": display(col.kind, prev),
                           "change": display(col.kind, item["change"][col.metric], change=True),
                           "detail": _detail(now), "metric": col.metric})
-        out.append({"group": item["group"], "cells": cells})
+        out.append({"group": item["group"], "name": group_name(item, group_label), "cells": cells})
+    return out
+
+
+def sectioned(rows: list[dict], columns: list[Column]) -> list[dict]:
+    """:func:`table_rows` (or :func:`value_rows`) split into :data:`SECTIONS`: ``[{"title", "columns": [(footnote
+    number, column)], "rows": [{..., "cells"}]}]``, each cell and column in its section only; the footnote
+    number is the column's place in the page's list of definitions."""
+    out = []
+    for title, metrics in SECTIONS:
+        picked = [i for i, col in enumerate(columns) if col.metric in metrics]
+        if picked:
+            out.append({"title": title, "columns": [(i + 1, columns[i]) for i in picked],
+                        "rows": [{**row, "cells": [row["cells"][i] for i in picked]} for row in rows]})
     return out
 
 
@@ -185,7 +250,8 @@ TEAM_MONTH_COLUMNS = [_COLUMNS[m] for m in ["interactions", "asa", "csat_pct", "
 
 def value_rows(rows: list[dict], columns: list[Column]) -> list[dict]:
     """Display cells of selector rows shown without a previous period (YTD tables)."""
-    return [{"group": r["group"], "cells": [display(c.kind, r.get(c.metric)) for c in columns]} for r in rows]
+    return [{"group": r["group"], "name": r["group"] or NO_GROUP["team"][0],
+             "cells": [display(c.kind, r.get(c.metric)) for c in columns]} for r in rows]
 
 
 # What each histogram counts (METRICS.md, per item rather than aggregated; support.reports.distributions).
@@ -210,7 +276,8 @@ def distribution_charts(histograms: dict[str, Histogram]) -> list[dict[str, Any]
                 for (label, _), n in zip(BUCKETS, histogram.counts, strict=True)]
         svg: SafeString = horizontal_bars(
             bars, aria_label=f"{column.label}: how {histogram.total:,} items spread over duration buckets")
-        out.append({"metric": metric, "label": column.label, "definition": DISTRIBUTION_DEFINITIONS[metric],
+        out.append({"metric": metric, "label": column.label,
+                    "definition": code_html(DISTRIBUTION_DEFINITIONS[metric]),
                     "total": histogram.total, "svg": svg})
     return out
 

@@ -13,7 +13,7 @@ from django import forms
 
 from cs_platform.web.fields import BoundedDateField
 from support.reports.api import MAX_RANGE_DAYS
-from support.reports.periods import fiscal_year_start, next_month
+from support.reports.periods import fiscal_year_start, next_month, previous_period, year_earlier
 
 PERIODS = [("this_month", "This month"), ("last_month", "Last month"), ("ytd", "Year to date"),
            ("custom", "Custom")]
@@ -59,3 +59,11 @@ class PeriodForm(forms.Form):
         if choice == "custom":
             return self.cleaned_data["date_from"], self.cleaned_data["date_to"] + dt.timedelta(days=1)
         return month, next_month(month)
+
+    def previous_dates(self) -> tuple[dt.date, dt.date]:
+        """The comparison period of :meth:`dates` (support.reports.periods): the previous calendar month(s)
+        for whole months, last year's same days for the year to date, else the same length just before."""
+        start, end = self.dates()
+        if self.cleaned_data["period"] == "ytd":
+            return year_earlier(start, end)
+        return previous_period(start, end)

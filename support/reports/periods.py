@@ -34,9 +34,40 @@ def next_month(day: dt.date) -> dt.date:
     return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The first of the month ``months`` after (negative: before) ``day``'s month."""
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _whole_month_count(date_from: dt.date, date_to: dt.date) -> int:
+    """How many whole calendar months ``[date_from, date_to)`` is; 0 when it does not start and end on a
+    month boundary."""
+    if date_from.day != 1 or date_to.day != 1:
+        return 0
+    return (date_to.year - date_from.year) * 12 + date_to.month - date_from.month
+
+
 def previous_period(date_from: dt.date, date_to: dt.date) -> tuple[dt.date, dt.date]:
-    """The comparison period: the same number of days immediately before ``[date_from, date_to)``."""
+    """The comparison period of ``[date_from, date_to)``: a range of whole calendar months (a month, a
+    quarter, a year) compares with the same number of whole months just before it, so October compares
+    with September, not with the 31 days before it (which would start on 1 September only by chance);
+    any other range with the same number of days immediately before it."""
+    months = _whole_month_count(date_from, date_to)
+    if months:
+        return add_months(date_from, -months), date_from
     return date_from - (date_to - date_from), date_from
+
+
+def _year_earlier(day: dt.date) -> dt.date:
+    # 29 February has no counterpart a year earlier: the day before it, the 28th, stands in.
+    return day.replace(year=day.year - 1, day=28) if (day.month, day.day) == (2, 29) else day.replace(year=day.year - 1)
+
+
+def year_earlier(date_from: dt.date, date_to: dt.date) -> tuple[dt.date, dt.date]:
+    """The comparison period of a year to date: the same days one year earlier (last fiscal year to the
+    same day), which a same-length range before it would not be."""
+    return _year_earlier(date_from), _year_earlier(date_to - dt.timedelta(days=1)) + dt.timedelta(days=1)
 
 
 def _period(label: str | None, lo: dt.date, hi: dt.date, zone: zoneinfo.ZoneInfo) -> Period:

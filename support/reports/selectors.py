@@ -57,6 +57,8 @@ Decisions, where METRICS.md leaves room (the README repeats them):
 - ``qa_score`` (issue 5, support.qa.selectors.qa_scores): the mean score of QA reviews submitted in the
   period, by reviewed agent / their team; ``null`` by month and channel, for the ``null`` group, and for a
   group without submitted reviews. One more query (none, agent, team).
+- ``agent_name`` (``group_by=agent`` only): the name the inbox shows for the agent (the name, else the
+  email), from the same query as the email that labels the row; ``null`` for the ``null`` group.
 """
 
 from __future__ import annotations
@@ -144,16 +146,18 @@ def _row(facts: dict[str, dict], key_by: str) -> dict[str, Any]:
     }
 
 
-def _group_names(tenant: Tenant, key_by: str, keys: set[str]) -> dict[str, str]:
+def _group_names(tenant: Tenant, key_by: str, keys: set[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """``(label by key, display name by key)``: an agent is labelled by email (the API addresses agents by
+    it) and shown by the name the inbox shows (``Agent.__str__``: the name, else the email); a team by its
+    name for both."""
     if key_by not in ("agent", "team"):
-        return {}
+        return {}, {}
     ids = [int(k) for k in keys if k is not None]
     if key_by == "agent":
-        rows = Agent.objects.filter(tenant=tenant, pk__in=ids).values_list("pk", "email")
-        return {str(pk): email for pk, email in rows}
-    if key_by == "team":
-        return {str(pk): name for pk, name in Team.objects.filter(tenant=tenant, pk__in=ids).values_list("pk", "name")}
-    return {}
+        rows = Agent.objects.filter(tenant=tenant, pk__in=ids).values_list("pk", "email", "name")
+        return {str(pk): email for pk, email, _ in rows}, {str(pk): name or email for pk, email, name in rows}
+    names = {str(pk): name for pk, name in Team.objects.filter(tenant=tenant, pk__in=ids).values_list("pk", "name")}
+    return names, names
 
 
 def _compute(tenant: Tenant, periods: list[Period], key_by: str, now: dt.datetime,
@@ -198,7 +202,7 @@ def _compute(tenant: Tenant, periods: list[Period], key_by: str, now: dt.datetim
     for family, rows in families.items():
         for row in rows:
             facts[(row["idx"], row["k"])][family] = row
-    names = _group_names(tenant, key_by, {k for _, k in facts})
+    names, shown = _group_names(tenant, key_by, {k for _, k in facts})
     qa = _qa_by_key(tenant, periods[qa_period], key_by) if qa_period is not None else None
     out = []
     for idx in range(len(periods)):
@@ -207,7 +211,10 @@ def _compute(tenant: Tenant, periods: list[Period], key_by: str, now: dt.datetim
         for key in keys:
             label = (names.get(key) if key is not None else None) if key_by in ("agent", "team") else key
             row = _row({**facts.get((idx, key), {}), "key": key}, key_by)
-            out.append((idx, label, {**row, "qa_score": qa.get(key) if qa is not None and idx == qa_period else None}))
+            row["qa_score"] = qa.get(key) if qa is not None and idx == qa_period else None
+            if key_by == "agent":
+                row["agent_name"] = shown.get(key) if key is not None else None
+            out.append((idx, label, row))
     return out
 
 

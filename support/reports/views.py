@@ -1,8 +1,9 @@
 """Support report pages (issue 5, "Where they show"): agent, team and management level.
 
 Every figure comes from support.reports.selectors.support_report, the selector behind ``GET /api/v1/reports/support``,
-so page, CSV and API agree. Each page calls it twice: for the picked period and for the same-length period
-immediately before (support.reports.periods.previous_period); the change column is their difference. Each page also
+so page, CSV and API agree. Each page calls it twice: for the picked period and for its comparison period
+(PeriodForm.previous_dates: the previous calendar month(s) for whole months, last year's same days for
+the year to date, else the same number of days just before); the change column is their difference. Each page also
 shows the distribution of the four duration figures over the picked period (support.reports.distributions:
 one query) for the rows it shows. Query count is constant whatever the data.
 
@@ -38,6 +39,7 @@ from cs_platform.web.charts import Bar, bars_with_line
 from cs_platform.web.pages import csv_response, render_list, wants_partial
 from support.reports.display import (
     AGENT_COLUMNS,
+    NO_GROUP,
     PERIOD_COLUMNS,
     TEAM_COLUMNS,
     TEAM_MONTH_COLUMNS,
@@ -46,6 +48,7 @@ from support.reports.display import (
     Column,
     csv_text,
     distribution_charts,
+    sectioned,
     table_rows,
     team_month_csv_text,
     team_month_display,
@@ -55,7 +58,7 @@ from support.reports.display import (
 )
 from support.reports.distributions import TENANT_WIDE, Scope, duration_distributions
 from support.reports.forms import PeriodForm
-from support.reports.periods import fiscal_year_start, next_month, previous_period
+from support.reports.periods import fiscal_year_start, next_month
 from support.reports.selectors import compare_with_previous, support_report, team_months, ytd_by_month
 from support.reports.visibility import report_visibility
 
@@ -72,7 +75,7 @@ def _period_form(request: HttpRequest) -> PeriodForm:
 def _compared(request: HttpRequest, form: PeriodForm, group_by: str) -> tuple[list[dict], dict]:
     """The picked period's report beside the previous period's: two selector calls."""
     date_from, date_to = form.dates()
-    prev_from, prev_to = previous_period(date_from, date_to)
+    prev_from, prev_to = form.previous_dates()
     now = timezone.now()
     current = support_report(tenant=request.tenant, date_from=date_from, date_to=date_to, group_by=group_by, now=now)
     previous = support_report(tenant=request.tenant, date_from=prev_from, date_to=prev_to, group_by=group_by, now=now)
@@ -89,7 +92,7 @@ def _distributions(request: HttpRequest, form: PeriodForm, scope: Scope) -> list
 
 def _base_context(form: PeriodForm, level: str, title: str, columns: list[Column], group_label: str) -> dict:
     return {"form": form, "level": level, "title": title, "columns": columns, "group_label": group_label,
-            "url_name": f"report-{level}"}
+            "url_name": f"report-{level}", "no_group": NO_GROUP.get(group_label)}
 
 
 def _level_page(request: HttpRequest, *, level: str, group_by: str, columns: list[Column], title: str,
@@ -103,7 +106,8 @@ def _level_page(request: HttpRequest, *, level: str, group_by: str, columns: lis
         compared = [c for c in compared if shows(c["group"])]
         if request.GET.get("format") == "csv":
             return csv_response(csv_text(compared, columns, group_label), stem=f"report-{level}", request=request)
-        context.update(rows=table_rows(compared, columns), period=period, compared=compared,
+        context.update(sections=sectioned(table_rows(compared, columns, group_label), columns), period=period,
+                       compared=compared,
                        distributions=_distributions(request, form, scope))
     return render_list(request, "support/reports/level.html", context)
 
@@ -152,7 +156,8 @@ def management_report(request: HttpRequest) -> HttpResponse:
                            title="Management report", group_label="period", shows=lambda _: True, scope=TENANT_WIDE)
     compared, period = _compared(request, form, "none")
     context = _base_context(form, "management", "Management report", PERIOD_COLUMNS, "period")
-    context.update(rows=table_rows(compared, PERIOD_COLUMNS), compared=compared, period=period,
+    context.update(sections=sectioned(table_rows(compared, PERIOD_COLUMNS), PERIOD_COLUMNS), compared=compared,
+                   period=period,
                    distributions=_distributions(request, form, TENANT_WIDE))
     if wants_partial(request):  # the picker swaps the period part only; YTD does not depend on it
         return render_list(request, "support/reports/management.html", context)
@@ -165,8 +170,10 @@ def management_report(request: HttpRequest) -> HttpResponse:
     team_tables = team_month_tables(teams)
     context.update(ytd=months, ytd_columns=YTD_COLUMNS, chart=chart,
                    ytd_rows=value_rows([*months["rows"], {**months["total"], "group": "YTD total"}], YTD_COLUMNS),
-                   team_columns=TEAM_YTD_COLUMNS, team_rows=value_rows(teams["totals"], TEAM_YTD_COLUMNS),
-                   team_month_columns=TEAM_MONTH_COLUMNS, team_month_tables=team_month_display(team_tables),
+                   team_sections=sectioned(value_rows(teams["totals"], TEAM_YTD_COLUMNS), TEAM_YTD_COLUMNS),
+                   no_team=NO_GROUP["team"],
+                   team_month_columns=[(PERIOD_COLUMNS.index(c) + 1, c) for c in TEAM_MONTH_COLUMNS],
+                   team_month_tables=team_month_display(team_tables),
                    team_month_raw=team_tables)
     return render_list(request, "support/reports/management.html", context)
 

@@ -49,6 +49,7 @@ EXCLUDED_PREFIXES = {
     "api/": "the REST API: its own fuzz (issue 10, API fuzz in CI) covers the endpoints",
     "accounts/": "Django's auth forms (login, password change and reset), throttled by axes and ratelimit; "
                  "tests/accounts/test_auth_flow.py and test_login_throttle.py",
+    "docs/": "the project's documents (cs_platform.docs): GET only, no form; tests/docs/",
 }
 
 # Route name -> why a route that takes POSTs is not fuzzed here.

@@ -22,9 +22,10 @@ from tests.urlwalk import Route, all_routes, api_routes, tenant_page_routes
 
 B_ONLY = "bravo-only"  # marker in every B-only object: it must never show up in A's answers
 
-# Routes outside tenancy: Django's admin (its own isolation tests live in tests/accounts/test_admin.py)
-# and the auth views, whose kwargs (uidb64, token) identify a reset link, not a tenant's object.
-NOT_TENANT_ROUTES = ("admin/", "accounts/reset/")
+# Routes outside tenancy: Django's admin (its own isolation tests live in tests/accounts/test_admin.py),
+# the auth views, whose kwargs (uidb64, token) identify a reset link, not a tenant's object, and the project's
+# documents, whose ``name`` picks one of docs/*.md (cs_platform.docs; no tenant's data).
+NOT_TENANT_ROUTES = ("admin/", "accounts/reset/", "docs/")
 
 METHODS = ("get", "post", "put", "patch", "delete")
 

@@ -1,7 +1,9 @@
 """``manage.py create_api_key``: a new API key for one tenant.
 
-The raw key is shown once and only its hash is stored. It is printed alone on the last line of stdout
-so that scripts can take it with ``KEY=$(python manage.py create_api_key ... | tail -1)``.
+The raw key is shown once and only its hash is stored. It is the only thing printed on stdout (the notice
+around it goes to stderr), so ``KEY=$(.venv/bin/python manage.py create_api_key ...)`` captures exactly the
+key, and a failure leaves its message on the terminal and a non-zero status instead of an empty ``KEY``
+that looks like success (``... | tail -1`` gives the same key).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from accounts.tenancy import tenant_scope
 
 
 class Command(BaseCommand):
-    help = "Create an API key for a tenant; prints the raw key (once) on the last line."
+    help = "Create an API key for a tenant; prints the raw key (once), alone on stdout."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--tenant", required=True, help="tenant slug")
@@ -37,6 +39,7 @@ class Command(BaseCommand):
         with tenant_scope(found):
             key, raw = create_api_key(tenant=found, name=name or f"cli: {','.join(sorted(set(wanted)))}",
                                                scopes=wanted)
-        self.stdout.write(f"Created API key {key.name!r} (prefix {key.prefix}) for tenant {found.slug!r} "
-                          f"with scopes {','.join(key.scopes)}. It is shown only now; store it safely:")
+        self.stderr.write(f"Created API key {key.name!r} (prefix {key.prefix}) for tenant {found.slug!r} "
+                          f"with scopes {','.join(key.scopes)}. It is shown only now; store it safely:",
+                          style_func=str)  # a notice, not an error: stderr only to keep stdout the key alone
         self.stdout.write(raw)

@@ -155,8 +155,12 @@ def test_management_ytd_csv_tables(data):  # noqa: F811
 @pytest.mark.parametrize("name", ["report-agents", "report-teams", "report-management"])
 def test_definitions_are_shown(world_a, name):
     body = world_a.client_for().get(url(world_a, name)).content.decode()
-    assert 'title="count of interactions started in the period, internal notes and `system` excluded"' in body
+    assert 'title="count of interactions started in the period, internal notes and system excluded"' in body
     assert 'id="def-interactions"' in body and 'id="def-handle_time"' in body
+    # METRICS.md's `code` is shown as code, never as raw backticks, in the footnotes and the histograms.
+    assert "internal notes and <code>system</code> excluded" in body
+    assert "`" not in body.split("<main>")[1]
+    assert reverse("doc", args=["metrics"]) + "#interactions-and-tickets" in body
 
 
 @pytest.mark.parametrize("name", ["report-agents", "report-teams", "report-management"])
