@@ -219,7 +219,8 @@ def timeline_ticket_status(query: TimelineQuery) -> list[TimelineEvent]:
     changes = (TicketStatusChange.objects.filter(tenant=query.tenant, **_subject_filter(query, "ticket__"))
                .annotate(previous=Subquery(previous)))
     kinds = {TICKET_RESOLVED.name: Q(status=TicketStatus.RESOLVED),
-             TICKET_REOPENED.name: Q(status__in=UNFINISHED, previous__in=FINISHED)}
+             # The status test first: the previous status is a subquery, only needed for unfinished rows.
+             TICKET_REOPENED.name: Q(status__in=UNFINISHED) & Q(previous__in=FINISHED)}
     rows = keyset(changes, query=query, kinds=kinds, at="changed_at").values_list(
         "pk", "changed_at", "timeline_kind", "ticket_id", "ticket__subject", "ticket__channel", "ticket__contact__name",
         "ticket__contact__email", "agent__name", "agent__email")
