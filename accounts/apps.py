@@ -6,4 +6,7 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from accounts.timeline.sources import register_core
         from cs_platform import checks  # noqa: F401  registers the deploy checks
+
+        register_core()  # the timeline's own sources; other apps register theirs in their ready()

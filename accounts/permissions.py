@@ -22,6 +22,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "contacts.view": ALL_ROLES,
     "contacts.edit": frozenset({Role.ADMIN, Role.MANAGER, Role.CSM, Role.AGENT}),
     "contacts.merge": frozenset({Role.ADMIN, Role.MANAGER, Role.CSM, Role.AGENT}),  # folds duplicates (issue 4)
+    # CSM notes and logged touches on an account (issue 11); a note is changed by its author or an admin
+    # (may_change_note), so a manager cannot rewrite what a CSM recorded.
+    "notes.write": STAFF_WRITERS,
     "tenant.manage": frozenset({Role.ADMIN}),
     "members.manage": frozenset({Role.ADMIN}),
     "apikeys.manage": frozenset({Role.ADMIN}),
@@ -65,6 +68,14 @@ def has_permission(request: HttpRequest, permission: str) -> bool:
 def check_permission(request: HttpRequest, permission: str) -> None:
     if not has_permission(request, permission):
         raise PermissionDenied(permission)
+
+
+def may_change_note(request: HttpRequest, *, author_id: int | None) -> bool:
+    """Edit or delete a note or logged touch: its author, or an admin, and only with ``notes.write``
+    (an author since demoted to viewer may not)."""
+    if not has_permission(request, "notes.write"):
+        return False
+    return request.membership.role == Role.ADMIN or (author_id is not None and author_id == request.user.pk)
 
 
 def requires(permission: str) -> Callable:

@@ -15,7 +15,7 @@ relied on (joins, order, limit), which that caller's query-count tests pin down.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,7 +47,6 @@ ACCOUNT_CSV_COLUMNS = ("external_id", "name", "domain", "plan", "tier", "arr", "
                        "renewal_date", "lifecycle_stage", "csm_email")
 CONTACT_CSV_COLUMNS = ("external_id", "account", "email", "phone", "name", "persona", "knowledge_level")
 
-TIMELINE_LIMIT = 50
 ACCOUNT_DETAIL_CONTACTS_LIMIT = 100
 
 
@@ -278,53 +277,6 @@ def account_contacts(*, account: CustomerAccount, limit: int = ACCOUNT_DETAIL_CO
     return list(
         Contact.objects.filter(tenant_id=account.tenant_id, account=account).order_by("name", "email", "pk")[:limit]
     )
-
-
-@dataclass(frozen=True)
-class TimelineEvent:
-    at: dt.datetime
-    kind: str  # a short machine name, e.g. "account.created"; templates may style by it
-    title: str
-    detail: str = ""
-    url: str = ""
-
-
-TimelineSource = Callable[[CustomerAccount, int], Iterable[TimelineEvent]]
-
-
-def _account_lifecycle_events(account: CustomerAccount, limit: int) -> list[TimelineEvent]:
-    events = [TimelineEvent(at=account.created_at, kind="account.created", title="Account created")]
-    # auto_now sets both stamps on insert, a few microseconds apart: only a later save is an update.
-    if account.updated_at - account.created_at > dt.timedelta(seconds=1):
-        events.append(TimelineEvent(at=account.updated_at, kind="account.updated", title="Account last updated"))
-    return events
-
-
-def _contact_first_seen_events(account: CustomerAccount, limit: int) -> list[TimelineEvent]:
-    rows = (
-        Contact.objects.filter(tenant_id=account.tenant_id, account=account, first_seen_at__isnull=False)
-        .order_by("-first_seen_at", "-pk")
-        .values_list("pk", "name", "email", "external_id", "first_seen_at")[:limit]
-    )
-    return [
-        TimelineEvent(at=seen, kind="contact.first_seen", title="Contact first seen",
-                      detail=name or email or external_id)
-        for _pk, name, email, external_id, seen in rows
-    ]
-
-
-# Later features (tickets, surveys, learning, health) append their own sources here; each source
-# returns at most ``limit`` events, so the timeline costs one bounded query per source.
-TIMELINE_SOURCES: list[TimelineSource] = [_account_lifecycle_events, _contact_first_seen_events]
-
-
-def account_timeline(account: CustomerAccount, *, limit: int = TIMELINE_LIMIT) -> list[TimelineEvent]:
-    """The account's events, newest first."""
-    events: list[TimelineEvent] = []
-    for source in TIMELINE_SOURCES:
-        events.extend(source(account, limit))
-    events.sort(key=lambda e: e.at, reverse=True)
-    return events[:limit]
 
 
 def _csv_value(value: Any) -> str:

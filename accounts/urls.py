@@ -12,6 +12,7 @@ cannot be read through the detail route; ``<str:...>`` also means external ids c
 from django.urls import path
 
 from accounts import api, views
+from accounts.timeline import views as timeline_views
 from accounts.views import operator
 
 urlpatterns = [
@@ -22,6 +23,9 @@ urlpatterns = [
     path("accounts/export.csv", views.account_export, name="account-export"),
     path("accounts/<int:account_pk>/", views.account_detail, name="account-detail"),
     path("accounts/<int:account_pk>/edit/", views.account_edit, name="account-edit"),
+    path("accounts/<int:account_pk>/notes/new/", timeline_views.note_create, name="note-create"),
+    path("notes/<int:note_pk>/edit/", timeline_views.note_edit, name="note-edit"),
+    path("notes/<int:note_pk>/delete/", timeline_views.note_delete, name="note-delete"),
     path("contacts/", views.contact_list, name="contact-list"),
     path("contacts/new/", views.contact_create, name="contact-create"),
     path("contacts/import/", views.contact_import, name="contact-import"),

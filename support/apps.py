@@ -2,7 +2,14 @@ from django.apps import AppConfig
 
 
 class SupportConfig(AppConfig):
-    """Registered now; filled by a later issue (see README, "Roadmap")."""
+    """Support: records, desk, knowledge, SLA, QA, reports, issues (DESIGN.md layout)."""
 
     name = "support"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from accounts.timeline import registry
+        from support.records.selectors import TIMELINE_SOURCES
+
+        for source in TIMELINE_SOURCES:  # tickets opened, resolved, reopened on account and contact timelines
+            registry.register(source)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from accounts.models import Job, Role
+from accounts.models import AccountNote, Job, Role
 from health.usage.models import CatalogEntry
 from support.models import Callback, Macro, Ticket
 from tests.conftest import TenantWorld
@@ -18,6 +18,7 @@ from tests.factories import AccountFactory, ContactFactory, MembershipFactory, U
 # kwarg name -> how to find the object of that kind in what ``one_of_each`` answers
 OBJECT_KWARGS: dict[str, Callable[[dict], object]] = {
     "account_pk": lambda o: o["account"].pk,
+    "note_pk": lambda o: o["note"].pk,  # CSM notes and logged touches (issue 11)
     "contact_pk": lambda o: o["contact"].pk,
     "job_pk": lambda o: o["job"].pk,
     "apikey_pk": lambda o: o["api_key"].pk,
@@ -55,6 +56,8 @@ def one_of_each(b: TenantWorld, marker: str) -> dict:
                                  name=f"{marker} person", email=f"{marker}@{b.tenant.slug}.example.com")
         job = Job.objects.create(tenant=b.tenant, kind="import_accounts", total=1,
                                  result={"note": marker})
+        note = AccountNote.objects.create(tenant=b.tenant, account=account, kind="call", subject=f"{marker} call",
+                                          body=f"{marker} body", happened_at=job.created_at)
         # An admin, so that a wrongly reached role change or removal would succeed, not be refused.
         membership = MembershipFactory(tenant=b.tenant, role=Role.ADMIN,
                                        user=UserFactory(username=f"{marker}@{b.tenant.slug}.test", first_name=marker))
@@ -68,8 +71,9 @@ def one_of_each(b: TenantWorld, marker: str) -> dict:
                                            ticket=ticket, phone="+15550001", requested_at=job.created_at,
                                            due_at=job.created_at, note=marker)
     kb = _knowledge_and_sla(b, marker) | _qa(b, ticket, marker)
-    return kb | {"account": account, "contact": contact, "job": job, "api_key": b.api_key, "membership": membership,
-            "catalog_entry": catalog_entry, "ticket": ticket, "macro": macro, "callback": callback}
+    return kb | {"account": account, "note": note, "contact": contact, "job": job, "api_key": b.api_key,
+            "membership": membership, "catalog_entry": catalog_entry, "ticket": ticket, "macro": macro,
+            "callback": callback}
 
 
 def _knowledge_and_sla(b, marker) -> dict:

@@ -69,7 +69,7 @@ def rows_the_seed_does_not_write(tenant: Tenant) -> None:
 
     from django.utils import timezone
 
-    from accounts.models import Contact, Job
+    from accounts.models import AccountNote, Contact, Job
     from health.usage.models import UsagePending
     from support.models import (
         Agent,
@@ -96,6 +96,7 @@ def rows_the_seed_does_not_write(tenant: Tenant) -> None:
     with tenant_scope(tenant):
         ticket, contact, agent = Ticket.objects.first(), Contact.objects.first(), Agent.objects.first()
         Job.objects.create(kind="import_accounts", total=1)
+        AccountNote.objects.create(account=contact.account, kind="call", body="Check-in", happened_at=now)
         ContactIdentity.objects.create(contact=contact, kind="phone", value=f"+1555{tenant.pk:07d}", created_at=now)
         calendar = BusinessCalendar.objects.first() or BusinessCalendar.objects.create(name="Hours", weekly_hours={})
         Holiday.objects.create(calendar=calendar, date=dt.date(2026, 12, 25), name="Christmas")

@@ -1,8 +1,10 @@
 from accounts.models.customers import Contact, CustomerAccount, KnowledgeLevel, LifecycleStage
 from accounts.models.jobs import Job
 from accounts.models.tenants import ApiKey, Membership, Role, Tenant
+from accounts.timeline.models import AccountNote, NoteKind
 
 __all__ = [
+    "AccountNote",
     "ApiKey",
     "Contact",
     "CustomerAccount",
@@ -10,6 +12,7 @@ __all__ = [
     "KnowledgeLevel",
     "LifecycleStage",
     "Membership",
+    "NoteKind",
     "Role",
     "Tenant",
 ]

@@ -14,8 +14,17 @@ from accounts.forms import AccountFilterForm, AccountForm
 from accounts.models import CustomerAccount
 from accounts.permissions import requires
 from accounts.services.customers import save_account
+from accounts.timeline.forms import TimelineParamError
+from accounts.timeline.views import bad_timeline_param, timeline_context
 from accounts.views.imports import import_page
-from cs_platform.web.pages import csv_response, paginate, render_list, save_or_form_error, sort_links
+from cs_platform.web.pages import (
+    csv_response,
+    paginate,
+    render_list,
+    save_or_form_error,
+    sort_links,
+    wants_partial,
+)
 
 
 def _filtered_accounts(request: HttpRequest) -> tuple[AccountFilterForm, QuerySet]:
@@ -50,6 +59,13 @@ def account_export(request: HttpRequest) -> HttpResponse:
 @requires("accounts.view")
 def account_detail(request: HttpRequest, account_pk: int) -> HttpResponse:
     account = get_account_for_tenant(request.tenant, pk=account_pk)
+    try:
+        timeline = timeline_context(request, account=account)
+    except TimelineParamError as error:
+        return bad_timeline_param(error)
+    if wants_partial(request):  # the kind filter and the "Older" link swap the timeline alone
+        return render_list(request, "accounts/account_detail.html", {"account": account, **timeline},
+                           partial="timeline")
     figures = selectors.account_figures(account=account)
     context = {
         "account": account,
@@ -57,9 +73,9 @@ def account_detail(request: HttpRequest, account_pk: int) -> HttpResponse:
         "definitions": selectors.FIGURE_DEFINITIONS,
         "contacts": selectors.account_contacts(account=account),
         "contacts_limit": selectors.ACCOUNT_DETAIL_CONTACTS_LIMIT,
-        "timeline": selectors.account_timeline(account),
+        **timeline,
     }
-    return render(request, "accounts/account_detail.html", context)
+    return render_list(request, "accounts/account_detail.html", context, partial="timeline")
 
 
 def _account_form_page(request: HttpRequest, account: CustomerAccount | None) -> HttpResponse:

@@ -14,6 +14,8 @@ from accounts.forms import ContactFilterForm, ContactForm
 from accounts.models import Contact
 from accounts.permissions import requires
 from accounts.services.contacts import save_contact
+from accounts.timeline.forms import TimelineParamError
+from accounts.timeline.views import bad_timeline_param, timeline_context
 from accounts.views.imports import import_page
 from cs_platform.web.pages import csv_response, paginate, render_list, save_or_form_error
 
@@ -42,7 +44,11 @@ def contact_export(request: HttpRequest) -> HttpResponse:
 @requires("contacts.view")
 def contact_detail(request: HttpRequest, contact_pk: int) -> HttpResponse:
     contact = get_contact_for_tenant(request.tenant, pk=contact_pk)
-    return render(request, "accounts/contact_detail.html", {"contact": contact})
+    try:
+        timeline = timeline_context(request, contact=contact)
+    except TimelineParamError as error:
+        return bad_timeline_param(error)
+    return render_list(request, "accounts/contact_detail.html", {"contact": contact, **timeline}, partial="timeline")
 
 
 def _contact_form_page(request: HttpRequest, contact: Contact | None) -> HttpResponse:

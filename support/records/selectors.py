@@ -8,19 +8,34 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, DurationField, ExpressionWrapper, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models import (
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce, Greatest, Least, Now
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Tenant
+from accounts.timeline.registry import EventKind, TimelineEvent, TimelineQuery, TimelineSource, keyset
 from support.models import (
     Agent,
     AgentSession,
     ArticleSuggestion,
+    Channel,
     Interaction,
     Team,
     TeamManager,
     Ticket,
+    TicketStatus,
     TicketStatusChange,
 )
 from support.records.access import TICKET_RELATED
@@ -148,3 +163,76 @@ def team_member_ids(*, tenant: Tenant, team: Team) -> tuple[list[int], list[int]
     agents = list(Agent.objects.filter(tenant=tenant, team=team).values_list("pk", flat=True))
     users = list(TeamManager.objects.filter(tenant=tenant, team=team).values_list("user_id", flat=True))
     return agents, users
+
+
+# ----------------------------------------------------------------------------------- the timeline
+# Support's events on the account and contact timelines (accounts.timeline.registry), registered by
+# SupportConfig.ready(). Opened is the ticket's created_at (index support_ticket_account / _contact);
+# resolved and reopened come from the status history (index support_status_ticket, reached through the
+# subject's tickets). One bounded query per source and page.
+
+TICKET_OPENED = EventKind("ticket.opened", "Ticket opened")
+TICKET_RESOLVED = EventKind("ticket.resolved", "Ticket resolved")
+TICKET_REOPENED = EventKind("ticket.reopened", "Ticket reopened")
+FINISHED = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+UNFINISHED = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING, TicketStatus.ON_HOLD)
+CHANNEL_LABELS = dict(Channel.choices)
+
+
+def _subject_filter(query: TimelineQuery, prefix: str = "") -> dict:
+    if query.account is not None:
+        return {f"{prefix}account": query.account}
+    return {f"{prefix}contact": query.contact}
+
+
+def _ticket_event(query: TimelineQuery, *, at: dt.datetime, kind: str, key: int, title: str, ticket_pk: int,
+                  subject: str, channel: str, contact: str, by: str = "") -> TimelineEvent:
+    channel_label = CHANNEL_LABELS.get(channel, channel)
+    facts = [channel_label]
+    if contact and query.account is not None:  # on the contact's own page, the contact goes without saying
+        facts.append(contact)
+    if by:
+        facts.append(f"by {by}")
+    return TimelineEvent(at=at, kind=kind, key=key, title=title,
+                         detail=subject or f"{channel_label} ticket from {contact or 'a contact'}",
+                         url=reverse("ticket-detail", args=[query.tenant.slug, ticket_pk]), context=" · ".join(facts))
+
+
+def timeline_tickets_opened(query: TimelineQuery) -> list[TimelineEvent]:
+    tickets = Ticket.objects.filter(tenant=query.tenant, **_subject_filter(query))
+    rows = keyset(tickets, query=query, kinds={TICKET_OPENED.name: Q()}, at="created_at").values_list(
+        "pk", "created_at", "subject", "channel", "contact__name", "contact__email")
+    return [_ticket_event(query, at=at, kind=TICKET_OPENED.name, key=pk, title=TICKET_OPENED.label, ticket_pk=pk,
+                          subject=subject, channel=channel, contact=name or email)
+            for pk, at, subject, channel, name, email in rows]
+
+
+def timeline_ticket_status(query: TimelineQuery) -> list[TimelineEvent]:
+    """Every change to resolved, and every change to an unfinished status right after a resolved or
+    closed one (the status just before, by ``changed_at`` then insertion, as support.records.services
+    orders the history): a reopening, whether a customer's message or an agent did it."""
+    previous = (
+        TicketStatusChange.objects.filter(tenant=query.tenant, ticket=OuterRef("ticket"))
+        .filter(Q(changed_at__lt=OuterRef("changed_at")) | Q(changed_at=OuterRef("changed_at"), pk__lt=OuterRef("pk")))
+        .order_by("-changed_at", "-pk").values("status")[:1]
+    )
+    changes = (TicketStatusChange.objects.filter(tenant=query.tenant, **_subject_filter(query, "ticket__"))
+               .annotate(previous=Subquery(previous)))
+    kinds = {TICKET_RESOLVED.name: Q(status=TicketStatus.RESOLVED),
+             # The status test first: the previous status is a subquery, only needed for unfinished rows.
+             TICKET_REOPENED.name: Q(status__in=UNFINISHED) & Q(previous__in=FINISHED)}
+    rows = keyset(changes, query=query, kinds=kinds, at="changed_at").values_list(
+        "pk", "changed_at", "timeline_kind", "ticket_id", "ticket__subject", "ticket__channel", "ticket__contact__name",
+        "ticket__contact__email", "agent__name", "agent__email")
+    titles = {TICKET_RESOLVED.name: TICKET_RESOLVED.label, TICKET_REOPENED.name: TICKET_REOPENED.label}
+    return [_ticket_event(query, at=at, kind=kind, key=pk, title=titles[kind], ticket_pk=ticket_pk, subject=subject,
+                          channel=channel, contact=name or email, by=agent_name or agent_email or "")
+            for pk, at, kind, ticket_pk, subject, channel, name, email, agent_name, agent_email in rows]
+
+
+TIMELINE_SOURCES = (
+    TimelineSource(name="support.tickets_opened", kinds=(TICKET_OPENED,),
+                   account_events=timeline_tickets_opened, contact_events=timeline_tickets_opened),
+    TimelineSource(name="support.ticket_status", kinds=(TICKET_RESOLVED, TICKET_REOPENED),
+                   account_events=timeline_ticket_status, contact_events=timeline_ticket_status),
+)

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import CustomerAccount, LifecycleStage
-from accounts.selectors import account_timeline
+from accounts.timeline.selectors import account_timeline
 from tests.factories import AccountFactory, ContactFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -243,7 +243,7 @@ def test_timeline_selector_lists_events_newest_first(world_a):
     account = a.accounts[0]
     with a.scope():
         ContactFactory(account=account, name="Early", first_seen_at=timezone.now() - dt.timedelta(days=400))
-        events = account_timeline(account)
+        events = account_timeline(tenant=a.tenant, account=account).events
     kinds = [e.kind for e in events]
     assert "account.created" in kinds and "contact.first_seen" in kinds
     assert [e.at for e in events] == sorted((e.at for e in events), reverse=True)

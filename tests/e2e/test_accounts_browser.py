@@ -1,5 +1,5 @@
 """The account pages in a real browser (Debian's chromium driven by Playwright): log in, filter the
-list (htmx swaps the results without reloading the page), open an account."""
+list (htmx swaps the results without reloading the page), open an account, log a call on its timeline."""
 
 from __future__ import annotations
 
@@ -35,18 +35,22 @@ def page(tenant_data, browser_page):
     return browser_page
 
 
-def test_login_filter_with_htmx_and_open_an_account(live_server, tenant_data, page):
-    from playwright.sync_api import expect
-
-    console_errors: list[str] = []
-    page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
-
+def log_in(page, live_server) -> None:
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", "csm@e2e.test")
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
     # One membership: the home page sends the user straight to the tenant's account list.
     page.wait_for_url(re.compile(r"/t/e2e/accounts/$"))
+
+
+def test_login_filter_with_htmx_and_open_an_account(live_server, tenant_data, page):
+    from playwright.sync_api import expect
+
+    console_errors: list[str] = []
+    page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
+
+    log_in(page, live_server)
     rows = page.locator("#results tbody tr")
     expect(rows).to_have_count(3)
     assert page.evaluate("typeof window.htmx") == "object", "htmx did not load"
@@ -73,6 +77,37 @@ def test_login_filter_with_htmx_and_open_an_account(live_server, tenant_data, pa
     expect(page.locator("#account-contacts")).to_contain_text("Alice Admin")
     expect(page.locator("#timeline")).to_contain_text("Account created")
 
+    csp = [e for e in console_errors if "Content Security Policy" in e]
+    assert not csp, csp
+
+
+def test_log_a_call_and_filter_the_timeline_with_htmx(live_server, tenant_data, page):
+    """The note form and the kind filter swap the timeline alone (no reload), within the strict CSP."""
+    from playwright.sync_api import expect
+
+    console_errors: list[str] = []
+    page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/t/e2e/accounts/{tenant_data['alpha'].pk}/")
+    page.evaluate("window.__no_reload = true")
+
+    page.click("#timeline summary")
+    page.select_option("#note-form select[name=kind]", "call")
+    page.fill("#note-form input[name=subject]", "Renewal call")
+    page.fill("#note-form textarea[name=body]", "Champion leaves in March.")
+    page.click("#note-form button[type=submit]")
+    events = page.locator("#timeline ol.timeline li")
+    expect(page.locator("#timeline .notice")).to_contain_text("Call saved on the timeline.")
+    expect(events.first).to_contain_text("Call logged · Renewal call")
+    expect(events.first).to_contain_text("by csm@e2e.test")
+    assert page.evaluate("window.__no_reload") is True
+
+    page.check("#timeline input[value='account.created']")
+    page.click("#timeline .timeline-kinds button[type=submit]")
+    expect(events).to_have_count(1)
+    expect(events.first).to_contain_text("Account created")
+    expect(page).to_have_url(re.compile(r"kind=account.created"))
+    assert page.evaluate("window.__no_reload") is True
     csp = [e for e in console_errors if "Content Security Policy" in e]
     assert not csp, csp
 

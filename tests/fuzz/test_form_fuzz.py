@@ -66,6 +66,7 @@ EXCLUDED = {
     "sla-policy-delete": "a confirmation button without fields",
     "sla-calendar-delete": "a confirmation button without fields",
     "sla-holiday-delete": "a confirmation button without fields",
+    "note-delete": "a confirmation button without fields",
     "sla-policy-create-default": "a button without fields: creates the default policy",
     "qa-review-calibrate": "a button without fields: starts the user's calibration review of the ticket",
     "home": "the tenant chooser: reads nothing posted (answers a POST as a GET)",
@@ -108,6 +109,8 @@ READ_ALSO = {
     "tenant-settings": ["account-list", "inbox"],
     "member-role": ["account-list", "inbox"],
     "tenant-create": [],
+    "note-create": ["account-detail", "contact-detail"],
+    "note-edit": ["account-detail"],
 }
 
 ROUTES = [r for r in all_routes() if not r.route.startswith(tuple(EXCLUDED_PREFIXES))]

@@ -22,11 +22,12 @@ from django.utils import timezone
 
 from accounts.demo_data import DEMO_EMAIL, DEMO_TENANTS, account_items, contact_items, staff_rows
 from accounts.models import Job, Membership, Role
-from accounts.selectors import contact_by_external_id
+from accounts.selectors import account_by_external_id, contact_by_external_id
 from accounts.services.contacts import upsert_contacts
 from accounts.services.customers import upsert_accounts
 from accounts.services.tenants import create_api_key, create_staff_member
 from accounts.tenancy import tenant_scope
+from accounts.timeline.services import create_note
 from health.usage import demo as usage_demo
 from health.usage.services.ingest import ingest_events
 from health.usage.services.rollups import merge_pending_usage
@@ -113,6 +114,7 @@ def load(tenant, size: Size, *, twins: bool = False) -> None:
         support_demo.seed_tickets(tenant=tenant, plans=plans, agents=agents)
         support_demo.seed_presence(tenant=tenant, agents=agents, today=today)
 
+        _notes(tenant, accounts[:3], now)
         Job.objects.create(tenant=tenant, kind="import_accounts", total=len(accounts), done=len(accounts),
                            state=Job.State.DONE, result={"created": len(accounts), "updated": 0, "rejected": []})
         merger = staff_user(Role.MANAGER)
@@ -139,6 +141,16 @@ def load(tenant, size: Size, *, twins: bool = False) -> None:
             record_support_cost(tenant=tenant, month=month, amount=Decimal("1300.00"), currency="USD",
                                 team_name=support_demo.FRONTLINE)
             month = (month + dt.timedelta(days=32)).replace(day=1)
+
+
+def _notes(tenant, accounts: list[dict], now: dt.datetime) -> None:
+    """The same CSM notes and logged touches on the first accounts (account timelines, issue 11)."""
+    author = staff_user(Role.CSM)
+    for i, item in enumerate(accounts):
+        account = account_by_external_id(tenant=tenant, external_id=item["external_id"])
+        for kind, subject in (("call", "Quarterly check-in"), ("note", "Renewal risk")):
+            create_note(tenant=tenant, account=account, author=author, kind=kind, subject=subject,
+                        body=f"{subject} with {item['name']}.", happened_at=now - dt.timedelta(days=i + 1, hours=2))
 
 
 def load_accounts(tenant, size: Size, *, twins: bool = False) -> tuple[list[dict], dict[str, list[str]]]:

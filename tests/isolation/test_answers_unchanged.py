@@ -161,9 +161,12 @@ EXCLUDED: dict[str, str] = {
 # Detail pages and per-object reports of tenant A's own objects, each of which has a twin in tenant B with
 # the same external id, name and email: kwarg values come from :func:`_values`.
 OWN_OBJECTS: dict[str, list[Ask]] = {
-    "account-detail": [Ask(), Ask(htmx="timeline")],
+    "account-detail": [Ask(), Ask(htmx="timeline"), Ask("?kind=csm.call&kind=ticket.opened", htmx="timeline"),
+                       Ask("?kind=ticket.resolved&kind=ticket.reopened&kind=contact.first_seen")],
     "account-usage": [Ask(), Ask("?window=90"), Ask(htmx="usage"), Ask("?page=1", htmx="contacts")],
-    "contact-detail": [Ask()],
+    "contact-detail": [Ask(), Ask(htmx="timeline"), Ask("?kind=ticket.opened", htmx="timeline")],
+    "note-create": [Ask(who=("admin", "csm"))],
+    "note-edit": [Ask()],
     "ticket-detail": [Ask(who=STAFF)],
     "qa-rubric-detail": [Ask()],
     "contact-merge": [Ask("?q=a")],
@@ -195,7 +198,7 @@ OWN_OBJECTS_EXCLUDED: dict[str, str] = {name: "POST only: a change, no answer to
     "catalog-delete", "team-delete", "ticket-reply", "ticket-status", "ticket-assign", "ticket-callback",
     "macro-delete", "callback-complete", "qa-rubric-active", "qa-review-calibrate", "kb-article-publish",
     "kb-article-delete", "kb-category-delete", "sla-policy-delete", "sla-calendar-delete", "sla-holiday-add",
-    "sla-holiday-delete",
+    "sla-holiday-delete", "note-delete",
 )}
 
 NORMALIZE: tuple[tuple[re.Pattern, str], ...] = (
@@ -316,7 +319,7 @@ def _readers(a) -> Readers:
 
 
 def _values(a) -> dict[str, object]:
-    from accounts.models import Contact, CustomerAccount, Job, Membership
+    from accounts.models import AccountNote, Contact, CustomerAccount, Job, Membership
     from health.usage.models import CatalogEntry
     from support.models import (
         Agent,
@@ -362,6 +365,7 @@ def _values(a) -> dict[str, object]:
             "qareview_pk": QaReview.objects.filter(state=QaReview.State.SUBMITTED).order_by("pk")[0].pk,
             "callback_pk": Callback.objects.order_by("external_id")[0].pk, "apikey_pk": a.api_key.pk,
             "membership_pk": Membership.objects.get(user=csm).pk,
+            "note_pk": AccountNote.objects.get(account=account, kind="call").pk,
         }
 
 
