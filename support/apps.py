@@ -2,7 +2,10 @@ from django.apps import AppConfig
 
 
 class SupportConfig(AppConfig):
-    """Registered now; filled by a later issue (see README, "Roadmap")."""
-
     name = "support"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from support.desk import home
+
+        home.register()  # the desk's sections and columns of the role-aware home (accounts.workspace)
