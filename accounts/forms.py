@@ -46,7 +46,16 @@ class UserChoiceField(forms.ModelChoiceField):
 # and ignored (cleaned_data only holds the valid fields), never a 500 or an empty page.
 
 
+# "Mine" = owned by the signed-in user (owner_csm). A CSM lands on their own accounts; everyone else on all.
+SHOW_CHOICES = [("mine", "My accounts"), ("all", "All accounts")]
+
+
+def default_show(role: str | None) -> str:
+    return "mine" if role == Role.CSM else "all"
+
+
 class AccountFilterForm(forms.Form):
+    show = forms.ChoiceField(required=False, label="Show", choices=SHOW_CHOICES)
     q = forms.CharField(required=False, max_length=200, label="Search",
                         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name, domain or id"}))
     stage = forms.ChoiceField(required=False, label="Stage", choices=_blank("Any stage") + LifecycleStage.choices)
@@ -63,14 +72,24 @@ class AccountFilterForm(forms.Form):
                  for k in selectors.ACCOUNT_SORTS for d in ("", "-")],
     )
 
-    def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, tenant: Tenant, user: Any = None, role: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.user = user
+        # Without a ``show`` parameter (landing on the page, an old bookmark) the role's default applies.
+        self.default_show = default_show(role) if user is not None else "all"
+        self.fields["show"].initial = self.default_show
         self.fields["owner"].queryset = selectors.csm_users(tenant)
         self.fields["tier"].choices = _blank("Any tier") + [(t, t) for t in selectors.account_tiers(tenant)]
+
+    @property
+    def showing(self) -> str:
+        data = self.cleaned_data if self.is_bound else {}
+        return data.get("show") or self.default_show
 
     def selector_kwargs(self) -> dict[str, Any]:
         data = self.cleaned_data if self.is_bound else {}
         return {
+            "mine": self.user if self.showing == "mine" else None,
             "q": (data.get("q") or "").strip(),
             "lifecycle_stage": data.get("stage") or "",
             "tier": data.get("tier") or "",

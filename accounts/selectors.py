@@ -143,12 +143,16 @@ def account_list(
     lifecycle_stage: str = "",
     tier: str = "",
     owner: AbstractBaseUser | None = None,
+    mine: AbstractBaseUser | None = None,
     renewal: str = "",
     sort: str = DEFAULT_ACCOUNT_SORT,
     today: dt.date | None = None,
 ) -> QuerySet:
-    """Accounts matching the filters, each with ``contact_count`` (annotated, so no N+1) and the owner."""
+    """Accounts matching the filters, each with ``contact_count`` (annotated, so no N+1) and the owner.
+    ``mine`` is the "my accounts" filter (owned by that user); it combines with ``owner`` like any other."""
     qs = CustomerAccount.objects.filter(tenant=tenant).select_related("owner_csm")
+    if mine is not None:
+        qs = qs.filter(owner_csm=mine)
     if q:
         qs = search_accounts(qs, q)
     if lifecycle_stage:

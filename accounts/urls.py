@@ -14,9 +14,10 @@ from django.urls import path
 from accounts import api, views
 from accounts.timeline import views as timeline_views
 from accounts.views import operator
+from accounts.workspace import views as workspace_views
 
 urlpatterns = [
-    path("", views.account_list, name="tenant-home"),
+    path("", workspace_views.home, name="tenant-home"),  # the role-aware home (accounts.workspace)
     path("accounts/", views.account_list, name="account-list"),
     path("accounts/new/", views.account_create, name="account-create"),
     path("accounts/import/", views.account_import, name="account-import"),

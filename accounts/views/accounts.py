@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import imports, selectors
@@ -17,6 +18,7 @@ from accounts.services.customers import save_account
 from accounts.timeline.forms import TimelineParamError
 from accounts.timeline.views import bad_timeline_param, timeline_context
 from accounts.views.imports import import_page
+from accounts.workspace import registry
 from cs_platform.web.pages import (
     csv_response,
     paginate,
@@ -28,7 +30,8 @@ from cs_platform.web.pages import (
 
 
 def _filtered_accounts(request: HttpRequest) -> tuple[AccountFilterForm, QuerySet]:
-    form = AccountFilterForm(request.GET or None, tenant=request.tenant)
+    form = AccountFilterForm(request.GET or None, tenant=request.tenant, user=request.user,
+                             role=request.membership.role)
     form.is_valid()  # invalid fields are left out of cleaned_data: ignored, and their errors shown
     return form, selectors.account_list(tenant=request.tenant, **form.selector_kwargs())
 
@@ -38,9 +41,14 @@ def _filtered_accounts(request: HttpRequest) -> tuple[AccountFilterForm, QuerySe
 def account_list(request: HttpRequest) -> HttpResponse:
     form, accounts = _filtered_accounts(request)
     sort_next, sort_mark = sort_links(form.selector_kwargs()["sort"], list(selectors.ACCOUNT_SORTS))
+    page = paginate(request, accounts)
     context = {
         "form": form,
-        "page": paginate(request, accounts),
+        "page": page,
+        # The columns other apps register for this list (accounts.workspace.registry: health, later).
+        "columns": registry.columns_for(registry.ACCOUNT_LIST),
+        "rows": registry.account_rows(tenant=request.tenant, accounts=page.object_list, place=registry.ACCOUNT_LIST,
+                                      now=timezone.now()),
         "sort_next": sort_next,
         "sort_mark": sort_mark,
         "today": selectors.tenant_today(request.tenant),

@@ -25,7 +25,7 @@ def home(request: HttpRequest) -> HttpResponse:
     memberships = user_memberships(user=request.user)
     # Operators stay on the chooser: it is where they create tenants.
     if len(memberships) == 1 and not request.user.is_superuser:
-        return redirect("account-list", tenant_slug=memberships[0].tenant.slug)
+        return redirect("tenant-home", tenant_slug=memberships[0].tenant.slug)
     return render(request, "tenant_switcher.html", {"memberships_list": memberships})
 
 

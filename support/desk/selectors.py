@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Aggregate, Avg, Case, Count, F, FloatField, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Aggregate, Avg, Case, Count, F, FloatField, IntegerField, Max, Q, QuerySet, Value, When
 from django.db.models.functions import Least
 
 from accounts.models import Contact, CustomerAccount, Tenant
@@ -286,3 +286,63 @@ def merge_history(*, tenant: Tenant, contact: Contact) -> list[ContactMerge]:
         ContactMerge.objects.filter(tenant=tenant, kept_contact=contact).select_related("merged_by")
         .order_by("-merged_at", "-pk")
     )
+
+
+# --- the role-aware home (accounts.workspace; registered by support.desk.home) -------------------------
+
+
+HOME_QUEUE_LIMIT = 20
+
+
+def open_tickets_by_account(*, tenant: Tenant, account_ids: list[int], now: dt.datetime) -> dict[int, int]:
+    """Per account, its tickets that are neither resolved nor closed (one grouped query)."""
+    return dict(
+        Ticket.objects.filter(tenant=tenant, account_id__in=account_ids).exclude(status__in=CLOSED_STATUSES)
+        .order_by().values("account_id").annotate(n=Count("pk")).values_list("account_id", "n")
+    )
+
+
+def last_ticket_activity_by_account(*, tenant: Tenant, account_ids: list[int],
+                                    now: dt.datetime) -> dict[int, dt.datetime]:
+    """Per account, the latest start of an interaction on any of its tickets (one grouped query)."""
+    return dict(
+        Interaction.objects.filter(tenant=tenant, ticket__account_id__in=account_ids)
+        .order_by().values("ticket__account_id").annotate(at=Max("started_at"))
+        .values_list("ticket__account_id", "at")
+    )
+
+
+def _open(tenant: Tenant) -> QuerySet:
+    return Ticket.objects.filter(tenant=tenant).exclude(status__in=CLOSED_STATUSES)
+
+
+@dataclass(frozen=True)
+class AgentQueue:
+    total: int
+    tickets: list[Ticket]  # the first HOME_QUEUE_LIMIT, with contact, account and ``sla_state``
+
+
+def agent_queue(*, tenant: Tenant, agent: Agent, now: dt.datetime, limit: int = HOME_QUEUE_LIMIT) -> AgentQueue:
+    """The agent's open assigned tickets, latest activity (``updated_at``) first, as the inbox's default sort
+    (two queries)."""
+    mine = _open(tenant).filter(assignee=agent)
+    tickets = list(with_sla_state(mine.select_related("contact", "account"), now=now)
+                   .order_by("-updated_at", "-id")[:limit])
+    return AgentQueue(total=mine.count(), tickets=tickets)
+
+
+def agent_sla_warnings(*, tenant: Tenant, agent: Agent, now: dt.datetime,
+                       limit: int = HOME_QUEUE_LIMIT) -> list[Ticket]:
+    """The agent's open tickets whose SLA state is breached or due soon, the earliest running due time first
+    (one query; the states are the SLA engine's, support.sla.selectors)."""
+    tickets = with_sla_state(_open(tenant).filter(assignee=agent).select_related("contact", "account"), now=now)
+    return list(tickets.filter(sla_state__in=(SlaState.BREACHED, SlaState.DUE_SOON))
+                .order_by(F("next_due").asc(nulls_last=True), "-id")[:limit])
+
+
+def open_tickets_by_sla_state(*, tenant: Tenant, now: dt.datetime) -> dict[str, int]:
+    """Open tickets per SLA state, every state present (zero when none): one grouped query."""
+    counts = dict(annotate_sla_state(_open(tenant), now).order_by().values("sla_state")
+                  .annotate(n=Count("pk")).values_list("sla_state", "n"))
+    return {state: counts.get(state, 0) for state in (SlaState.BREACHED, SlaState.DUE_SOON, SlaState.OK,
+                                                      SlaState.NONE)}

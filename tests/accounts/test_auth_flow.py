@@ -117,7 +117,7 @@ def test_tenant_switcher_lists_exactly_the_users_tenants(worlds):
     assert response.status_code == 200
     assert [m.tenant.slug for m in response.context["memberships_list"]] == ["alpha", "bravo"]
     body = response.content.decode()
-    assert reverse("account-list", args=["alpha"]) in body and reverse("account-list", args=["bravo"]) in body
+    assert reverse("tenant-home", args=["alpha"]) in body and reverse("tenant-home", args=["bravo"]) in body
     assert "Charlie Cloud" not in body
 
 
@@ -125,7 +125,7 @@ def test_single_tenant_user_is_redirected_to_their_tenant(world_a):
     a = world_a
     client = Client()
     response = log_in(client, a.viewer.user.username, PASSWORD)
-    assert response.redirect_chain[-1][0] == reverse("account-list", args=[a.tenant.slug])
+    assert response.redirect_chain[-1][0] == reverse("tenant-home", args=[a.tenant.slug])
     assert response.status_code == 200
 
 

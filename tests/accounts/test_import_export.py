@@ -209,7 +209,7 @@ def test_account_export_respects_filters(worlds):
     a, b = worlds
     with a.scope():
         AccountFactory(tenant=a.tenant, external_id="churn-1", name="Gone", lifecycle_stage="churned")
-    client = a.client_for(a.csm)
+    client = a.client_for(a.admin)  # all accounts by default (a CSM lands on "mine")
     url = reverse("account-export", args=[a.tenant.slug])
     rows = read_csv(client.get(url, {"stage": "churned"}))
     assert [r["external_id"] for r in rows] == ["churn-1"]

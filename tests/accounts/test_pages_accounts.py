@@ -52,7 +52,7 @@ def test_search_matches_name_domain_and_external_id(world_a):
     a = world_a
     with a.scope():
         AccountFactory(tenant=a.tenant, name="Globex", domain="globex.io", external_id="crm-77")
-    client = a.client_for(a.csm)
+    client = a.client_for(a.admin)  # all accounts by default (a CSM lands on "mine")
     assert names(client.get(list_url(a, q="globex"))) == ["Globex"]
     assert names(client.get(list_url(a, q="GLOBEX.IO"))) == ["Globex"]
     assert names(client.get(list_url(a, q="crm-77"))) == ["Globex"]
@@ -65,7 +65,7 @@ def test_filters_by_stage_tier_and_owner(world_a):
         other_csm = MembershipFactory(tenant=a.tenant, user=UserFactory(), role="csm")
         AccountFactory(tenant=a.tenant, name="Churny", lifecycle_stage=LifecycleStage.CHURNED, tier="premium",
                        owner_csm=other_csm.user)
-    client = a.client_for(a.csm)
+    client = a.client_for(a.admin)  # all accounts by default (a CSM lands on "mine")
     assert names(client.get(list_url(a, stage="churned"))) == ["Churny"]
     assert names(client.get(list_url(a, tier="premium"))) == ["Acme 1", "Churny"]
     assert names(client.get(list_url(a, owner=other_csm.user.pk))) == ["Churny"]
@@ -84,7 +84,7 @@ def test_renewal_window_counts_days_in_the_tenant_time_zone(world_a):
         AccountFactory(tenant=a.tenant, name="In 30", renewal_date=local_today + dt.timedelta(days=30))
         AccountFactory(tenant=a.tenant, name="In 31", renewal_date=local_today + dt.timedelta(days=31))
         AccountFactory(tenant=a.tenant, name="In 200", renewal_date=local_today + dt.timedelta(days=200))
-    client = a.client_for(a.csm)
+    client = a.client_for(a.admin)  # all accounts by default (a CSM lands on "mine")
     with mock.patch("django.utils.timezone.now", return_value=fixed_now):
         assert names(client.get(list_url(a, renewal="overdue"))) == ["Yesterday"]
         assert names(client.get(list_url(a, renewal="30"))) == ["In 30", "Today"]
@@ -131,7 +131,7 @@ def test_pagination_50_per_page(world_a):
     with a.scope():
         for i in range(60):
             AccountFactory(tenant=a.tenant, name=f"Bulk {i:03d}")
-    client = a.client_for(a.csm)
+    client = a.client_for(a.admin)  # all accounts by default (a CSM lands on "mine")
     first = client.get(list_url(a, q="Bulk"))
     assert len(names(first)) == 50 and names(first)[0] == "Bulk 000"
     assert "Page 1 of 2" in first.content.decode()
@@ -336,3 +336,61 @@ def test_viewer_gets_403_on_edit_pages(world_a, name):
     assert client.post(reverse(name, args=args), _form_data()).status_code == 403
     a.accounts[0].refresh_from_db()
     assert a.accounts[0].name == "Acme 0"
+
+
+# --- "mine" (owner = me) and the registered column slot -------------------------------------------
+
+
+def test_a_csm_lands_on_their_own_accounts_and_can_see_all(world_a):
+    a = world_a
+    with a.scope():
+        other = MembershipFactory(tenant=a.tenant, user=UserFactory(username="csm2@alpha.test"), role="csm")
+        AccountFactory(tenant=a.tenant, name="Theirs", owner_csm=other.user)
+        AccountFactory(tenant=a.tenant, name="Nobody's")
+    client = a.client_for(a.csm)
+    landing = client.get(list_url(a))
+    assert names(landing) == ["Acme 0", "Acme 1", "Acme 2"]
+    body = landing.content.decode()
+    assert "owned by you" in body and 'id="show-all"' in body and "show=all" in body
+    assert names(client.get(list_url(a, show="all"))) == ["Acme 0", "Acme 1", "Acme 2", "Nobody's", "Theirs"]
+    # Filters typed on the landing page keep "mine"; the CSV export exports what the page shows.
+    assert names(client.get(list_url(a, show="mine", q="acme 1"))) == ["Acme 1"]
+    export = client.get(reverse("account-export", args=[a.tenant.slug])).content.decode()
+    assert "Acme 0" in export and "Theirs" not in export
+
+
+def test_others_land_on_all_accounts_and_can_narrow_to_theirs(world_a):
+    a = world_a
+    with a.scope():
+        AccountFactory(tenant=a.tenant, name="Admin's own", owner_csm=a.admin.user)
+    client = a.client_for(a.admin)
+    landing = client.get(list_url(a))
+    assert names(landing) == ["Acme 0", "Acme 1", "Acme 2", "Admin's own"]
+    assert 'id="show-mine"' in landing.content.decode()
+    assert names(client.get(list_url(a, show="mine"))) == ["Admin's own"]
+
+
+def test_a_bad_show_value_is_a_form_error_naming_the_field(world_a):
+    a = world_a
+    response = a.client_for(a.csm).get(list_url(a, show="everything"))
+    assert response.status_code == 200
+    assert "show" in response.context["form"].errors
+    assert names(response) == ["Acme 0", "Acme 1", "Acme 2"]  # ignored: the role's default applies
+
+
+def test_a_column_registered_for_the_account_list_appears_with_its_definition(world_a, monkeypatch):
+    """The slot the health issue fills: nothing until registered, then a column for every row."""
+    from accounts.workspace import registry
+
+    a = world_a
+    client = a.client_for(a.admin)
+    assert "Health band" not in client.get(list_url(a)).content.decode()
+    monkeypatch.setattr(registry, "_COLUMNS", dict(registry._COLUMNS))
+    registry.register_account_column(registry.AccountColumn(
+        key="test-band", label="Health band", definition="Band of the latest score (test).",
+        load=lambda *, tenant, account_ids, now: {pk: f"band-{pk}" for pk in account_ids},
+        places=frozenset({registry.ACCOUNT_LIST})))
+    body = client.get(list_url(a)).content.decode()
+    assert "Health band" in body and "Band of the latest score (test)." in body
+    for account in a.accounts:
+        assert f"band-{account.pk}" in body

@@ -128,7 +128,7 @@ def test_new_email_gets_a_link_that_sets_a_password_and_logs_in(world_a):
                                              "password": "Str0ng-and-long-pw"}, follow=True)
     assert login.wsgi_request.user.is_authenticated
     # Their only tenant opens straight away.
-    assert login.redirect_chain[-1][0] == url(a, "account-list")
+    assert login.redirect_chain[-1][0] == url(a, "tenant-home")
     # The link works once.
     assert not Client().get(link, follow=True).context["validlink"]
 

@@ -40,7 +40,11 @@ def log_in(page, live_server) -> None:
     page.fill("#id_username", "csm@e2e.test")
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
-    # One membership: the home page sends the user straight to the tenant's account list.
+    # One membership: the home page sends the user straight to the tenant's home, which lists their accounts.
+    page.wait_for_url(re.compile(r"/t/e2e/$"))
+    expect(page.locator("#my-accounts tbody tr")).to_have_count(1)
+    page.click("nav.topnav summary:text('Customers')")
+    page.click("nav.topnav a:text('Accounts')")
     page.wait_for_url(re.compile(r"/t/e2e/accounts/$"))
 
 
@@ -52,6 +56,8 @@ def test_login_filter_with_htmx_and_open_an_account(live_server, tenant_data, pa
 
     log_in(page, live_server)
     rows = page.locator("#results tbody tr")
+    expect(rows).to_have_count(1)  # a CSM lands on their own accounts
+    page.click("#show-all")
     expect(rows).to_have_count(3)
     assert page.evaluate("typeof window.htmx") == "object", "htmx did not load"
 
