@@ -36,6 +36,8 @@ def page(tenant_data, browser_page):
 
 
 def log_in(page, live_server) -> None:
+    from playwright.sync_api import expect
+
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", "csm@e2e.test")
     page.fill("#id_password", PASSWORD)
