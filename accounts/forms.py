@@ -46,6 +46,10 @@ class UserChoiceField(forms.ModelChoiceField):
 # and ignored (cleaned_data only holds the valid fields), never a 500 or an empty page.
 
 
+# What the sort menu calls each key (an acronym stays upper-case: "ARR", not "Arr").
+SORT_LABELS = {"name": "Name", "arr": "ARR", "seats": "Seats", "renewal_date": "Renewal date", "updated": "Updated"}
+
+
 class AccountFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=200, label="Search",
                         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name, domain or id"}))
@@ -59,7 +63,7 @@ class AccountFilterForm(forms.Form):
     )
     sort = forms.ChoiceField(
         required=False, label="Sort",
-        choices=[(f"{d}{k}", f"{k.replace('_', ' ').capitalize()} {'↓' if d else '↑'}")
+        choices=[(f"{d}{k}", f"{SORT_LABELS[k]} {'↓' if d else '↑'}")
                  for k in selectors.ACCOUNT_SORTS for d in ("", "-")],
     )
 
