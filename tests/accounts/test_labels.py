@@ -1,4 +1,5 @@
-"""Labels people read: acronyms stay upper-case, plurals are English, as a new user reported (issue 11)."""
+"""Labels people read: acronyms stay upper-case, plurals are English, staff have names, as a new user
+reported (issue 11)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.forms import AccountFilterForm
+from accounts.services.tenants import create_staff_member
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,3 +37,16 @@ def test_admin_index_names_contact_identities(db):
     client.force_login(root)
     page = client.get(reverse("admin:index")).content.decode()
     assert "Contact identities" in page and "identitys" not in page
+
+
+def test_a_nameless_staff_user_takes_the_name_given_and_a_named_one_keeps_theirs(world_a):
+    nameless = UserFactory(username="first-admin@alpha.test", email="first-admin@alpha.test", first_name="",
+                           last_name="")
+    named = UserFactory(username="named@alpha.test", email="named@alpha.test", first_name="Rosa", last_name="Park")
+    with world_a.scope():
+        create_staff_member(tenant=world_a.tenant, email=nameless.email, role="csm", name="Demo User")
+        create_staff_member(tenant=world_a.tenant, email=named.email, role="csm", name="Somebody Else")
+    nameless.refresh_from_db()
+    named.refresh_from_db()
+    assert (nameless.first_name, nameless.last_name) == ("Demo", "User")
+    assert (named.first_name, named.last_name) == ("Rosa", "Park")
