@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import zoneinfo
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -28,7 +29,7 @@ from django.db import transaction
 
 from accounts.models import Contact, CustomerAccount, Job, Membership, Role, Tenant
 from accounts.services.contacts import upsert_contacts
-from accounts.services.customers import upsert_accounts
+from accounts.services.customers import backdate_updated_at, upsert_accounts
 from accounts.services.tenants import create_staff_member, create_tenant, delete_tenants
 from accounts.tenancy import tenant_scope
 from cs_platform.bulk import BulkResult
@@ -37,6 +38,7 @@ from support import demo as support_demo
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - the documented demo login, printed by `make run`
+DEMO_FIRST_NAME, DEMO_LAST_NAME = "Demo", "User"
 SEED = 20250101
 
 
@@ -131,7 +133,7 @@ def _ascii(text: str) -> str:
 
 
 def staff_rows(spec: DemoTenant) -> list[dict[str, str]]:
-    rows = [{"email": DEMO_EMAIL, "name": "Demo User", "role": Role.ADMIN}]
+    rows = [{"email": DEMO_EMAIL, "name": f"{DEMO_FIRST_NAME} {DEMO_LAST_NAME}", "role": Role.ADMIN}]
     for first, last, role in spec.staff:
         rows.append({"email": f"{_ascii(first)}.{_ascii(last)}@{spec.staff_domain}", "name": f"{first} {last}",
                      "role": role})
@@ -215,6 +217,18 @@ def contact_items(spec: DemoTenant, accounts: list[dict[str, Any]], *, per_accou
     return items
 
 
+def account_updated_at(item: dict[str, Any], *, timezone: str, today: dt.date) -> dt.datetime:
+    """When the account last changed, by its own seeded history: the latest of its contract start, last
+    year's renewal, its entering the renewal stage (60 days before renewal) and its renewal date, that
+    is before ``today``; at a working hour of that day (tenant's time zone). Not the moment of seeding."""
+    start, renewal = dt.date.fromisoformat(item["contract_start"]), dt.date.fromisoformat(item["renewal_date"])
+    moments = [start, renewal - dt.timedelta(days=365), renewal - dt.timedelta(days=60), renewal]
+    day = max([m for m in moments if m < today] or [today - dt.timedelta(days=1)])
+    rng = random.Random(f"{SEED}:updated:{item['external_id']}")
+    at = dt.time(rng.randint(9, 16), rng.randint(0, 59), rng.randint(0, 59))
+    return dt.datetime.combine(day, at, tzinfo=zoneinfo.ZoneInfo(timezone))
+
+
 def _chunks(items: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
@@ -225,10 +239,14 @@ def _ensure_demo_user() -> None:
     user = User.objects.filter(username=DEMO_EMAIL).first()
     if user is None:
         user = User.objects.create_user(username=DEMO_EMAIL, email=DEMO_EMAIL, password=DEMO_PASSWORD,
-                                        first_name="Demo", last_name="User")
+                                        first_name=DEMO_FIRST_NAME, last_name=DEMO_LAST_NAME)
     changed = False
     if not user.check_password(DEMO_PASSWORD):
         user.set_password(DEMO_PASSWORD)
+        changed = True
+    if not (user.first_name or user.last_name):
+        # create_tenant makes the first admin without a name; pages then showed the bare email
+        user.first_name, user.last_name = DEMO_FIRST_NAME, DEMO_LAST_NAME
         changed = True
     if not user.is_staff:
         # Staff, not superuser: the admin site then shows exactly the demo tenants (TenantScopedAdmin).
@@ -257,6 +275,13 @@ def _agent_users(tenant: Tenant) -> list[tuple[Any, str]]:
     members = Membership.objects.filter(tenant=tenant).select_related("user").order_by("user__email")
     demo = [(m.user, m.role) for m in members if m.user.email == DEMO_EMAIL]
     return demo + [(m.user, m.role) for m in members if m.role == Role.AGENT and m.user.email != DEMO_EMAIL]
+
+
+def _reviewer_users(tenant: Tenant) -> list[tuple[Any, str]]:
+    """The admins and managers (QA reviewers in support.demo), by email."""
+    members = (Membership.objects.filter(tenant=tenant, role__in=[Role.ADMIN, Role.MANAGER])
+               .select_related("user").order_by("user__email"))
+    return [(m.user, m.role) for m in members]
 
 
 def seed_tenant(spec: DemoTenant, *, accounts: int, contacts_per_account: int, today: dt.date,
@@ -300,7 +325,11 @@ def seed_tenant(spec: DemoTenant, *, accounts: int, contacts_per_account: int, t
                                        today=today, total=events, progress=progress)
         support = support_demo.seed_support(tenant=tenant, agent_users=_agent_users(tenant), accounts=account_list,
                                             contacts=contacts_by_account, today=today, tickets=tickets,
-                                            progress=progress)
+                                            progress=progress, reviewer_users=_reviewer_users(tenant))
+        # last: no later write may stamp "now" over the history's times
+        backdate_updated_at(tenant=tenant, stamps={
+            item["external_id"]: account_updated_at(item, timezone=spec.timezone, today=today)
+            for item in account_list})
     return DemoSummary(
         tenant=tenant,
         staff=len(staff),

@@ -54,6 +54,10 @@ def default_show(role: str | None) -> str:
     return "mine" if role == Role.CSM else "all"
 
 
+# What the sort menu calls each key (an acronym stays upper-case: "ARR", not "Arr").
+SORT_LABELS = {"name": "Name", "arr": "ARR", "seats": "Seats", "renewal_date": "Renewal date", "updated": "Updated"}
+
+
 class AccountFilterForm(forms.Form):
     show = forms.ChoiceField(required=False, label="Show", choices=SHOW_CHOICES)
     q = forms.CharField(required=False, max_length=200, label="Search",
@@ -68,7 +72,7 @@ class AccountFilterForm(forms.Form):
     )
     sort = forms.ChoiceField(
         required=False, label="Sort",
-        choices=[(f"{d}{k}", f"{k.replace('_', ' ').capitalize()} {'↓' if d else '↑'}")
+        choices=[(f"{d}{k}", f"{SORT_LABELS[k]} {'↓' if d else '↑'}")
                  for k in selectors.ACCOUNT_SORTS for d in ("", "-")],
     )
 

@@ -17,8 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import random
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -36,15 +37,27 @@ from support.models import (
     ArticleCategory,
     BusinessCalendar,
     Macro,
+    QaCriterion,
+    QaReview,
+    QaRubric,
     SlaPolicy,
     Team,
     TeamManager,
     Ticket,
+    TicketStatus,
 )
+from support.qa.services import CriterionInput, ScoreInput, agent_is_user, queue_review, save_rubric, submit_review
 from support.records.data import InputError, InteractionData, StatusData, TicketData
 from support.records.inputs import InteractionInput, TicketInput
 from support.records.services.agents import agent_for_user, record_session, upsert_agents
-from support.records.services.tickets import append_interaction, assign_ticket, change_status, upsert_ticket
+from support.records.services.tickets import (
+    append_interaction,
+    assign_ticket,
+    backdate_updated_at,
+    change_status,
+    upsert_ticket,
+)
+from support.reports.services import record_support_cost
 from support.sla.services import apply_sla, create_default_sla, save_calendar, save_policy
 
 SEED = 20250101
@@ -135,6 +148,21 @@ TOPICS = (
      "idea! I've added your vote to the request; our product team reviews these monthly.", "", "", "",
      False),
 )
+# Support costs (seed_costs): a month's cost per agent of each team, plus the team's tools, in one currency.
+MONTHLY_COST_PER_AGENT = {FRONTLINE: 5200, TECHNICAL: 7400}
+TOOLING_COST = 900
+COST_CURRENCY = "USD"
+# QA (seed_qa): one rubric, (criterion, what it asks, weight), and a few submitted reviews.
+QA_RUBRIC = "Support quality"
+QA_CRITERIA = (
+    ("Accuracy", "The answer is correct and complete.", "3"),
+    ("Tone", "Friendly, clear, in the customer's words.", "2"),
+    ("Resolution", "Solved in as few replies as possible.", "2"),
+    ("Process", "Ticket fields, tags and notes kept up to date.", "1"),
+)
+QA_REVIEWS = 8
+QA_COMMENTS = ("Clear and friendly.", "Right answer; could link the help article.", "Good follow-up on the "
+               "customer's second question.", "A bit terse, but solved on the first reply.")
 CHANNELS = (("email", 32), ("chat", 24), ("phone", 20), ("social", 8), ("in_app", 16))
 PRIORITIES = (("low", 20), ("normal", 55), ("high", 20), ("urgent", 5))
 
@@ -147,6 +175,8 @@ class SupportSummary:
     interactions_created: int = 0
     callbacks_created: int = 0
     sessions_created: int = 0
+    costs_created: int = 0
+    reviews_created: int = 0
 
 
 class DemoSupportError(RuntimeError):
@@ -428,6 +458,10 @@ def seed_tickets(*, tenant: Tenant, plans: list[TicketPlan], agents: dict[str, A
                 else:
                     change_status(tenant=tenant, ticket=ticket, data=StatusData(status=data["status"], changed_at=at),
                                   agent=agents.get(data["agent"]))
+            # "updated" = the ticket's last recorded activity, not the moment of seeding
+            last = max([at for at, _kind, _data in plan.steps], default=None)
+            backdate_updated_at(tenant=tenant, ticket=ticket,
+                                at=max(filter(None, [last, ticket.created_at])))
             if plan.callback:
                 cb = plan.callback
                 contact = contact_by_external_id(tenant=tenant, external_id=cb["contact"])
@@ -468,10 +502,82 @@ def seed_presence(*, tenant: Tenant, agents: dict[str, Agent], today: dt.date) -
     return created
 
 
+# ----------------------------------------------------------------------------------------- costs and QA
+
+
+def seed_costs(*, tenant: Tenant, agents: dict[str, Agent], today: dt.date) -> int:
+    """One cost entry per team for every whole month of the ticket history before today's month (a month's
+    cost is known once it is over): each agent's monthly cost, a little different every month, so the
+    reports' cost per interaction has figures. Entries are replaced with the same amounts on a re-run
+    (record_support_cost upserts by month and team). Answers how many were created."""
+    per_team: dict[str, int] = {}
+    for agent in agents.values():
+        name = agent.team.name if agent.team else FRONTLINE
+        per_team[name] = per_team.get(name, 0) + 1
+    first = (today - dt.timedelta(days=TICKET_DAYS)).replace(day=1)
+    month, created = first, 0
+    while month < today.replace(day=1):
+        for team, headcount in sorted(per_team.items()):
+            rng = random.Random(f"{SEED}:{tenant.slug}:cost:{team}:{month.isoformat()}")
+            base = MONTHLY_COST_PER_AGENT[team] * headcount
+            amount = Decimal(round(base * rng.uniform(0.93, 1.07) + TOOLING_COST, -1))
+            written = record_support_cost(tenant=tenant, month=month, amount=amount, currency=COST_CURRENCY,
+                                          team_name=team, note="Salaries and tooling (demo)")
+            created += written.created
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return created
+
+
+def resolved_tickets(*, tenant: Tenant, limit: int) -> list[Ticket]:
+    """The demo's resolved (or closed) tickets with an assignee, in external-id order."""
+    return list(Ticket.objects.filter(tenant=tenant, status__in=[TicketStatus.RESOLVED, TicketStatus.CLOSED],
+                                      resolved_at__isnull=False, assignee__isnull=False)
+                .order_by("external_id")[:limit])
+
+
+def seed_qa(*, tenant: Tenant, agents: dict[str, Agent], reviewers: list[AbstractBaseUser], today: dt.date) -> int:
+    """The demo QA rubric and a few submitted reviews of resolved tickets (the assignee's replies), each
+    by a reviewer who is not that agent, submitted a day or two after the resolution (and before today's
+    local midnight, like every demo time). Deterministic: tickets in external-id order, scores from a
+    generator seeded per ticket. Answers how many this run submitted."""
+    rubric = QaRubric.objects.filter(tenant=tenant, name=QA_RUBRIC).first()
+    if rubric is None:
+        rubric = save_rubric(tenant=tenant, rubric=QaRubric(), name=QA_RUBRIC, criteria=[
+            CriterionInput(name=name, description=description, weight=Decimal(weight), max_score=5, position=n)
+            for n, (name, description, weight) in enumerate(QA_CRITERIA)])
+    criteria = list(QaCriterion.objects.filter(tenant=tenant, rubric=rubric).order_by("position", "pk"))
+    by_id = {a.pk: a for a in agents.values()}
+    cutoff = dt.datetime.combine(today, dt.time(), tzinfo=zoneinfo.ZoneInfo(tenant.timezone))
+    done = created = 0  # reviews in the demo (the few wanted), and those this run submitted
+    for ticket in resolved_tickets(tenant=tenant, limit=QA_REVIEWS * 3):
+        if done >= QA_REVIEWS:
+            break
+        agent = by_id.get(ticket.assignee_id)
+        reviewer = next((u for u in reviewers if not agent_is_user(agent, u)), None) if agent else None
+        if reviewer is None:
+            continue
+        rng = random.Random(f"{SEED}:{tenant.slug}:qa:{ticket.external_id}")
+        submitted_at = ticket.resolved_at + dt.timedelta(hours=rng.uniform(18, 52))
+        if submitted_at >= cutoff:
+            continue
+        review = queue_review(tenant=tenant, ticket=ticket, agent=agent, rubric=rubric, reviewer=reviewer)
+        if review.state == QaReview.State.SUBMITTED:
+            done += 1  # seeded by an earlier run
+            continue
+        scores = [ScoreInput(criterion=c, score=rng.choices((2, 3, 4, 5), weights=(1, 3, 5, 4))[0])
+                  for c in criteria]
+        submit_review(tenant=tenant, review=review, reviewer=reviewer, scores=scores,
+                      comment=rng.choice(QA_COMMENTS), submitted_at=submitted_at)
+        done, created = done + 1, created + 1
+    return created
+
+
 def seed_support(*, tenant: Tenant, agent_users: list[tuple[AbstractBaseUser, str]], accounts: list[dict[str, Any]],
                  contacts: dict[str, list[str]], today: dt.date, tickets: int,
-                 progress: Callable[[int], None] = lambda n: None) -> SupportSummary:
-    """Everything above for one tenant (the caller enters the tenant scope)."""
+                 progress: Callable[[int], None] = lambda n: None,
+                 reviewer_users: Sequence[tuple[AbstractBaseUser, str]] = ()) -> SupportSummary:
+    """Everything above for one tenant (the caller enters the tenant scope); ``reviewer_users`` (user, role)
+    review QA (those with the admin or manager role)."""
     agents = seed_agents(tenant=tenant, agent_users=agent_users)
     seed_team_managers(tenant=tenant)
     seed_sla(tenant=tenant)
@@ -484,5 +590,8 @@ def seed_support(*, tenant: Tenant, agent_users: list[tuple[AbstractBaseUser, st
     summary = seed_tickets(tenant=tenant, plans=plans, agents=agents, progress=progress)
     summary.agents = len(agents)
     summary.sessions_created = seed_presence(tenant=tenant, agents=agents, today=today)
+    summary.costs_created = seed_costs(tenant=tenant, agents=agents, today=today)
+    reviewers = [user for user, role in reviewer_users if role in (Role.ADMIN, Role.MANAGER)]
+    summary.reviews_created = seed_qa(tenant=tenant, agents=agents, reviewers=reviewers, today=today)
     return summary
 

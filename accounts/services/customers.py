@@ -6,9 +6,11 @@ are written in one transaction so that no item is ever half-written."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from django.db import transaction
 from django.db.models.functions import Lower
 
 from accounts.inputs import AccountItem
@@ -54,6 +56,18 @@ def upsert_accounts(*, tenant: Tenant, items: Sequence[Any]) -> BulkResult:
         prepared[index] = data
     _write(CustomerAccount, tenant, prepared, ACCOUNT_FIELDS, result)
     return result
+
+
+@transaction.atomic
+def backdate_updated_at(*, tenant: Tenant, stamps: Mapping[str, dt.datetime]) -> int:
+    """Set accounts' "updated" time (by external id) to the last change their history records, for
+    history written after the fact (the demo seed): otherwise every row says "updated just now", the
+    moment it was written. Answers how many rows took a new value."""
+    changed = 0
+    for external_id, at in sorted(stamps.items()):
+        changed += CustomerAccount.objects.filter(tenant=tenant, external_id=external_id).exclude(
+            updated_at=at).update(updated_at=at)
+    return changed
 
 
 def save_account(*, tenant: Tenant, account: CustomerAccount) -> CustomerAccount:

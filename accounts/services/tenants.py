@@ -24,10 +24,15 @@ def create_staff_member(*, tenant: Tenant, email: str, role: str, password: str 
     User = get_user_model()
     with transaction.atomic():
         user = User.objects.filter(email__iexact=email).first()
+        first, _, last = name.partition(" ")
         if user is None:
-            first, _, last = name.partition(" ")
             user = User.objects.create_user(username=email.lower(), email=email.lower(), password=password,
                                             first_name=first, last_name=last)
+        elif name and not (user.first_name or user.last_name):
+            # A user created without a name (a tenant's first admin) takes the one given now; a name the
+            # user has is theirs and stays.
+            user.first_name, user.last_name = first, last
+            user.save(update_fields=["first_name", "last_name"])
         membership, created = Membership.objects.get_or_create(tenant=tenant, user=user,
                                                                defaults={"role": role})
         if not created and membership.role != role:

@@ -34,14 +34,26 @@ def _nice_max(value: float) -> int:
     return int(10 * exponent)
 
 
+# A reference line further above the bars than this factor is not drawn to scale (see bars_with_line).
+LINE_HEADROOM = 2
+
+
 def bars_with_line(
     bars: Sequence[Bar], *, line_value: int | None, line_label: str, aria_label: str,
     width: int = 640, height: int = 220,
 ) -> SafeString:
-    """Vertical bars (e.g. weekly active users) with a horizontal reference line (e.g. seats)."""
-    left, right, top, bottom = 36, 8, 10, 34
+    """Vertical bars (e.g. weekly active users) with a horizontal reference line (e.g. seats).
+
+    The axis is scaled to the bars (a round maximum just above the tallest), not to the line: 3 active
+    users against 500 seats drawn on 0-500 were invisible slivers. The line is drawn, and the axis
+    stretched to include it, only when it is within ``LINE_HEADROOM`` times the bars' own round
+    maximum; a line further above is named in the top right corner instead ("Seats: 500, above the
+    scale"), so the bars stay readable and the reference stays said."""
+    left, right, top, bottom = 36, 8, 16, 34
     plot_w, plot_h = width - left - right, height - top - bottom
-    top_value = _nice_max(max([b.value for b in bars] + [line_value or 0]))
+    bars_top = _nice_max(max([b.value for b in bars] + [0]))
+    line_on_scale = line_value is not None and line_value <= LINE_HEADROOM * bars_top
+    top_value = _nice_max(max(bars_top, line_value or 0)) if line_on_scale else bars_top
     slot = plot_w / max(len(bars), 1)
     bar_w = max(slot * 0.7, 1)
 
@@ -65,7 +77,12 @@ def bars_with_line(
         parts.append(format_html(
             '<text class="axis" x="{}" y="{}" text-anchor="middle">{}</text>',
             f"{x + bar_w / 2:.1f}", height - bottom + 14, bar.label))
-    if line_value is not None:
+    if line_value is not None and not line_on_scale:
+        parts.append(format_html(
+            '<text class="ref-label" x="{}" y="{}" text-anchor="end">{}<title>{}</title></text>',
+            width - right, top - 4, f"{line_label}, above the scale", f"{line_label}: above the axis maximum "
+            f"{top_value}, not drawn to scale"))
+    elif line_value is not None:
         parts.append(format_html(
             '<line class="ref" x1="{}" y1="{}" x2="{}" y2="{}"><title>{}</title></line>'
             '<text class="ref-label" x="{}" y="{}" text-anchor="end">{}</text>',

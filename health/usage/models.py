@@ -53,6 +53,8 @@ class UsageDaily(TenantOwnedModel):
     count = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = "usage daily rollup"
+        verbose_name_plural = "usage daily rollups"
         constraints = [
             models.UniqueConstraint(
                 fields=["tenant", "account", "contact", "day", "event_name"],
@@ -76,6 +78,7 @@ class CatalogEntry(TenantOwnedModel):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name_plural = "catalog entries"
         constraints = [
             models.UniqueConstraint(fields=["tenant", "event_name"], name="catalogentry_unique_event"),
         ]

@@ -16,6 +16,7 @@ class ArticleCategory(TenantOwnedModel):
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        verbose_name_plural = "article categories"
         constraints = [models.UniqueConstraint(fields=["tenant", "slug"], name="support_category_unique_slug")]
 
     def __str__(self) -> str:

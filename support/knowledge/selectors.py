@@ -5,9 +5,11 @@
 above the tenant's current threshold, grouped in SQL by their **normalized subject**: lower-cased,
 leading reply/forward prefixes (``re:``, ``fw:``, ``fwd:``, ``aw:``, ``tr:``, repeated) removed, every
 run of digits replaced by ``#`` (order numbers, dates), every run of other non-alphanumeric characters
-collapsed to one space, trimmed; empty subjects are left out. Next to them the most frequent **terms**
+collapsed to one space, trimmed; empty subjects are left out; each group links its latest ticket by
+that ticket's own subject (an id means nothing to a writer). Next to them the most frequent **terms**
 of the same tickets' subjects: the ``english`` lexemes of ``to_tsvector`` (stemmed, stop words gone),
-counted once per ticket.
+counted once per ticket, and shown as the subjects' own word, the most frequent one of that stem
+("missing", not the lexeme "miss"): lexemes are an index's spelling, not a person's.
 """
 
 from __future__ import annotations
@@ -87,6 +89,7 @@ class FrequentQuestion:
     subject: str
     tickets: int
     latest_ticket_id: int
+    latest_ticket_subject: str
 
 
 def _regexp_replace(expression, pattern: str, replacement: str, flags: str = "") -> Func:
@@ -116,7 +119,10 @@ def frequent_questions(*, tenant: Tenant, days: int = 30, limit: int = 25,
         .values("norm").annotate(tickets=Count("pk"), latest=Max("pk"))
         .order_by("-tickets", "norm")[:limit]
     )
-    return [FrequentQuestion(r["norm"], r["tickets"], r["latest"]) for r in rows]
+    rows = list(rows)
+    subjects = dict(Ticket.objects.filter(tenant=tenant, pk__in=[r["latest"] for r in rows])
+                    .values_list("pk", "subject"))
+    return [FrequentQuestion(r["norm"], r["tickets"], r["latest"], subjects.get(r["latest"], "")) for r in rows]
 
 
 def frequent_terms(*, tenant: Tenant, days: int = 30, limit: int = 25,
@@ -124,12 +130,17 @@ def frequent_terms(*, tenant: Tenant, days: int = 30, limit: int = 25,
     tickets_sql, params = (
         unanswered_inbound_tickets(tenant=tenant, days=days, now=now).values("pk").query.sql_with_params()
     )
+    # Each subject word with its lexeme, so a stem is counted once per ticket but shown as a word.
     sql = f"""
-        SELECT term, count(*) AS tickets
-        FROM support_ticket t
-        CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector(%s::regconfig, t.subject))) AS term
-        WHERE t.tenant_id = %s AND t.id IN ({tickets_sql})
-        GROUP BY term ORDER BY tickets DESC, term LIMIT %s
+        WITH words AS (
+            SELECT DISTINCT t.id AS ticket_id, w.word, lex.lexeme
+            FROM support_ticket t
+            CROSS JOIN LATERAL regexp_split_to_table(lower(t.subject), '[^[:alnum:]]+') AS w(word)
+            CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector(%s::regconfig, w.word))) AS lex(lexeme)
+            WHERE t.tenant_id = %s AND t.id IN ({tickets_sql})
+        )
+        SELECT mode() WITHIN GROUP (ORDER BY word) AS shown, count(DISTINCT ticket_id) AS tickets
+        FROM words GROUP BY lexeme ORDER BY tickets DESC, shown LIMIT %s
     """  # noqa: S608 - the only interpolation is the ORM's own compiled subquery; values are parameters
     with connection.cursor() as cursor:
         cursor.execute(sql, [SEARCH_CONFIG, tenant.pk, *params, limit])

@@ -14,6 +14,12 @@ Decisions (the README's "Support desk" section repeats them):
   and match nothing); ``ts_rank_cd`` (cover density, which rewards several matched words close together)
   with normalization 32 (``rank / (rank + 1)``), so ranks fall in [0, 1) and a threshold is comparable
   across article lengths. The top 3 published articles of the ticket's tenant are stored.
+- **A real overlap**: qualification leaves out, besides PostgreSQL's stop words, the words any support
+  question may contain whatever its topic (:data:`GENERIC_WORDS`: "error", "problem", "minutes", "many",
+  "help", ...), so an article is suggested only when it shares a word of substance with the question
+  ("API returns 429 Too Many Requests ... 429 errors ... after a few minutes" once matched "Fix single
+  sign-on (SSO) login errors" on "errors" and "minutes" alone, at rank 0.64). The public help-center
+  search keeps them: there a person typed "error" on purpose.
 - **Threshold** ``Tenant.settings["kb_suggest_threshold"]``, default 0.2 (:data:`DEFAULT_THRESHOLD`);
   ``Tenant.settings["kb_send_suggestions"]`` (default false) also sends the articles at or above it to
   the customer: ``sent_to_customer_at`` is recorded and an outbound public ``bot`` interaction with their
@@ -69,6 +75,21 @@ DEFLECTION_WINDOW = dt.timedelta(days=7)
 
 
 MAX_QUERY_WORDS = 64
+
+
+# Words of a support question that say nothing of its topic (module docstring, "A real overlap"): every
+# form of each, as customers write them, since the filter runs before PostgreSQL's stemming.
+GENERIC_WORDS = frozenset({
+    "error", "errors", "erroring", "issue", "issues", "problem", "problems", "fix", "fixed", "fixes", "fixing",
+    "help", "helps", "helping", "please", "thanks", "thank", "hi", "hello", "hey", "regards", "minute", "minutes",
+    "hour", "hours", "day", "days", "week", "weeks", "time", "times", "today", "yesterday", "morning", "tonight",
+    "since", "still", "get", "gets", "got", "getting", "work", "works", "worked", "working", "fail", "fails",
+    "failed", "failing", "failure", "wrong", "broken", "try", "tried", "trying", "need", "needs", "needed", "want",
+    "wants", "use", "uses", "used", "using", "way", "ways", "question", "questions", "able", "anyone", "everyone",
+    "someone", "something", "anything", "everything", "many", "much", "lot", "lots", "keep", "keeps", "kept",
+    "sure", "ok", "okay", "thing", "things", "seem", "seems", "go", "goes", "going", "went", "come", "comes",
+    "know", "see", "take", "takes", "took", "taking",
+})
 
 
 ALLOWED_TAGS = {
@@ -165,20 +186,23 @@ def threshold_for(tenant: Tenant) -> float:
         return DEFAULT_THRESHOLD
 
 
-def question_query(text: str) -> SearchQuery | None:
-    """The words of ``text`` OR-ed for websearch_to_tsquery (module docstring); None when no word."""
+def question_query(text: str, *, skip: frozenset[str] = frozenset()) -> SearchQuery | None:
+    """The words of ``text`` (but those in ``skip``) OR-ed for websearch_to_tsquery (module docstring);
+    None when no word."""
     words = []
     for word in re.findall(r"\w+", (text or "").lower()):
-        if word != "or" and word not in words:
+        if word != "or" and word not in skip and word not in words:
             words.append(word)
     if not words:
         return None
     return SearchQuery(" or ".join(words[:MAX_QUERY_WORDS]), search_type="websearch", config=SEARCH_CONFIG)
 
 
-def rank_articles(*, tenant: Tenant, text: str, limit: int = SUGGESTIONS) -> list[Article]:
-    """Published articles of ``tenant`` matching ``text``, best first, each with ``.rank``."""
-    query = question_query(text)
+def rank_articles(*, tenant: Tenant, text: str, limit: int = SUGGESTIONS,
+                  skip: frozenset[str] = frozenset()) -> list[Article]:
+    """Published articles of ``tenant`` matching ``text`` (its words but ``skip``), best first, each with
+    ``.rank``."""
+    query = question_query(text, skip=skip)
     if query is None:
         return []
     return list(
@@ -214,7 +238,7 @@ def qualify_ticket(*, ticket: Ticket, now: dt.datetime | None = None) -> list[Ar
         if not (first.direction == Direction.INBOUND and first.author_type == AuthorType.CONTACT):
             return []
         text = " ".join(filter(None, [ticket.subject, first.body]))
-        articles = rank_articles(tenant=tenant, text=text)
+        articles = rank_articles(tenant=tenant, text=text, skip=GENERIC_WORDS)
         threshold = threshold_for(tenant)
         send = bool((tenant.settings or {}).get("kb_send_suggestions")) and bool(articles)
         suggestions = ArticleSuggestion.objects.bulk_create([

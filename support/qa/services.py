@@ -16,7 +16,7 @@ from django.db.models import RestrictedError
 from django.utils import timezone
 
 from accounts.models import Tenant
-from support.models import Agent, QaCriterion, QaReview, QaRubric, QaScore, TicketStatus
+from support.models import Agent, QaCriterion, QaReview, QaRubric, QaScore, Ticket, TicketStatus
 
 # pg_advisory_xact_lock(class, tenant): two samplings of one tenant never interleave (no duplicate pairs).
 SAMPLING_LOCK_CLASS = 5_001
@@ -118,9 +118,24 @@ class ScoreInput:
 
 
 @transaction.atomic
+def queue_review(*, tenant: Tenant, ticket: Ticket, agent: Agent, rubric: QaRubric, reviewer,
+                 source: str = QaReview.Source.MANUAL) -> QaReview:
+    """A reviewer's review of one ticket's replies by one agent, queued (or the one they already have):
+    a review chosen by a person rather than sampled. Nobody reviews their own replies."""
+    if {ticket.tenant_id, agent.tenant_id, rubric.tenant_id} != {tenant.pk}:
+        raise QaError("review: ticket, agent and rubric must be of this tenant")
+    if agent_is_user(agent, reviewer):
+        raise QaError("review: nobody reviews their own replies")
+    review, _ = QaReview.objects.get_or_create(tenant=tenant, ticket=ticket, agent=agent, reviewer=reviewer,
+                                               defaults={"rubric": rubric, "source": source})
+    return review
+
+
+@transaction.atomic
 def submit_review(*, tenant: Tenant, review: QaReview, reviewer, scores: list[ScoreInput],
-                  comment: str = "") -> QaReview:
-    """Score every criterion of the review's rubric, store the overall score and mark it submitted.
+                  comment: str = "", submitted_at: dt.datetime | None = None) -> QaReview:
+    """Score every criterion of the review's rubric, store the overall score and mark it submitted
+    (``submitted_at``: now unless given, e.g. by the demo placing its history in the past).
     The reviewer takes the (queued, unassigned) review; nobody reviews their own work."""
     review = QaReview.objects.select_for_update().filter(tenant=tenant, pk=review.pk).select_related("agent").first()
     if review is None:
@@ -153,7 +168,7 @@ def submit_review(*, tenant: Tenant, review: QaReview, reviewer, scores: list[Sc
     review.score = score
     review.comment = comment
     review.state = QaReview.State.SUBMITTED
-    review.submitted_at = timezone.now()
+    review.submitted_at = submitted_at or timezone.now()
     try:
         with transaction.atomic():
             review.save(update_fields=["reviewer", "score", "comment", "state", "submitted_at"])

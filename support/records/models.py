@@ -120,6 +120,7 @@ class ContactIdentity(TenantOwnedModel):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name_plural = "contact identities"
         constraints = [
             models.UniqueConstraint(fields=["tenant", "kind", "value"], name="support_identity_unique_value"),
         ]

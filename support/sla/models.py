@@ -49,6 +49,8 @@ class SlaPolicy(TenantOwnedModel):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = "SLA policy"
+        verbose_name_plural = "SLA policies"
         constraints = [
             models.UniqueConstraint(fields=["tenant", "name"], name="support_sla_unique_name"),
         ]

@@ -44,8 +44,11 @@ def policy_list(request: HttpRequest) -> HttpResponse:
         p.targets = [_duration(p.first_response_seconds), _duration(p.next_response_seconds),
                      _duration(p.resolution_seconds)]
     calendars = selectors.calendar_list(tenant=tenant)
+    # The premium default is offered only while missing (create_default_sla finds it by this name).
+    has_default = any(p.name == PREMIUM_DEFAULT_NAME for p in policies)
     return render(request, "support/sla/policy_list.html", {"policies": policies, "calendars": calendars,
-                                                            "default_name": PREMIUM_DEFAULT_NAME})
+                                                            "default_name": PREMIUM_DEFAULT_NAME,
+                                                            "has_default": has_default})
 
 
 def _policy_form(request: HttpRequest, policy: SlaPolicy) -> HttpResponse:

@@ -9,13 +9,15 @@ import io
 import zoneinfo
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db.models import Sum
+from django.db.models import Max, Sum
 
 from accounts import demo_data
-from accounts.models import Contact, CustomerAccount, Tenant
-from accounts.tenancy import all_tenants
+from accounts.models import Contact, CustomerAccount, Membership, Tenant
+from accounts.tenancy import all_tenants, tenant_scope
 from health.usage.models import CatalogEntry, UsageDaily, UsageEvent, UsageEventKey
+from health.usage.selectors.first_days import first_90_days
 from support.models import (
     Agent,
     AgentSession,
@@ -25,11 +27,17 @@ from support.models import (
     Callback,
     Interaction,
     Macro,
+    QaCriterion,
+    QaReview,
+    QaRubric,
+    QaScore,
     SlaPolicy,
+    SupportCost,
     Ticket,
     TicketAssignment,
     TicketStatusChange,
 )
+from support.reports.selectors import support_report
 from support.sla.services import PREMIUM_DEFAULT_NAME
 
 TODAY = dt.date(2026, 3, 1)
@@ -58,6 +66,10 @@ TABLES = {
     UsageDaily: ("id", "account_id", "contact_id", "day", "event_name", "count"),
     UsageEventKey: ("event_id",),
     Contact: ("id", "first_seen_at", "last_seen_at", "updated_at"),
+    CustomerAccount: ("id", "updated_at"),
+    SupportCost: ("id", "month", "team_id", "amount", "currency"),
+    QaRubric: ("id", "name"),
+    QaReview: ("id", "ticket_id", "agent_id", "reviewer_id", "state", "score", "submitted_at"),
 }
 
 
@@ -184,3 +196,80 @@ def test_reset_rebuilds_the_same_demo(seeded):
     before = content()
     run(*ARGS, "--reset")
     assert content() == before
+
+
+# ------------------------------------------------------------------ what a new user found missing (issue 11)
+
+
+def _midnight(tenant: Tenant) -> dt.datetime:
+    return dt.datetime.combine(TODAY, dt.time(), tzinfo=zoneinfo.ZoneInfo(tenant.timezone))
+
+
+def _check_qa_rubric_and_a_few_submitted_reviews(seeded):
+    for tenant in seeded.values():
+        rubric = QaRubric.objects.unscoped().get(tenant=tenant)
+        assert rubric.is_active and QaCriterion.objects.unscoped().filter(rubric=rubric).count() == 4
+        reviews = QaReview.objects.unscoped().filter(tenant=tenant).select_related("ticket", "agent")
+        assert 3 <= reviews.count() <= 8
+        for review in reviews:
+            assert review.state == "submitted" and 0 <= review.score <= 100
+            assert review.ticket.resolved_at < review.submitted_at < _midnight(tenant)
+            assert review.reviewer_id != review.agent.user_id  # nobody reviews their own replies
+            assert QaScore.objects.unscoped().filter(review=review).count() == 4
+
+
+def _check_monthly_support_costs_give_a_cost_per_interaction(seeded):
+    for tenant in seeded.values():
+        months = sorted(set(SupportCost.objects.unscoped().filter(tenant=tenant).values_list("month", flat=True)))
+        assert months == [dt.date(2025, 12, 1), dt.date(2026, 1, 1), dt.date(2026, 2, 1)]  # whole months before today
+        with tenant_scope(tenant):
+            report = support_report(tenant=tenant, date_from=dt.date(2026, 2, 1), date_to=dt.date(2026, 3, 1))
+            by_team = support_report(tenant=tenant, date_from=dt.date(2026, 2, 1), date_to=dt.date(2026, 3, 1),
+                                     group_by="team")
+        assert report["rows"][0]["cost_per_interaction"] > 0
+        teams = {row["group"]: row["cost_per_interaction"] for row in by_team["rows"]}
+        assert teams["Frontline"] > 0 and teams["Technical"] > 0, teams
+
+
+def _check_demo_admin_and_staff_have_first_and_last_names(seeded):
+    users = get_user_model().objects.filter(pk__in=Membership.objects.unscoped().values("user_id"))
+    assert users.filter(email=demo_data.DEMO_EMAIL).exists()
+    assert [u.email for u in users if not (u.first_name and u.last_name)] == []
+    assert not Agent.objects.unscoped().filter(name="").exists()  # agents are shown by name, not email
+
+
+def test_churned_accounts_do_not_top_the_first_90_days_risk_list(db):
+    # enough accounts that some start in the last 90 days and one of those churned
+    run("seed_demo", "--accounts", "40", "--contacts-per-account", "1", "--events-per-tenant", "400",
+        "--tickets-per-tenant", "0", "--today", TODAY.isoformat())
+    seen_churned = False
+    for tenant in Tenant.objects.all():
+        with tenant_scope(tenant):
+            stages = [r.account.lifecycle_stage for r in first_90_days(tenant=tenant, today=TODAY)]
+        assert stages and stages[0] != "churned"
+        if "churned" in stages:
+            seen_churned = True
+            assert stages[stages.index("churned"):] == ["churned"] * stages.count("churned")
+    assert seen_churned, "no churned account in the first 90 days: the demo no longer tests the order"
+
+
+def _check_updated_times_follow_the_history_not_the_seed(seeded):
+    for tenant in seeded.values():
+        midnight = _midnight(tenant)
+        tickets = Ticket.objects.unscoped().filter(tenant=tenant).annotate(
+            last_interaction=Max("interactions__started_at"), last_status=Max("status_changes__changed_at"))
+        for t in tickets:
+            last = max(filter(None, [t.created_at, t.last_interaction, t.last_status]))
+            assert t.updated_at >= last - dt.timedelta(minutes=1) and t.updated_at < midnight, t.external_id
+        assert len({t.updated_at.date() for t in tickets}) > len(tickets) / 3  # spread over the 90 days
+        accounts = CustomerAccount.objects.unscoped().filter(tenant=tenant)
+        assert all(a.updated_at < midnight for a in accounts)
+        assert len({a.updated_at.date() for a in accounts}) > accounts.count() / 2
+
+
+def test_what_a_new_user_found_missing_is_seeded(seeded):
+    """One seed for these checks (seeding is most of this file's time)."""
+    _check_qa_rubric_and_a_few_submitted_reviews(seeded)
+    _check_monthly_support_costs_give_a_cost_per_interaction(seeded)
+    _check_demo_admin_and_staff_have_first_and_last_names(seeded)
+    _check_updated_times_follow_the_history_not_the_seed(seeded)

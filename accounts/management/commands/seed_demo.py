@@ -57,7 +57,8 @@ class Command(BaseCommand):
                 f"{s.contacts['duplicates']} unchanged; usage events {s.events.accepted} new, "
                 f"{s.events.duplicates} already there; tickets {s.support.tickets_created} created, "
                 f"{s.support.tickets_unchanged} unchanged ({s.support.interactions_created} new interactions, "
-                f"{s.support.callbacks_created} new callbacks, {s.support.sessions_created} new agent sessions)."
+                f"{s.support.callbacks_created} new callbacks, {s.support.sessions_created} new agent sessions, "
+                f"{s.support.costs_created} new support cost entries, {s.support.reviews_created} new QA reviews)."
             )
         self.stdout.write(self.style.SUCCESS(
             f"Demo ready. Log in as {demo_data.DEMO_EMAIL} / {demo_data.DEMO_PASSWORD} (admin of both tenants)."

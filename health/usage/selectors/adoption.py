@@ -92,7 +92,8 @@ USAGE_DEFINITIONS: dict[str, str] = {
     "contact_events": "Usage events of this contact in the window.",
     "features_used": "Distinct catalog features this contact used in the window.",
     "days_left": "Days left in the first 90 days, today included: 90 - (today - contract start).",
-    "risk": "Risk order (riskiest first): lowest adoption pace first, where pace = license utilization "
+    "risk": "Risk order (riskiest first): churned accounts come after all others (already lost, not at "
+            "risk); among the rest, lowest adoption pace first, where pace = license utilization "
             "(active users in the last 30 days / seats) divided by the share of the first 90 days elapsed "
             "((today - contract start + 1) / 90). Accounts without seats recorded have no pace and come last. "
             "Ties: fewer days left first, then fewer value milestones reached, then name.",

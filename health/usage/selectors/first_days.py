@@ -6,16 +6,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from accounts.models import CustomerAccount, Tenant
+from accounts.models import CustomerAccount, LifecycleStage, Tenant
 from accounts.selectors import accounts_by_id, tenant_today
 from health.usage.selectors.adoption import FIRST_DAYS, AccountAdoption, adoption_by_account
 
 
-def risk_order_key(adoption: AccountAdoption, name: str) -> tuple:
-    """USAGE_DEFINITIONS["risk"]: lowest pace first; no pace (no seats) last; then fewer days left,
-    fewer milestones reached, name."""
+def risk_order_key(adoption: AccountAdoption, name: str, *, churned: bool = False) -> tuple:
+    """USAGE_DEFINITIONS["risk"]: churned accounts after all others (the risk is no longer ahead: a churned
+    account's zero usage topped the list above the accounts a CSM can still save); then lowest pace first;
+    no pace (no seats) last; then fewer days left, fewer milestones reached, name."""
     pace = adoption.pace
-    return (pace is None, pace if pace is not None else 0.0, adoption.days_left or 0,
+    return (churned, pace is None, pace if pace is not None else 0.0, adoption.days_left or 0,
             adoption.milestones_reached, name.lower(), adoption.account_id)
 
 
@@ -33,5 +34,6 @@ def first_90_days(*, tenant: Tenant, today: dt.date | None = None) -> list[First
     figures = adoption_by_account(tenant=tenant, contract_started_between=(since, today), today=today)
     accounts = accounts_by_id(tenant=tenant, ids=figures)
     rows = [FirstDaysRow(account=a, adoption=figures[a.pk]) for a in accounts]
-    rows.sort(key=lambda r: risk_order_key(r.adoption, r.account.name))
+    rows.sort(key=lambda r: risk_order_key(r.adoption, r.account.name,
+                                           churned=r.account.lifecycle_stage == LifecycleStage.CHURNED))
     return rows

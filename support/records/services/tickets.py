@@ -146,6 +146,16 @@ def _save_ticket(ticket: Ticket) -> None:
     ticket.save()
 
 
+def backdate_updated_at(*, tenant: Tenant, ticket: Ticket, at: dt.datetime) -> bool:
+    """Set the ticket's "updated" time to ``at``, its last recorded activity, for history written after
+    the fact (the demo seed): the services stamp the moment of writing, which made every seeded ticket
+    "updated just now". Answers whether the value changed."""
+    changed = Ticket.objects.filter(tenant=tenant, pk=ticket.pk).exclude(updated_at=at).update(updated_at=at)
+    if changed:
+        ticket.updated_at = at
+    return bool(changed)
+
+
 def _agent(tenant: Tenant, email: str, field: str) -> Agent | None:
     if not email:
         return None

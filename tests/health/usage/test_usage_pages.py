@@ -231,6 +231,17 @@ def test_first_90_days_listing_and_risk_order(world_a):
     assert accounts["Z"].pk not in {r.account.pk for r in rows}
 
 
+def test_a_churned_account_comes_after_every_account_still_at_risk(world_a):
+    _ninety_day_world(world_a, TODAY)
+    with tenant_scope(world_a.tenant):
+        # no usage at all and the fewest days left: it would top the list on pace alone
+        AccountFactory(tenant=world_a.tenant, external_id="n90-C", name="Ninety C", seats=10,
+                       lifecycle_stage="churned", contract_start=TODAY - dt.timedelta(days=80))
+        rows = first_days.first_90_days(tenant=world_a.tenant, today=TODAY)
+    assert [r.account.name for r in rows] == ["Ninety U", "Ninety X", "Ninety Y", "Ninety T", "Ninety V", "Ninety C"]
+    assert rows[-1].adoption.pace == 0
+
+
 def test_first_90_days_page_shows_the_rule_and_the_order(worlds):
     a, b = worlds
     today = tenant_today(a.tenant)

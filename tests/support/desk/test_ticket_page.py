@@ -4,8 +4,11 @@ through the services (htmx partials), permissions and bounded queries."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from accounts.models import Contact
@@ -213,3 +216,22 @@ def test_ticket_page_queries_are_bounded(conv):
         response = client.get(conv["url"])
     assert len(response.context["timeline"]) == 30
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_internal_note_is_not_labelled_to_customer(conv):
+    body = conv["world"].client_for().get(conv["url"]).content.decode()
+    note = body[body.index('class="msg outbound internal"'):]
+    note = note[:note.index("</li>")]
+    assert "Internal note" in note and "to customer" not in note
+    public = body[body.index('data-channel="email"'):]
+    assert "from customer" in public[:public.index("</li>")]
+
+
+def test_channels_are_svg_icons_with_their_name_not_emoji(conv):
+    body = conv["world"].client_for().get(conv["url"]).content.decode()
+    for channel, name in (("email", "Email"), ("chat", "Chat"), ("phone", "Phone")):
+        badge = f'<span class="channel {channel}" title="{name}"><svg class="icon" viewBox="0 0 16 16"'
+        assert badge in body, channel
+    assert "style=" not in body  # the CSP allows no inline style: the icons are coloured by class
+    css = (Path(settings.BASE_DIR) / "static" / "css" / "app.css").read_text()
+    assert not re.search("[\u2300-\u2bff\U0001f000-\U0001faff]", css), "a symbol that needs an emoji font"

@@ -13,7 +13,15 @@ from accounts.models import Role
 from support.models import Agent, QaCriterion, QaReview, QaRubric, QaScore, Team
 from support.qa import selectors as qa_selectors
 from support.qa import tasks as qa_tasks
-from support.qa.services import QaError, ScoreInput, compute_score, sample_reviews, start_calibration, submit_review
+from support.qa.services import (
+    QaError,
+    ScoreInput,
+    compute_score,
+    queue_review,
+    sample_reviews,
+    start_calibration,
+    submit_review,
+)
 from support.records.data import StatusData
 from support.records.services.tickets import change_status
 from tests.factories import MembershipFactory, UserFactory
@@ -112,6 +120,25 @@ def test_service_refuses_self_review_and_scores_above_max(qa):
             submit(qa, review, qa["members"]["ana"].user, 5, 6)
         review.refresh_from_db()
         assert review.state == QaReview.State.QUEUED and not QaScore.objects.filter(review=review).exists()
+
+
+def test_queue_review_is_once_per_reviewer_and_never_ones_own(qa):
+    with qa["world"].scope():
+        ticket = worked_ticket(qa["tenant"], "T-1", qa["agents"]["bob"])
+        ana = qa["members"]["ana"].user
+        first = queue_review(tenant=qa["tenant"], ticket=ticket, agent=qa["agents"]["bob"], rubric=qa["rubric"],
+                             reviewer=ana)
+        again = queue_review(tenant=qa["tenant"], ticket=ticket, agent=qa["agents"]["bob"], rubric=qa["rubric"],
+                             reviewer=ana)
+        assert again.pk == first.pk and first.state == QaReview.State.QUEUED and first.source == "manual"
+        with pytest.raises(QaError, match="own replies"):
+            queue_review(tenant=qa["tenant"], ticket=ticket, agent=qa["agents"]["bob"], rubric=qa["rubric"],
+                         reviewer=qa["members"]["bob"].user)
+        when = at(60 * 24)
+        done = submit_review(tenant=qa["tenant"], review=first, reviewer=ana, submitted_at=when, scores=[
+            ScoreInput(criterion=qa["accuracy"], score=4), ScoreInput(criterion=qa["tone"], score=4)])
+        done.refresh_from_db()
+        assert done.submitted_at == when and done.score == pytest.approx(80.0)
 
 
 # ---------------------------------------------------------------------------------------------- rubrics

@@ -4,6 +4,7 @@ and deleted through the forms with their validation errors, and bounded query co
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import connection
@@ -238,3 +239,23 @@ def test_calendar_page_query_count_does_not_grow_with_holidays(world_a):
     few = _queries(client, edit)
     _add_policies(world_a, 0, 30, calendar)  # 30 more calendars in the choice list
     assert _queries(client, edit) == few
+
+
+def test_premium_default_is_offered_only_while_missing(world_a):
+    client = member(world_a, Role.MANAGER)
+    slug = world_a.tenant.slug
+    url = reverse("sla-policy-list", args=[slug])
+    offer = f'action="{reverse("sla-policy-create-default", args=[slug])}"'
+    assert offer in client.get(url).content.decode()
+    assert client.post(reverse("sla-policy-create-default", args=[slug])).status_code == 302
+    page = client.get(url).content.decode()
+    assert "Premium: first response within 1 hour" in page  # listed...
+    assert offer not in page  # ...and no longer offered
+
+
+@pytest.mark.parametrize("name", ["sla-policy-list", "kb-article-list"])
+def test_new_buttons_sit_beside_the_heading_not_inside_it(world_a, name):
+    page = member(world_a, Role.ADMIN).get(reverse(name, args=[world_a.tenant.slug])).content.decode()
+    headings = re.findall(r"<h([1-3])[^>]*>(.*?)</h\1>", page, flags=re.S)
+    assert headings and not [text for _level, text in headings if "<a" in text or "button" in text]
+    assert re.search(r'<div class="actions"><a class="button" href="[^"]+">New (policy|article)</a>', page)
