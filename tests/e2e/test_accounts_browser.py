@@ -120,6 +120,27 @@ def test_log_a_call_and_filter_the_timeline_with_htmx(live_server, tenant_data, 
     assert not csp, csp
 
 
+def test_a_refused_note_shows_its_error_in_place(live_server, tenant_data, page):
+    """A note the server refuses (400, the field named) is swapped in with its error, as a success would be:
+    htmx leaves 4xx answers out unless told, and the form then looked as if nothing had happened."""
+    from playwright.sync_api import expect
+
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/t/e2e/accounts/{tenant_data['alpha'].pk}/")
+    page.click("#timeline summary")
+    page.select_option("#note-form select[name=kind]", "call")
+    page.fill("#note-form input[name=subject]", "Renewal call")
+    # The browser's own checks would stop an empty body; the server's are what this test is about.
+    page.evaluate("document.getElementById('note-form').noValidate = true")
+    page.fill("#note-form textarea[name=body]", "")
+    page.console.expect(r"status of 400 \(Bad Request\)")  # the refusal this test provokes, nothing else
+    with page.expect_response(lambda r: "/notes/" in r.url and r.request.method == "POST") as answer:
+        page.click("#note-form button[type=submit]")
+    assert answer.value.status == 400
+    expect(page.locator("#note-form")).to_contain_text("This field is required")
+    expect(page.locator("#timeline ol.timeline li")).not_to_contain_text(["Renewal call"])
+
+
 def test_import_progress_page_polls_until_the_job_is_done(live_server, tenant_data, page):
     from unittest import mock
 
