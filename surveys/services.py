@@ -136,7 +136,7 @@ class _Resolver:
         return found
 
 
-def _values(data: dict, *, resolve: _Resolver, contacts: dict[str, tuple[int, int]], now: dt.datetime) -> dict:
+def _values(data: dict, *, resolve: _Resolver, contacts: dict[str, tuple[int, int]]) -> dict:
     """An item's column values, or SurveyError naming the first bad field."""
     survey = resolve.survey(data["survey"])
     if message := score_error(survey.kind, data["score"]):
@@ -148,20 +148,25 @@ def _values(data: dict, *, resolve: _Resolver, contacts: dict[str, tuple[int, in
     return {"survey_id": survey.pk, "contact_id": found[0], "account_id": found[1],
             "ticket_id": resolve.ticket_id(ticket) if ticket else None, "score": data["score"],
             "comment": data["comment"], "followup_answer": data["followup_answer"],
-            "submitted_at": data.get("submitted_at") or now, "language": data["language"]}
+            "submitted_at": data.get("submitted_at"), "language": data["language"]}
 
 
-def _write(*, tenant: Tenant, external_id: str | None, values: dict) -> str:
-    """Store one response: ``created``, ``updated`` or ``duplicate``."""
+def _write(*, tenant: Tenant, external_id: str | None, values: dict, now: dt.datetime) -> str:
+    """Store one response: ``created``, ``updated`` or ``duplicate``. No ``submitted_at``: now for a new
+    response, unchanged for a repeat (a retried request must stay a duplicate)."""
     if external_id is not None:
         stored = SurveyResponse.objects.filter(tenant=tenant, external_id=external_id).select_for_update().first()
         if stored is not None:
+            if values["submitted_at"] is None:
+                values = {**values, "submitted_at": stored.submitted_at}
             if all(getattr(stored, name) == value for name, value in values.items()):
                 return "duplicate"
             for name, value in values.items():
                 setattr(stored, name, value)
             stored.save()
             return "updated"
+    if values["submitted_at"] is None:
+        values = {**values, "submitted_at": now}
     SurveyResponse.objects.create(tenant=tenant, external_id=external_id, source=Source.API, **values)
     return "created"
 
@@ -193,8 +198,9 @@ def record_responses(*, tenant: Tenant, items: Sequence[Any], now: dt.datetime |
     with transaction.atomic():
         for index, data in clean.items():
             try:
-                values = _values(data, resolve=resolve, contacts=contacts, now=now)
-                outcome = _write_retrying(tenant=tenant, external_id=data.get("external_id"), values=values)
+                values = _values(data, resolve=resolve, contacts=contacts)
+                outcome = _write_retrying(tenant=tenant, external_id=data.get("external_id"), values=values,
+                                          now=now)
             except SurveyError as exc:
                 result.reject(index, [{"field": exc.field, "message": str(exc)}])
                 continue
@@ -206,13 +212,13 @@ def record_responses(*, tenant: Tenant, items: Sequence[Any], now: dt.datetime |
     return result
 
 
-def _write_retrying(*, tenant: Tenant, external_id: str | None, values: dict) -> str:
+def _write_retrying(*, tenant: Tenant, external_id: str | None, values: dict, now: dt.datetime) -> str:
     # A concurrent request inserting the same external_id makes our insert fail the unique constraint:
     # the second try finds its row and compares with it.
     for _attempt in range(2):
         try:
             with transaction.atomic():
-                return _write(tenant=tenant, external_id=external_id, values=values)
+                return _write(tenant=tenant, external_id=external_id, values=values, now=now)
         except IntegrityError:
             if external_id is None:
                 raise
