@@ -81,3 +81,10 @@ def test_account_responses_with_comments_and_cursor(world_a):
     assert [r["comment"] for r in rest["results"]] == ["c2"]
     assert world_a.api().get("/api/v1/accounts/nope/survey-responses").status_code == 404
 
+
+
+def test_a_bad_text_is_named_by_its_index(world_a):
+    body = {**SURVEY, "texts": [SURVEY["texts"][0], {"language": "english", "question": "?"}]}
+    response = post(world_a.api(), "/api/v1/surveys", body)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "texts[1].language"
