@@ -203,12 +203,8 @@ def record_responses(*, tenant: Tenant, items: Sequence[Any], now: dt.datetime |
                                           now=now)
             except SurveyError as exc:
                 result.reject(index, [{"field": exc.field, "message": str(exc)}])
-                continue
-            if outcome == "duplicate":
-                result.duplicates += 1
             else:
-                result.accepted += 1
-                setattr(result, outcome, getattr(result, outcome) + 1)
+                result.tally(outcome)
     return result
 
 
