@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Role
 from surveys.models import Survey, SurveyText
-from surveys.services import record_responses
+from surveys.services import TextData, record_responses
 from tests.factories import MembershipFactory, UserFactory
 from tests.surveys.helpers import make_survey, make_ticket
 
@@ -44,17 +44,22 @@ def test_manager_roles_create_and_viewers_only_read(world_a):
     assert world_a.client_for(agent).get(base).status_code == 200
 
 
-@pytest.mark.parametrize(("over", "field"), [
-    ({"brand_colour": "red"}, "Brand colour"), ({"delay_hours": "99999999999"}, "delay_hours"),
-    ({"kind": "stars"}, "kind"), ({"texts-0-language": "english"}, "texts-0-language"),
-    ({"texts-0-question": ""}, "Question"), ({"default_language": "de"}, "default_language"),
-    ({"texts-TOTAL_FORMS": "5000"}, "texts"), ({"name": "x\x00y"}, "name"),
+@pytest.mark.parametrize(("over", "message"), [
+    ({"brand_colour": "red"}, "Brand colour: a colour as #rrggbb"),
+    ({"delay_hours": "99999999999"}, "less than or equal to 2160"),
+    ({"kind": "stars"}, "Select a valid choice"),
+    ({"texts-0-language": "english"}, "a language code such as en"),
+    ({"texts-0-question": ""}, "Question: required for a text."),
+    ({"default_language": "de"}, "must be the language of one of the texts"),
+    ({"texts-TOTAL_FORMS": "5000"}, "Please submit at most 20 forms"),
+    ({"name": "x\x00y"}, "Null characters are not allowed"),
+    ({"texts-0-language": "", "texts-0-question": "", "texts-0-followup_low": ""}, "Texts: give at least one language"),
+    ({"texts-0-language": ""}, "Language: required for a text."),
 ])
-def test_bad_input_is_a_400_naming_the_field(world_a, over, field):
+def test_bad_input_is_a_400_naming_the_field(world_a, over, message):
     response = world_a.client_for().post(f"/t/{world_a.tenant.slug}/surveys/new/", form_body(**over))
     assert response.status_code == 400
-    body = response.content.decode()
-    assert field in body or "Texts" in body or "form" in body.lower()
+    assert message in response.content.decode()
     with world_a.scope():
         assert not Survey.objects.exists()
 
@@ -105,3 +110,16 @@ def test_detail_partial_for_htmx(world_a):
                                         headers={"HX-Request": "true", "HX-Target": "results"})
     body = response.content.decode()
     assert response.status_code == 200 and 'id="results"' in body and "<html" not in body
+
+
+def test_edit_shows_the_saved_texts_and_an_emptied_row_is_removed(world_a):
+    survey = make_survey(world_a, texts=[TextData(language="en", question="Recommend us?"),
+                                         TextData(language="tr", question="Tavsiye eder misiniz?")])
+    url = f"/t/{world_a.tenant.slug}/surveys/{survey.pk}/edit/"
+    page = world_a.client_for().get(url).content.decode()
+    assert "Tavsiye eder misiniz?" in page and 'name="texts-TOTAL_FORMS" value="4"' in page
+    body = form_body(kind="nps", **{"texts-TOTAL_FORMS": "2", "texts-INITIAL_FORMS": "2",
+                                    "texts-1-language": "", "texts-1-question": ""})
+    assert world_a.client_for().post(url, body).status_code == 302
+    with world_a.scope():
+        assert list(SurveyText.objects.filter(survey=survey).values_list("language", flat=True)) == ["en"]
