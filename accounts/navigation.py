@@ -39,6 +39,7 @@ NAV: tuple[NavGroup, ...] = (
         NavLink("Contacts", "contact-list", "contacts.view"),
         NavLink("First 90 days", "first-90-days", "usage.view"),
         NavLink("Feature catalog", "catalog", "usage.view"),
+        NavLink("Surveys", "survey-list", "surveys.view"),
     )),
     NavGroup("Support", (
         NavLink("Inbox", "inbox", "desk.view"),
@@ -87,6 +88,7 @@ REACHED_FROM: dict[str, str] = {
     "sla-policy-create-default": "sla-policy-list",
     "sla-calendar-create": "sla-policy-list",
     "catalog-add": "catalog",
+    "survey-create": "survey-list",
 }
 
 

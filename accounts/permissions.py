@@ -51,6 +51,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "reports.all": frozenset({Role.ADMIN}),
     # Support teams: which agents belong to a team and which managers manage it (decides report visibility).
     "teams.manage": frozenset({Role.ADMIN}),
+    # Surveys (issue 12): everyone reads the answers; the roles that own the customer relationship (and
+    # managers) define surveys. Agents answer tickets, not survey definitions.
+    "surveys.view": ALL_ROLES,
+    "surveys.manage": STAFF_WRITERS,
 }
 
 

@@ -22,6 +22,14 @@ class BulkResult:
     updated: int = 0
     rejected: list[dict[str, Any]] = field(default_factory=list)
 
+    def tally(self, outcome: str) -> None:
+        """Count one written item by its outcome: ``created``, ``updated`` or ``duplicate``."""
+        if outcome == "duplicate":
+            self.duplicates += 1
+        else:
+            self.accepted += 1
+            setattr(self, outcome, getattr(self, outcome) + 1)
+
     def reject(self, index: int, errors: list[dict]) -> None:
         self.rejected.append({"index": index, "errors": errors})
 

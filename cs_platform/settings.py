@@ -242,6 +242,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # A string field that refuses "" says so (minLength 1), so the schema's valid inputs are the accepted ones.
     "ENFORCE_NON_BLANK_FIELDS": True,
+    # Several models have a "kind"; the surveys' one is named for itself.
+    "ENUM_NAME_OVERRIDES": {"SurveyKindEnum": "surveys.scales.Kind"},
 }
 
 # Requests per API key and window (s, min or hour); over it the API answers 429 with Retry-After.

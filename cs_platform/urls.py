@@ -14,6 +14,7 @@ tenant_urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("health.urls")),
     path("", include("support.urls")),
+    path("", include("surveys.urls")),
 ]
 
 urlpatterns = [

@@ -41,6 +41,8 @@ OBJECT_KWARGS: dict[str, Callable[[dict], object]] = {
     "qareview_pk": lambda o: o["qa_review"].pk,
     # Support teams (issue 5: which managers see which team in the reports).
     "team_pk": lambda o: o["team"].pk,
+    # Surveys (issue 12).
+    "survey_pk": lambda o: o["survey"].pk,
     # The public help center (/help/<help_slug>/): test_public_help_center_never_serves_other_tenants_objects.
     "help_slug": lambda o: o["tenant"].slug,
     "category_slug": lambda o: o["article_category"].slug,
@@ -70,7 +72,7 @@ def one_of_each(b: TenantWorld, marker: str) -> dict:
         callback = Callback.objects.create(tenant=b.tenant, external_id=f"{marker}-callback", contact=contact,
                                            ticket=ticket, phone="+15550001", requested_at=job.created_at,
                                            due_at=job.created_at, note=marker)
-    kb = _knowledge_and_sla(b, marker) | _qa(b, ticket, marker)
+    kb = _knowledge_and_sla(b, marker) | _qa(b, ticket, marker) | _surveys(b, contact, ticket, marker)
     return kb | {"account": account, "note": note, "contact": contact, "job": job, "api_key": b.api_key,
             "membership": membership, "catalog_entry": catalog_entry, "ticket": ticket, "macro": macro,
             "callback": callback}
@@ -109,3 +111,17 @@ def _qa(b, ticket, marker) -> dict:
         QaCriterion.objects.create(tenant=b.tenant, rubric=rubric, name=f"{marker} criterion")
         review = QaReview.objects.create(tenant=b.tenant, ticket=ticket, agent=agent, rubric=rubric, comment=marker)
     return {"qa_rubric": rubric, "qa_review": review, "team": team}
+
+
+def _surveys(b, contact, ticket, marker) -> dict:
+    from surveys.services import SurveyData, TextData, record_responses, save_survey
+
+    with b.scope():
+        survey = save_survey(tenant=b.tenant, survey=None, data=SurveyData(
+            kind="csat", name=f"{marker} survey", is_default=True,
+            texts=[TextData(language="en", question=f"{marker} question")]))
+        result = record_responses(tenant=b.tenant, items=[{
+            "survey": str(survey.pk), "contact": contact.external_id, "ticket": ticket.external_id, "score": 2,
+            "comment": f"{marker} comment", "external_id": f"{marker}-response"}])
+        assert result.accepted == 1, result.as_dict()
+    return {"survey": survey}

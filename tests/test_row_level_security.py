@@ -90,6 +90,7 @@ def rows_the_seed_does_not_write(tenant: Tenant) -> None:
         TeamManager,
         Ticket,
     )
+    from surveys.models import Survey, SurveyResponse, SurveyText
 
     now = timezone.now()
     make_api_key(tenant, raw=f"csk_rls_{tenant.slug}")
@@ -113,6 +114,10 @@ def rows_the_seed_does_not_write(tenant: Tenant) -> None:
         criterion = QaCriterion.objects.create(rubric=rubric, name="Tone")
         review = QaReview.objects.create(ticket=ticket, agent=agent, rubric=rubric)
         QaScore.objects.create(review=review, criterion=criterion, score=3)
+        survey = Survey.objects.create(kind="nps", name="NPS")
+        SurveyText.objects.create(survey=survey, language="en", question="Recommend us?")
+        SurveyResponse.objects.create(survey=survey, contact=contact, account=contact.account, score=9,
+                                      submitted_at=now)
         UsagePending.objects.create(batch_id=uuid.uuid4(), created_at=now, events=0, account_ids=[], contact_ids=[],
                                     days=[], event_names=[], counts=[], seen_contact_ids=[], seen_first=[],
                                     seen_last=[])

@@ -15,6 +15,7 @@ from django.db.models.deletion import RestrictedError
 from accounts.services.tenants import delete_tenants
 from accounts.tenancy import TenantOwnedModel, all_tenants
 from support.models import BusinessCalendar, QaCriterion, QaReview, QaRubric, QaScore, SlaPolicy, SupportCost, Team
+from surveys.services import record_responses
 from tests.support.desk_helpers import build_agents, make_ticket
 
 
@@ -39,6 +40,11 @@ def _fill_support(world) -> None:
         ticket = make_ticket(world.tenant, "T-del")
         review = QaReview.objects.create(ticket=ticket, agent=agent, rubric=rubric, state="submitted", score=80)
         QaScore.objects.create(review=review, criterion=criterion, score=4)
+        # A survey with a response (RESTRICT: the survey goes only with its responses, as with the tenant).
+        answered = record_responses(tenant=world.tenant, items=[{
+            "survey": "csat", "contact": world.contacts[0].external_id, "score": 5, "ticket": "T-del",
+            "external_id": "del-1"}])
+        assert answered.accepted == 1, answered.as_dict()
 
 
 def test_deleting_a_tenant_removes_all_its_rows_and_leaves_the_other_alone(worlds):

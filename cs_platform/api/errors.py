@@ -16,6 +16,9 @@ def flatten_errors(detail: Any, prefix: str | None = None) -> list[dict[str, Any
     if isinstance(detail, dict):
         out: list[dict[str, Any]] = []
         for key, value in detail.items():
+            if isinstance(key, int):  # a nested list serializer's errors are keyed by the item's index
+                out.extend(flatten_errors(value, f"{prefix or ''}[{key}]"))
+                continue
             field = None if key in ("non_field_errors", "detail") else key
             path = ".".join(p for p in (prefix, field) if p) or None
             out.extend(flatten_errors(value, path))

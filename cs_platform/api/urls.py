@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts import urls as accounts_urls
 from health import urls as health_urls
 from support import urls as support_urls
+from surveys import urls as surveys_urls
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -13,4 +14,5 @@ urlpatterns = [
     path("v1/", include(accounts_urls.api_urlpatterns)),
     path("v1/", include(health_urls.api_urlpatterns)),
     path("v1/", include(support_urls.api_urlpatterns)),
+    path("v1/", include(surveys_urls.api_urlpatterns)),
 ]

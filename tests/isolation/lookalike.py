@@ -134,6 +134,7 @@ def load(tenant, size: Size, *, twins: bool = False) -> None:
         for ticket in Ticket.objects.filter(tenant=tenant).order_by("external_id")[:size.tickets // 2]:
             qualify_ticket(ticket=ticket, now=now)
         _qa(tenant, size, today)
+        _surveys(tenant, now)
         start = fiscal_year_start(tenant=tenant, today=today)
         month = start
         while month <= today:
@@ -200,6 +201,25 @@ def _agent_users(tenant, *, domain: str) -> list:
     agents = [(m.user, m.role) for m in members if m.role == Role.AGENT]
     demo = Membership.objects.filter(tenant=tenant, user__email=DEMO_EMAIL).select_related("user").first()
     return ([(demo.user, demo.role)] if demo and domain == DATA.staff_domain else []) + agents
+
+
+def _surveys(tenant, now: dt.datetime) -> None:
+    """Responses of every contact to the default NPS and CSAT surveys (created on first use), the same per
+    contact external id in both tenants: B, with more contacts, has more of them (the list's counts move)."""
+    from accounts.models import Contact
+    from surveys.services import record_responses
+
+    contacts = Contact.objects.filter(tenant=tenant).order_by("external_id").values_list("external_id", flat=True)
+    items = []
+    for n, external_id in enumerate(contacts):
+        items.append({"survey": "nps", "contact": external_id, "score": n % 11, "comment": f"Comment {n % 4}",
+                      "submitted_at": (now - dt.timedelta(days=n % 30, hours=1)).isoformat(),
+                      "external_id": f"SR-N-{external_id}"})
+        if n % 2 == 0:
+            items.append({"survey": "csat", "contact": external_id, "score": 1 + n % 5,
+                          "submitted_at": (now - dt.timedelta(days=n % 20, hours=2)).isoformat()})
+    result = record_responses(tenant=tenant, items=items)
+    assert not result.rejected, result.rejected[:3]
 
 
 def _qa(tenant, size: Size, today: dt.date) -> None:

@@ -148,6 +148,10 @@ CHECKED: dict[str, list[Ask]] = {
                           + [Ask(f"?from={{days_90}}&to={{today}}&group_by={g}", who=("api",)) for g in GROUP_BYS]
                           + [Ask(who=("api",)), Ask("?from={ytd}&to={today}", who=("api",))],
     "api-support-costs": [Ask(who=("api",))],
+    # Surveys (issue 12).
+    "survey-list": [Ask(), Ask(who=("csm",))],
+    "survey-create": [Ask()],
+    "api-survey-list": [Ask(who=("api",)), Ask("?limit=1", who=("api",), follow_next=True)],
 }
 
 # Route name -> why it is not read here. Each is also shown to refuse GET (405) by the main test.
@@ -190,6 +194,9 @@ OWN_OBJECTS: dict[str, list[Ask]] = {
     "kb-category-edit": [Ask()],
     "sla-policy-edit": [Ask()],
     "sla-calendar-edit": [Ask()],
+    "survey-detail": [Ask(), Ask("?page=2"), Ask(htmx="results")],
+    "survey-edit": [Ask()],
+    "api-account-survey-responses": [Ask(who=("api",))],
 }
 
 # Object routes not read with A's own objects, and why. Each is also shown to refuse GET (405).
@@ -335,6 +342,7 @@ def _values(a) -> dict[str, object]:
         Team,
         Ticket,
     )
+    from surveys.models import Survey
 
     today = lookalike.today_of(a.tenant)
     with a.scope():
@@ -366,6 +374,7 @@ def _values(a) -> dict[str, object]:
             "callback_pk": Callback.objects.order_by("external_id")[0].pk, "apikey_pk": a.api_key.pk,
             "membership_pk": Membership.objects.get(user=csm).pk,
             "note_pk": AccountNote.objects.get(account=account, kind="call").pk,
+            "survey_pk": Survey.objects.get(kind="nps", is_default=True).pk,
         }
 
 

@@ -22,8 +22,8 @@ pytestmark = pytest.mark.django_db
 
 T0 = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
 ACCOUNT_KINDS = {"account.created", "account.updated", "contact.first_seen", "csm.note", "csm.call", "csm.meeting",
-                 "csm.email", "ticket.opened", "ticket.resolved", "ticket.reopened"}
-CONTACT_KINDS = {"contact.first_seen", "ticket.opened", "ticket.resolved", "ticket.reopened"}
+                 "csm.email", "ticket.opened", "ticket.resolved", "ticket.reopened", "surveys.answered"}
+CONTACT_KINDS = {"contact.first_seen", "ticket.opened", "ticket.resolved", "ticket.reopened", "surveys.answered"}
 
 
 def note(world, account, *, at=T0, kind="note", subject="Kick-off", author=None) -> AccountNote:
@@ -304,11 +304,11 @@ def test_account_and_contact_page_queries_do_not_grow_with_events(world_a):
         assert (_queries(client, url), _queries(client, url, **{"HX-Request": "true"})) == small[url]
     response = client.get(account_url)
     assert len(response.context["timeline"]) == 50 and response.context["timeline_next"]
-    # One query per source (contacts, notes, tickets opened, ticket status) on top of the page's own.
+    # One query per source (contacts, notes, tickets opened, ticket status, survey answers) on top of the page's own.
     with CaptureQueriesContext(connection) as ctx:
         client.get(account_url + "?before=" + quote(response.context["timeline_next"]),
                    headers={"HX-Request": "true"})
     timeline_queries = [q["sql"] for q in ctx.captured_queries if "ORDER BY" in q["sql"] and "LIMIT 51" in q["sql"]]
-    assert len(timeline_queries) == 4, timeline_queries
+    assert len(timeline_queries) == 5, timeline_queries
     assert small[account_url][0] <= 16 and small[contact_url][0] <= 12, small
 

@@ -1,0 +1,221 @@
+"""Every write of surveys (keyword-only, typed, atomic): survey definitions with their texts, the
+default survey of a kind, and responses recorded in bulk (``POST /survey-responses``).
+
+Idempotency of responses: an item with an ``external_id`` already stored is a *duplicate* when every
+value equals the stored one, and otherwise *updates* that response (a widget lets a person change their
+answer; the latest values win). Items without an ``external_id`` are always new responses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.selectors import contacts_by_external_id
+from cs_platform.bulk import BulkResult, ItemValidator
+from support.records.selectors import ticket_by_external_id
+from surveys.models import Source, Survey, SurveyResponse, SurveyText
+from surveys.scales import Kind, score_error
+
+if TYPE_CHECKING:
+    from accounts.models import Tenant
+
+DEFAULT_TEXTS = {
+    Kind.CSAT: ("How satisfied are you with the support you received?", "Customer satisfaction"),
+    Kind.NPS: ("How likely are you to recommend us to a friend or colleague?", "Net Promoter Score"),
+    Kind.CES: ("How easy was it to get your issue handled?", "Customer effort"),
+}
+
+
+class SurveyError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class TextData:
+    language: str
+    question: str
+    followup_low: str = ""
+    followup_mid: str = ""
+    followup_high: str = ""
+    thank_you: str = ""
+
+
+@dataclass
+class SurveyData:
+    kind: str
+    name: str
+    texts: list[TextData] = field(default_factory=list)
+    default_language: str = "en"
+    delay_hours: int = 24
+    is_active: bool = True
+    is_default: bool = False
+    brand_colour: str = "#1f6feb"
+
+
+def save_survey(*, tenant: Tenant, survey: Survey | None, data: SurveyData) -> Survey:
+    """Create (``survey`` None) or update a survey and replace its texts, in one transaction. The kind of
+    a survey with responses is fixed: its scores were checked against that scale. Making it the default
+    takes the flag from the previous default of the kind."""
+    if not any(t.language.lower() == data.default_language.lower() for t in data.texts):
+        raise SurveyError("default_language", "must be the language of one of the texts")
+    with transaction.atomic():
+        if survey is None:
+            survey = Survey(tenant=tenant)
+        elif survey.kind != data.kind and SurveyResponse.objects.filter(tenant=tenant, survey=survey).exists():
+            raise SurveyError("kind", "a survey with responses keeps its kind (its scores are on that scale)")
+        if data.is_default:
+            # Lock the kind's default row so two concurrent saves cannot both clear and set it.
+            Survey.objects.filter(tenant=tenant, kind=data.kind, is_default=True).exclude(pk=survey.pk) \
+                .select_for_update().update(is_default=False)
+        for name in ("kind", "name", "default_language", "delay_hours", "is_active", "is_default", "brand_colour"):
+            setattr(survey, name, getattr(data, name))
+        survey.save()
+        SurveyText.objects.filter(tenant=tenant, survey=survey).delete()
+        SurveyText.objects.bulk_create([SurveyText(tenant=tenant, survey=survey, **vars(t)) for t in data.texts])
+    return survey
+
+
+def default_survey(*, tenant: Tenant, kind: str) -> Survey:
+    """The tenant's default survey of ``kind``, created (with English texts) on first use. Safe under
+    concurrency: the partial unique constraint lets one insert win; the loser reads the winner's row."""
+    for _attempt in range(2):
+        found = Survey.objects.filter(tenant=tenant, kind=kind, is_default=True).first()
+        if found is not None:
+            return found
+        question, name = DEFAULT_TEXTS[kind]
+        try:
+            with transaction.atomic():
+                return save_survey(tenant=tenant, survey=None, data=SurveyData(
+                    kind=kind, name=name, is_default=True, texts=[TextData(language="en", question=question)]))
+        except IntegrityError:
+            continue  # another request created it meanwhile
+    raise RuntimeError("default survey neither found nor created")  # pragma: no cover
+
+
+RESPONSE_FIELDS = ("survey_id", "contact_id", "account_id", "ticket_id", "score", "comment", "followup_answer",
+                   "submitted_at", "language")
+
+
+class _Resolver:
+    """Surveys and tickets named by the items, each looked up once per batch."""
+
+    def __init__(self, tenant: Tenant) -> None:
+        self.tenant = tenant
+        self.surveys: dict[str, Survey | None] = {}
+        self.tickets: dict[str, int | None] = {}
+
+    def survey(self, ref: str) -> Survey:
+        ref = ref.strip()
+        if ref not in self.surveys:
+            if ref.lower() in Kind.values:
+                self.surveys[ref] = default_survey(tenant=self.tenant, kind=ref.lower())
+            elif ref.isascii() and ref.isdigit():
+                self.surveys[ref] = Survey.objects.filter(tenant=self.tenant, pk=int(ref)).first()
+            else:
+                self.surveys[ref] = None
+        found = self.surveys[ref]
+        if found is None:
+            raise SurveyError("survey", "no such survey: give a survey id or csat, nps or ces")
+        return found
+
+    def ticket_id(self, external_id: str) -> int:
+        if external_id not in self.tickets:
+            ticket = ticket_by_external_id(tenant=self.tenant, external_id=external_id)
+            self.tickets[external_id] = ticket.pk if ticket else None
+        found = self.tickets[external_id]
+        if found is None:
+            raise SurveyError("ticket", "no ticket with this external_id")
+        return found
+
+
+def _values(data: dict, *, resolve: _Resolver, contacts: dict[str, tuple[int, int]]) -> dict:
+    """An item's column values, or SurveyError naming the first bad field."""
+    survey = resolve.survey(data["survey"])
+    if message := score_error(survey.kind, data["score"]):
+        raise SurveyError("score", message)
+    found = contacts.get(data["contact"])
+    if found is None:
+        raise SurveyError("contact", "no contact with this external_id")
+    ticket = data.get("ticket")
+    return {"survey_id": survey.pk, "contact_id": found[0], "account_id": found[1],
+            "ticket_id": resolve.ticket_id(ticket) if ticket else None, "score": data["score"],
+            "comment": data["comment"], "followup_answer": data["followup_answer"],
+            "submitted_at": data.get("submitted_at"), "language": data["language"]}
+
+
+def _write(*, tenant: Tenant, external_id: str | None, values: dict, now: dt.datetime) -> str:
+    """Store one response: ``created``, ``updated`` or ``duplicate``. No ``submitted_at``: now for a new
+    response, unchanged for a repeat (a retried request must stay a duplicate)."""
+    if external_id is not None:
+        stored = SurveyResponse.objects.filter(tenant=tenant, external_id=external_id).select_for_update().first()
+        if stored is not None:
+            if values["submitted_at"] is None:
+                values = {**values, "submitted_at": stored.submitted_at}
+            if all(getattr(stored, name) == value for name, value in values.items()):
+                return "duplicate"
+            for name, value in values.items():
+                setattr(stored, name, value)
+            stored.save()
+            return "updated"
+    if values["submitted_at"] is None:
+        values = {**values, "submitted_at": now}
+    SurveyResponse.objects.create(tenant=tenant, external_id=external_id, source=Source.API, **values)
+    return "created"
+
+
+def record_responses(*, tenant: Tenant, items: Sequence[Any], now: dt.datetime | None = None) -> BulkResult:
+    """``POST /survey-responses``: every item validated alone; every valid one written (each in its own
+    savepoint, so an item is written whole or not at all); every invalid one reported by its index with
+    the fields at fault."""
+    from surveys.inputs import ResponseItem
+
+    now = now or timezone.now()
+    result = BulkResult()
+    validate = ItemValidator(ResponseItem)
+    clean: dict[int, dict] = {}
+    first_of: dict[str, int] = {}
+    for index, raw in enumerate(items):
+        data, errors = validate(raw)
+        if errors:
+            result.reject(index, errors)
+            continue
+        key = data.get("external_id")
+        if key is not None and first_of.setdefault(key, index) != index:
+            result.reject(index, [{"field": "external_id",
+                                   "message": f"duplicate external_id in this batch (first at index {first_of[key]})"}])
+            continue
+        clean[index] = data
+    contacts = contacts_by_external_id(tenant=tenant, external_ids=(d["contact"] for d in clean.values()))
+    resolve = _Resolver(tenant)
+    with transaction.atomic():
+        for index, data in clean.items():
+            try:
+                values = _values(data, resolve=resolve, contacts=contacts)
+                outcome = _write_retrying(tenant=tenant, external_id=data.get("external_id"), values=values,
+                                          now=now)
+            except SurveyError as exc:
+                result.reject(index, [{"field": exc.field, "message": str(exc)}])
+            else:
+                result.tally(outcome)
+    return result
+
+
+def _write_retrying(*, tenant: Tenant, external_id: str | None, values: dict, now: dt.datetime) -> str:
+    # A concurrent request inserting the same external_id makes our insert fail the unique constraint:
+    # the second try finds its row and compares with it.
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():
+                return _write(tenant=tenant, external_id=external_id, values=values, now=now)
+        except IntegrityError:
+            if external_id is None:
+                raise
+    raise SurveyError("external_id", "written concurrently by another request; send it again")
