@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.selectors import contacts_by_external_id
@@ -84,20 +84,23 @@ def save_survey(*, tenant: Tenant, survey: Survey | None, data: SurveyData) -> S
 
 
 def default_survey(*, tenant: Tenant, kind: str) -> Survey:
-    """The tenant's default survey of ``kind``, created (with English texts) on first use. Safe under
-    concurrency: the partial unique constraint lets one insert win; the loser reads the winner's row."""
-    for _attempt in range(2):
-        found = Survey.objects.filter(tenant=tenant, kind=kind, is_default=True).first()
+    """The tenant's default survey of ``kind``, created (with English texts) on first use.
+
+    Safe under concurrency by a transaction-level advisory lock per (tenant, kind), not by the partial
+    unique constraint alone: save_survey gives the default flag to the survey it saves, so a second first
+    use that ran after the first committed would demote the first and make two surveys (CI caught it)."""
+    found = Survey.objects.filter(tenant=tenant, kind=kind, is_default=True).first()
+    if found is not None:
+        return found
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"surveys.default:{tenant.pk}:{kind}"])
+        found = Survey.objects.filter(tenant=tenant, kind=kind, is_default=True).first()  # the lock's winner's
         if found is not None:
             return found
         question, name = DEFAULT_TEXTS[kind]
-        try:
-            with transaction.atomic():
-                return save_survey(tenant=tenant, survey=None, data=SurveyData(
-                    kind=kind, name=name, is_default=True, texts=[TextData(language="en", question=question)]))
-        except IntegrityError:
-            continue  # another request created it meanwhile
-    raise RuntimeError("default survey neither found nor created")  # pragma: no cover
+        return save_survey(tenant=tenant, survey=None, data=SurveyData(
+            kind=kind, name=name, is_default=True, texts=[TextData(language="en", question=question)]))
 
 
 RESPONSE_FIELDS = ("survey_id", "contact_id", "account_id", "ticket_id", "score", "comment", "followup_answer",

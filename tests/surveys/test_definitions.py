@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from accounts.tenancy import tenant_scope
 from surveys import selectors
@@ -91,24 +92,52 @@ def test_default_survey_twice_is_one(world_a):
 
 @pytest.mark.django_db(transaction=True)
 def test_default_survey_under_concurrent_first_use_is_one(world_a):
-    barrier = threading.Barrier(2)
-    found, errors = [], []
+    """Two first uses at once make one survey. The race that CI met, made certain: the second use checks
+    while the first's survey is uncommitted, and goes on only after the first commits (the table lock
+    below holds it at its next write). Without the advisory lock it then demoted the first's default and
+    made a second survey."""
+    a_created, b_blocked = threading.Event(), threading.Event()
+    found, errors = {}, []
 
-    def first_use():
+    def first() -> None:
         try:
+            with tenant_scope(world_a.tenant), transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("LOCK TABLE surveys_survey IN SHARE ROW EXCLUSIVE MODE")
+                found["a"] = default_survey(tenant=world_a.tenant, kind="ces").pk
+                a_created.set()
+                assert b_blocked.wait(timeout=20), "the second use never waited"
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            a_created.set()
+            connection.close()
+
+    def second() -> None:
+        try:
+            a_created.wait(timeout=20)
             with tenant_scope(world_a.tenant):
-                barrier.wait(timeout=10)
-                found.append(default_survey(tenant=world_a.tenant, kind="ces").pk)
+                found["b"] = default_survey(tenant=world_a.tenant, kind="ces").pk
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=first_use) for _ in range(2)]
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
     for t in threads:
         t.start()
+    a_created.wait(timeout=20)
+    for _ in range(200):  # until the second use waits on a lock (the first's, either of them)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                           "AND datname = current_database()")
+            if cursor.fetchone()[0]:
+                break
+        time.sleep(0.05)
+    b_blocked.set()
     for t in threads:
         t.join()
-    assert not errors and len(found) == 2 and found[0] == found[1]
+    assert not errors, errors
+    assert found["a"] == found["b"]
     with world_a.scope():
         assert Survey.objects.filter(kind="ces").count() == 1
