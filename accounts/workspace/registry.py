@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -29,6 +29,8 @@ class HomeContext:
     role: str
     now: dt.datetime
     today: dt.date  # in the tenant's time zone
+    # What several sections of one page need (e.g. the agent record of the user), read once per page.
+    memo: dict = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,10 @@ DEFINITIONS = {
 
 
 def _agent(ctx: registry.HomeContext):
-    return selectors.agent_of_user(tenant=ctx.tenant, user=ctx.user)
+    """The user's agent record, read once for the queue and the warnings together."""
+    if "agent" not in ctx.memo:
+        ctx.memo["agent"] = selectors.agent_of_user(tenant=ctx.tenant, user=ctx.user)
+    return ctx.memo["agent"]
 
 
 def _queue(ctx: registry.HomeContext) -> dict[str, Any]:

@@ -194,11 +194,7 @@ def record_agent_sessions(*, tenant: Tenant, items: Sequence[Any]) -> BulkResult
             except PresenceError as exc:
                 result.reject(index, [{"field": exc.field, "message": str(exc)}])
                 continue
-            if outcome == "duplicate":
-                result.duplicates += 1
-            else:
-                result.accepted += 1
-                setattr(result, outcome, getattr(result, outcome) + 1)
+            result.tally(outcome)
     return result
 
 
