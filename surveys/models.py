@@ -94,6 +94,8 @@ class SurveyResponse(TenantOwnedModel):
     language = models.CharField(max_length=MAX_LANGUAGE, blank=True)
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.API)
     external_id = models.CharField(max_length=128, null=True, blank=True)
+    invitation = models.ForeignKey("surveys.Invitation", null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="responses", help_text="the invitation answered (page or email)")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -101,6 +103,8 @@ class SurveyResponse(TenantOwnedModel):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "external_id"], condition=Q(external_id__isnull=False),
                                     name="surveys_response_unique_external_id"),
+            models.UniqueConstraint(fields=["tenant", "invitation"], condition=Q(invitation__isnull=False),
+                                    name="surveys_response_one_per_invitation"),
             # The widest scale (NPS 0-10); the kind's own range is the service's check.
             models.CheckConstraint(condition=Q(score__gte=0, score__lte=10), name="surveys_response_score_range"),
         ]
@@ -110,3 +114,17 @@ class SurveyResponse(TenantOwnedModel):
             models.Index(fields=["tenant", "survey", "submitted_at"], name="surveys_response_survey"),
             models.Index(fields=["tenant", "updated_at", "id"], name="surveys_response_updated"),
         ]
+
+
+# The sending sub-domain's models live in their package; imported here so Django registers them.
+from surveys.sending.models import (  # noqa: E402, F401
+    Campaign,
+    Invitation,
+    InvitationStatus,
+    OptOut,
+    OutboxMessage,
+    SkippedTicket,
+    SuppressionReason,
+    SurveyPolicy,
+    Trigger,
+)

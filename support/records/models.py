@@ -4,11 +4,15 @@ identities and contact merges; agents, teams, managers and presence (sessions an
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Case, F, Q, When
 from django.db.models.functions import Lower
 
 from accounts.tenancy import TenantOwnedModel
+
+MAX_TAG = 64
+MAX_TAGS = 20
 
 
 class Team(TenantOwnedModel):
@@ -234,6 +238,10 @@ class Ticket(TenantOwnedModel):
     next_response_due_at = models.DateTimeField(null=True, blank=True)
     resolution_due_at = models.DateTimeField(null=True, blank=True)
     self_service_suggested = models.BooleanField(default=False)
+    tags = ArrayField(models.CharField(max_length=MAX_TAG), default=list, blank=True, size=MAX_TAGS,
+                      help_text="lower-case labels (surveys' CSAT skip rules match them)")
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                    help_text="the ticket this one was merged into (then closed)")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -253,6 +261,8 @@ class Ticket(TenantOwnedModel):
             models.Index(fields=["tenant", "assignee", "status"], name="support_ticket_assignee"),
             models.Index(fields=["tenant", "contact", "created_at"], name="support_ticket_contact"),
             models.Index(fields=["tenant", "account", "created_at"], name="support_ticket_account"),
+            # The CSAT scheduler's sweep of recent resolutions (surveys.sending).
+            models.Index(fields=["tenant", "last_resolved_at"], name="support_ticket_last_resolved"),
         ]
 
     def __str__(self) -> str:
