@@ -40,3 +40,17 @@ def resolve(requested: str | None, default: str, available: Iterable[str]) -> st
         if code in by_lower:
             return by_lower[code]
     return next(iter(by_lower.values()), None)
+
+
+# The languages whose page and email wording ship with the product (surveys.public, surveys.sending).
+SHIPPED = ("en", "tr", "zh-Hans", "ta")
+
+
+def pick(translations: dict[str, str], requested: str | None, default: str = "en") -> str:
+    """One catalog entry's wording for a reader of ``requested`` (``{"en": ..., "tr": ...}``), by the same
+    fallback as survey texts; a Chinese reader (``zh``, ``zh-CN``) gets ``zh-Hans``."""
+    if requested and requested.lower().split("-")[0] == "zh" and requested.lower() not in (
+            k.lower() for k in translations):
+        requested = "zh-Hans"
+    code = resolve(requested, default, translations)
+    return translations[code] if code else ""
