@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -27,6 +28,13 @@ def _period(start: dt.date, end: dt.date) -> dict:
     return {"from": start, "to": end - dt.timedelta(days=1)}
 
 
+def _answer(response: HttpResponse, form: Form) -> HttpResponse:
+    """Bad filter input is a 400 (the page still renders, naming the field), never a 500 nor a silent 200."""
+    if form.errors:
+        response.status_code = 400
+    return response
+
+
 @require_GET
 @requires("surveys.view")
 def survey_report_page(request: HttpRequest) -> HttpResponse:
@@ -45,7 +53,7 @@ def survey_report_page(request: HttpRequest) -> HttpResponse:
                        rows=display.table(report),
                        reasons=display.reasons_total(report), no_group=display.no_group(group_by),
                        trend=trend, trend_rows=display.table(trend), chart=display.trend_chart(trend))
-    return render_list(request, "surveys/reports/report.html", context)
+    return _answer(render_list(request, "surveys/reports/report.html", context), form)
 
 
 @require_GET
@@ -54,7 +62,7 @@ def comment_list(request: HttpRequest) -> HttpResponse:
     form = CommentFilterForm(request.GET)
     form.is_valid()  # invalid fields are left out of cleaned_data: ignored, and their errors shown
     page = paginate(request, selectors.comment_list(tenant=request.tenant, **form.selector_kwargs()))
-    return render_list(request, "surveys/reports/comments.html", {"form": form, "page": page})
+    return _answer(render_list(request, "surveys/reports/comments.html", {"form": form, "page": page}), form)
 
 
 @require_GET
@@ -70,4 +78,4 @@ def non_responders(request: HttpRequest) -> HttpResponse:
                        totals=selectors.non_responder_totals(**scope),
                        by_stage=selectors.non_responders_by(**scope, field="lifecycle_stage"),
                        by_tier=selectors.non_responders_by(**scope, field="tier"))
-    return render_list(request, "surveys/reports/non_responders.html", context)
+    return _answer(render_list(request, "surveys/reports/non_responders.html", context), form)
