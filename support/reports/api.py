@@ -67,6 +67,17 @@ def report_params(params: Any, *, tenant: Any, group_bys: tuple[str, ...]) -> tu
     return date_from, date_to, group_by
 
 
+def report_parameters(group_bys: tuple[str, ...]) -> list[OpenApiParameter]:
+    """The query parameters of a report route, as report_params reads them (the survey report's too)."""
+    return [OpenApiParameter("from", OpenApiTypes.DATE), OpenApiParameter("to", OpenApiTypes.DATE),
+            OpenApiParameter("group_by", OpenApiTypes.STR, enum=list(group_bys))]
+
+
+REPORT_ERRORS = {400: api_schema.error("bad parameter; `field` names it"),
+                 401: api_schema.error("no API key, or an invalid or revoked one"),
+                 403: api_schema.error("the key lacks the `read` scope")}
+
+
 class DurationFigure(serializers.Serializer):
     count = serializers.IntegerField()
     mean = serializers.FloatField()
@@ -108,14 +119,7 @@ class SupportReportView(TenantAPIView):
                      f"`group_by`: {', '.join(GROUP_BYS)}. A figure that does not "
                      "apply to the grouping, or has no data, is null; counts of nothing are 0. Durations in "
                      "seconds (mean, and percentile_cont median and p90); rates are fractions 0-1."),
-        parameters=[
-            OpenApiParameter("from", OpenApiTypes.DATE),
-            OpenApiParameter("to", OpenApiTypes.DATE),
-            OpenApiParameter("group_by", OpenApiTypes.STR, enum=list(GROUP_BYS)),
-        ],
-        responses={200: REPORT, 400: api_schema.error("bad parameter; `field` names it"),
-                   401: api_schema.error("no API key, or an invalid or revoked one"),
-                   403: api_schema.error("the key lacks the `read` scope")},
+        parameters=report_parameters(GROUP_BYS), responses={200: REPORT, **REPORT_ERRORS},
     )
     def get(self, request: Request) -> Response:
         date_from, date_to, group_by = report_params(request.query_params, tenant=self.tenant, group_bys=GROUP_BYS)

@@ -4,15 +4,13 @@ dates, a 400 naming the parameter) and answers surveys.reports.selectors.survey_
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cs_platform.api import schema as api_schema
 from cs_platform.api.base import TenantAPIView
-from support.reports.api import MAX_RANGE_DAYS, report_params
+from support.reports.api import MAX_RANGE_DAYS, REPORT_ERRORS, report_parameters, report_params
 from surveys.models import SuppressionReason
 from surveys.reports.selectors import GROUP_BYS, survey_report
 
@@ -61,14 +59,7 @@ class SurveyReportView(TenantAPIView):
                      "by `suppressed_at` (fatigue budget, opt-out, reopened ticket), every reason in "
                      "`suppressed_by_reason`. Agent and team follow the ticket's `resolved_assignee`; no "
                      "ticket = the null group. A figure without data is null."),
-        parameters=[
-            OpenApiParameter("from", OpenApiTypes.DATE),
-            OpenApiParameter("to", OpenApiTypes.DATE),
-            OpenApiParameter("group_by", OpenApiTypes.STR, enum=list(GROUP_BYS)),
-        ],
-        responses={200: REPORT, 400: api_schema.error("bad parameter; `field` names it"),
-                   401: api_schema.error("no API key, or an invalid or revoked one"),
-                   403: api_schema.error("the key lacks the `read` scope")},
+        parameters=report_parameters(GROUP_BYS), responses={200: REPORT, **REPORT_ERRORS},
     )
     def get(self, request: Request) -> Response:
         start, end, group_by = report_params(request.query_params, tenant=self.tenant, group_bys=GROUP_BYS)

@@ -98,3 +98,26 @@ def trend_chart(trend: dict[str, Any]) -> Any:
         bars.append(Bar(label=row["group"][2:], value=round(pct or 0), title=title, muted=csat["n"] < 10))
     return bars_with_line(bars, line_value=None, line_label="",
                           aria_label=f"CSAT % per month, {trend['from']} to {trend['to']}")
+
+
+CSV_HEADER = ["group", "name", "nps", "nps_n", "promoters", "passives", "detractors", "nps_interval_low",
+              "nps_interval_high", "csat_pct", "csat_avg", "csat_n", "csat_interval_low", "csat_interval_high",
+              "ces_avg", "ces_n", "invitations_sent", "responses", "response_rate", "suppressed",
+              *[f"suppressed_{r}" for r in SuppressionReason.values]]
+
+
+def _blank(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def csv_rows(report: dict[str, Any]) -> list[list[Any]]:
+    """The report's rows unrounded, one line per group (the API's figures, flattened)."""
+    out = []
+    for r in report["rows"]:
+        nps, csat, ces = r["nps"], r["csat"], r["ces"]
+        nps_i, csat_i = nps["interval"] or [None, None], csat["interval"] or [None, None]
+        out.append([_blank(v) for v in (
+            r["group"], r["name"], nps["score"], nps["n"], nps["promoters"], nps["passives"], nps["detractors"],
+            *nps_i, csat["pct"], csat["avg"], csat["n"], *csat_i, ces["avg"], ces["n"], r["invitations_sent"],
+            r["responses"], r["response_rate"], r["suppressed"], *r["suppressed_by_reason"].values())])
+    return out

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.permissions import requires
-from cs_platform.web.pages import paginate, render_list
+from cs_platform.web.pages import csv_response, csv_text, paginate, render_list
 from support.reports.periods import add_months, next_month
 from surveys.reports import display, selectors
 from surveys.reports.forms import GROUP_LABELS, CommentFilterForm, ReportForm, SegmentForm
@@ -39,13 +39,17 @@ def _answer(response: HttpResponse, form: Form) -> HttpResponse:
 @requires("surveys.view")
 def survey_report_page(request: HttpRequest) -> HttpResponse:
     """The picked period by the picked grouping, and the 12 months ending with the period's last month (the
-    trend: each month its own period, the same selector): six queries besides the page's own."""
+    trend: each month its own period, the same selector): six queries besides the page's own. ``?format=csv``
+    exports the picked rows unrounded."""
     form = ReportForm(request.GET, tenant=request.tenant, today=_today(request))
     context = {"form": form, "figures": display.FIGURES, "group_labels": GROUP_LABELS}
     if form.is_valid():
         start, end = form.dates()
         group_by = form.cleaned_data["group_by"]
         report = selectors.survey_report(tenant=request.tenant, start=start, end=end, group_by=group_by)
+        if request.GET.get("format") == "csv":
+            return csv_response(csv_text(display.CSV_HEADER, display.csv_rows(report)),
+                                stem=f"survey-report-{group_by}", request=request)
         trend_end = next_month((end - dt.timedelta(days=1)).replace(day=1))
         trend = selectors.survey_report(tenant=request.tenant, start=add_months(trend_end, -TREND_MONTHS),
                                         end=trend_end, group_by="month")

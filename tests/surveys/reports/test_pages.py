@@ -200,3 +200,12 @@ def test_dates_are_local(world_a, data):
     assert dt.date(2026, 1, 31)  # the 23:30 local answer is January's on the page too
     body = _get(world_a, "reports/", "period=custom&date_from=2026-01-31&date_to=2026-01-31").content.decode()
     assert "n=1, average 3.00" in body
+
+
+def test_report_csv_is_the_selector_unrounded(world_a, data):
+    response = _get(world_a, "reports/", f"{JANUARY}&group_by=agent&format=csv")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    lines = response.content.decode().splitlines()
+    assert lines[0].startswith("group,name,nps,nps_n")
+    ana = next(line for line in lines if line.startswith("ana@alpha.test"))
+    assert ",Ana," in ana and ",50.0,3.5,2," in ana
