@@ -20,10 +20,9 @@ GROUP_LABELS = {"none": "Overall", "month": "Month", "account": "Account", "agen
 
 
 class ReportForm(PeriodForm):
-    """The support reports' period picker plus the grouping (the tabs set it; a bad value is a form error)."""
+    """The support reports' period picker plus the grouping (the tabs set it too; a bad value is a form error)."""
 
-    group_by = forms.ChoiceField(choices=[(g, GROUP_LABELS[g]) for g in GROUP_BYS], required=False,
-                                 widget=forms.HiddenInput)
+    group_by = forms.ChoiceField(label="Group by", choices=[(g, GROUP_LABELS[g]) for g in GROUP_BYS], required=False)
 
     def clean_group_by(self) -> str:
         return self.cleaned_data.get("group_by") or "none"
@@ -40,7 +39,8 @@ class CommentFilterForm(forms.Form):
     band = forms.ChoiceField(required=False, choices=_blank("Any band") + Band.choices,
                              help_text="low / neutral / high for CSAT and CES; detractor / passive / promoter for NPS")
     score = forms.IntegerField(required=False, min_value=0, max_value=10)
-    account = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
+    # Set by the account links of the list (an id; another tenant's matches nothing: the selector is scoped).
+    account = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, label="Account id")
     date_from = BoundedDateField(label="From", required=False, input_formats=["%Y-%m-%d"],
                                  widget=forms.DateInput(attrs={"type": "date"}))
     date_to = BoundedDateField(label="To (inclusive)", required=False, input_formats=["%Y-%m-%d"],
