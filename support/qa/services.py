@@ -192,11 +192,30 @@ def start_calibration(*, tenant: Tenant, review: QaReview, reviewer) -> QaReview
     return mine
 
 
+# The CSAT of a ticket (METRICS.md) is its latest CSAT response; low is <= 2 (surveys.scales: the low band,
+# which also opens the closed loop). Surveys owns the tables; this read joins them by raw SQL like the reports.
+_LOW_CSAT_SQL = """
+SELECT t.id, t.resolved_assignee_id
+FROM support_ticket t
+JOIN LATERAL (
+    SELECT r.score FROM surveys_surveyresponse r JOIN surveys_survey s ON s.id = r.survey_id AND s.kind = 'csat'
+    WHERE r.tenant_id = t.tenant_id AND r.ticket_id = t.id
+    ORDER BY r.submitted_at DESC, r.id DESC LIMIT 1
+) latest ON true
+WHERE t.tenant_id = %(tenant)s AND t.resolved_at >= %(since)s AND t.resolved_assignee_id IS NOT NULL
+  AND latest.score <= %(low)s
+ORDER BY t.id
+"""
+LOW_CSAT = 2
+
+
 def low_csat_pairs(*, tenant: Tenant, since: dt.datetime) -> list[tuple[int, int]]:
-    """Hook for the surveys issue: (ticket_id, agent_id) of every ticket resolved since ``since`` whose
-    CSAT response is low (score <= 2), attributed to the agent assigned when it was first resolved
-    (METRICS.md attribution of CSAT). Surveys do not exist yet, so there is nothing to return."""
-    return []
+    """(ticket_id, agent_id) of every ticket first resolved since ``since`` whose CSAT (its latest CSAT
+    response) is low (score <= 2), attributed to the agent assigned when it was first resolved (METRICS.md
+    attribution of CSAT). A ticket resolved while unassigned has nobody to review: left out."""
+    with connection.cursor() as cursor:
+        cursor.execute(_LOW_CSAT_SQL, {"tenant": tenant.pk, "since": since, "low": LOW_CSAT})
+        return [(ticket_id, agent_id) for ticket_id, agent_id in cursor.fetchall()]
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,36 @@ def _date(params: Any, name: str) -> dt.date:
     raise exceptions.ValidationError({name: ["not a valid date; use YYYY-MM-DD"]})
 
 
+def report_params(params: Any, *, tenant: Any, group_bys: tuple[str, ...]) -> tuple[dt.date, dt.date, str]:
+    """A report's ``from``, ``to`` (exclusive) and ``group_by`` from the query (shared with the survey report's
+    API): with neither date the current tenant-local month; a bad value is a 400 naming the parameter."""
+    if not params.get("from") and not params.get("to"):
+        # Neither given: the current tenant-local month (a plain GET of the route is a useful answer).
+        date_from = timezone.now().astimezone(tenant.zone).date().replace(day=1)
+        date_to = next_month(date_from)
+    else:
+        date_from, date_to = _date(params, "from"), _date(params, "to")
+    group_by = params.get("group_by") or "none"
+    if group_by not in group_bys:
+        raise exceptions.ValidationError({"group_by": [f"one of {', '.join(group_bys)}"]})
+    if date_from >= date_to:
+        raise exceptions.ValidationError({"to": ["must be after `from`"]})
+    if (date_to - date_from).days > MAX_RANGE_DAYS:
+        raise exceptions.ValidationError({"to": [f"at most {MAX_RANGE_DAYS} days after `from`"]})
+    return date_from, date_to, group_by
+
+
+def report_parameters(group_bys: tuple[str, ...]) -> list[OpenApiParameter]:
+    """The query parameters of a report route, as report_params reads them (the survey report's too)."""
+    return [OpenApiParameter("from", OpenApiTypes.DATE), OpenApiParameter("to", OpenApiTypes.DATE),
+            OpenApiParameter("group_by", OpenApiTypes.STR, enum=list(group_bys))]
+
+
+REPORT_ERRORS = {400: api_schema.error("bad parameter; `field` names it"),
+                 401: api_schema.error("no API key, or an invalid or revoked one"),
+                 403: api_schema.error("the key lacks the `read` scope")}
+
+
 class DurationFigure(serializers.Serializer):
     count = serializers.IntegerField()
     mean = serializers.FloatField()
@@ -89,30 +119,10 @@ class SupportReportView(TenantAPIView):
                      f"`group_by`: {', '.join(GROUP_BYS)}. A figure that does not "
                      "apply to the grouping, or has no data, is null; counts of nothing are 0. Durations in "
                      "seconds (mean, and percentile_cont median and p90); rates are fractions 0-1."),
-        parameters=[
-            OpenApiParameter("from", OpenApiTypes.DATE),
-            OpenApiParameter("to", OpenApiTypes.DATE),
-            OpenApiParameter("group_by", OpenApiTypes.STR, enum=list(GROUP_BYS)),
-        ],
-        responses={200: REPORT, 400: api_schema.error("bad parameter; `field` names it"),
-                   401: api_schema.error("no API key, or an invalid or revoked one"),
-                   403: api_schema.error("the key lacks the `read` scope")},
+        parameters=report_parameters(GROUP_BYS), responses={200: REPORT, **REPORT_ERRORS},
     )
     def get(self, request: Request) -> Response:
-        params = request.query_params
-        if not params.get("from") and not params.get("to"):
-            # Neither given: the current tenant-local month (a plain GET of the route is a useful answer).
-            date_from = timezone.now().astimezone(self.tenant.zone).date().replace(day=1)
-            date_to = next_month(date_from)
-        else:
-            date_from, date_to = _date(params, "from"), _date(params, "to")
-        group_by = params.get("group_by") or "none"
-        if group_by not in GROUP_BYS:
-            raise exceptions.ValidationError({"group_by": [f"one of {', '.join(GROUP_BYS)}"]})
-        if date_from >= date_to:
-            raise exceptions.ValidationError({"to": ["must be after `from`"]})
-        if (date_to - date_from).days > MAX_RANGE_DAYS:
-            raise exceptions.ValidationError({"to": [f"at most {MAX_RANGE_DAYS} days after `from`"]})
+        date_from, date_to, group_by = report_params(request.query_params, tenant=self.tenant, group_bys=GROUP_BYS)
         return Response(support_report(tenant=self.tenant, date_from=date_from, date_to=date_to, group_by=group_by))
 
 

@@ -88,8 +88,9 @@ _COLUMNS = {c.metric: c for c in [
     Column("qa_score", "QA score", "score",
            "mean score (0-100) of the QA reviews submitted in the period, by reviewed agent / their team"),
     Column("csat_pct", "CSAT %", "pct",
-           "over CSAT responses (scale 1-5) submitted in the period: 100 * count(score >= 4) / count(*). Needs "
-           "surveys: shown as — until survey responses are collected"),
+           "CSAT of a ticket: its latest CSAT response (scale 1-5), counted in the period of that response's "
+           "`submitted_at`: 100 * count(score >= 4) / count(*) over those tickets; by agent and team the ticket's "
+           "attribution (the agent assigned when it was first resolved, and that agent's team)"),
 ]}
 
 

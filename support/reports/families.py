@@ -91,6 +91,26 @@ def _resolved(tenant: Tenant, periods: list[Period], key_by: str) -> list[dict]:
         time_column="t.resolved_at")
 
 
+# The CSAT of a ticket (METRICS.md): its latest CSAT response (by submitted_at, then id), whenever given. The
+# ticket's CSAT falls in the period of that response's submitted_at, and follows the resolution attribution
+# (resolved_assignee and that agent's team; the ticket's channel). Responses without a ticket are not a
+# ticket's CSAT: they count in the survey report (surveys.reports), not here.
+_LATEST_CSAT = """(SELECT DISTINCT ON (r.ticket_id) r.tenant_id, r.ticket_id, r.score, r.submitted_at
+        FROM surveys_surveyresponse r JOIN surveys_survey s ON s.id = r.survey_id AND s.kind = 'csat'
+        WHERE r.tenant_id = {tenant} AND r.ticket_id IS NOT NULL
+        ORDER BY r.ticket_id, r.submitted_at DESC, r.id DESC) c
+    JOIN support_ticket t ON t.id = c.ticket_id"""
+
+
+def _csat(tenant: Tenant, periods: list[Period], key_by: str) -> list[dict]:
+    return _per_period(
+        tenant, periods, key=RESOLUTION_KEY[key_by], grouped=key_by != "none",
+        aggregates=lambda sql: ("COUNT(*) AS csat_n, COUNT(*) FILTER (WHERE c.score >= 4) AS csat_satisfied, "
+                                "SUM(c.score) AS csat_sum"),
+        source=_LATEST_CSAT.format(tenant="%s"), source_params=[tenant.pk], agent_column="t.resolved_assignee_id",
+        by_team=key_by == "team", time_column="c.submitted_at")
+
+
 def _backlog(tenant: Tenant, periods: list[Period], key_by: str) -> list[dict]:
     """Tickets open at each period's end (support.records.backlog: one pass over the open spans)."""
     open_at = backlog_at(tenant.pk, [p.hi for p in periods], by_channel=key_by == "channel")

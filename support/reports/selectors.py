@@ -53,7 +53,12 @@ Decisions, where METRICS.md leaves room (the README repeats them):
   costed month, with no interactions, or when the entries mix currencies. A costed month's interactions
   are the interactions figure's own count when the month is a period of the report, else one count by
   month with the same inclusion and attribution SQL.
-- ``csat_pct`` / ``csat_avg`` are ``null`` until surveys exist.
+- ``csat_pct`` / ``csat_avg`` (METRICS.md "CSAT of a ticket"): over tickets, each counted by its latest CSAT
+  response (by ``submitted_at``), in the period where that response's ``submitted_at`` falls (a ticket answered
+  again later moves to the later period); 100 * count(score >= 4) / count and the mean score. Attributed like
+  resolutions: by agent the ticket's ``resolved_assignee``, by team that agent's team, by channel the
+  ticket's channel. Responses without a ticket are not a ticket's CSAT (they count in the survey report).
+  ``null`` without such responses. One more query (support.reports.families._csat).
 - ``qa_score`` (issue 5, support.qa.selectors.qa_scores): the mean score of QA reviews submitted in the
   period, by reviewed agent / their team; ``null`` by month and channel, for the ``null`` group, and for a
   group without submitted reviews. One more query (none, agent, team).
@@ -80,6 +85,7 @@ from support.reports.families import (
     _costed_months,
     _costs,
     _created,
+    _csat,
     _interactions,
     _month_counts,
     _presence,
@@ -117,6 +123,8 @@ def _ratio(numerator: Any, denominator: Any) -> float | None:
 def _row(facts: dict[str, dict], key_by: str) -> dict[str, Any]:
     i, q, c, t = facts.get("interactions", {}), facts.get("queue", {}), facts.get("chats", {}), facts.get("created", {})
     r, b, s, cost = facts.get("resolved", {}), facts.get("backlog", {}), facts.get("presence", {}), facts.get("cost")
+    csat = facts.get("csat", {})
+    csat_n = csat.get("csat_n") or 0
     by_person = key_by in ("agent", "team")
     cost_applies = key_by == "none" or (key_by == "team" and facts["key"] is not None)
     cost_value = None
@@ -141,8 +149,8 @@ def _row(facts: dict[str, dict], key_by: str) -> dict[str, Any]:
                                                  (t.get("sla_met") or 0) + (t.get("sla_breached") or 0)),
         "utilization": None if key_by == "channel" else _ratio(s.get("online_seconds"), s.get("scheduled_seconds")),
         "cost_per_interaction": cost_value,
-        "csat_pct": None,  # surveys do not exist yet
-        "csat_avg": None,
+        "csat_pct": 100 * csat["csat_satisfied"] / csat_n if csat_n else None,
+        "csat_avg": csat["csat_sum"] / csat_n if csat_n else None,
     }
 
 
@@ -184,6 +192,7 @@ def _compute(tenant: Tenant, periods: list[Period], key_by: str, now: dt.datetim
     if key_by != "channel":
         jobs["presence"] = lambda: _presence(tenant, periods, key_by, now)
     jobs["chats"] = lambda: _chats(tenant, periods, key_by)
+    jobs["csat"] = lambda: _csat(tenant, periods, key_by)
     families = run_reads(jobs)
     if costed:
         counted = {(r["idx"], r["k"]): r["interactions"] for r in families["interactions"]}

@@ -114,7 +114,7 @@ def _fetch(sql_text: str, params: list[Any]) -> list[dict[str, Any]]:
 
 def _per_period(tenant: Tenant, periods: list[Period], *, key: str, aggregates: Callable[[_Sql], str],
                 source: str, agent_column: str, by_team: bool, time_column: str, where: str = "",
-                grouped: bool = True) -> list[dict]:
+                grouped: bool = True, source_params: list[Any] | None = None) -> list[dict]:
     """One family of facts for every period: ``SELECT <key> AS k, <aggregates> FROM <source>`` over the rows
     whose ``time_column`` falls in the period (and ``where``), grouped by key.
 
@@ -122,10 +122,12 @@ def _per_period(tenant: Tenant, periods: list[Period], *, key: str, aggregates: 
     of the whole range by period before the per-group percentile sorts, and overlapping periods (YTD months
     and their total) cost only their own rows; covering indexes make them index-only scans. Without
     ``grouped`` an empty period still gives its one row of zero counts and null figures.
-    ``aggregates`` may add parameters: it is called after the periods' and before the tenant's."""
+    ``aggregates`` may add parameters: it is called after the periods' and before the tenant's;
+    ``source_params`` are those of ``source`` (a subquery), which the text puts between the two."""
     sql = _Sql()
     cte = _periods_cte(sql, periods)
     columns = aggregates(sql)
+    sql.params.extend(source_params or [])
     alias = time_column.split(".")[0]
     agent_join = f"LEFT JOIN support_agent a ON a.id = {agent_column}" if by_team else ""  # for the agent's team
     text = f"""WITH {cte} SELECT p.idx, x.* FROM periods p CROSS JOIN LATERAL (

@@ -220,6 +220,34 @@ def _surveys(tenant, now: dt.datetime) -> None:
                           "submitted_at": (now - dt.timedelta(days=n % 20, hours=2)).isoformat()})
     result = record_responses(tenant=tenant, items=items)
     assert not result.rejected, result.rejected[:3]
+    _invitations(tenant, now)
+
+
+def _invitations(tenant, now: dt.datetime) -> None:
+    """Invitations of every contact to the default NPS survey: sent (the later ones answered, tied to the
+    contact's NPS response) or suppressed with a reason, the same per contact external id in both tenants."""
+    from accounts.models import Contact
+    from surveys.models import Invitation, SuppressionReason, Survey, SurveyResponse
+
+    nps = Survey.objects.get(tenant=tenant, kind="nps", is_default=True)
+    reasons = SuppressionReason.values
+    answers = dict(SurveyResponse.objects.filter(tenant=tenant, survey=nps).values_list("contact_id", "pk"))
+    for n, contact in enumerate(Contact.objects.filter(tenant=tenant).order_by("external_id")):
+        at = now - dt.timedelta(days=n % 30, hours=3)
+        if n % 3 == 2:
+            Invitation.objects.create(tenant=tenant, survey=nps, contact=contact, account=contact.account,
+                                      trigger="campaign", status="suppressed", send_after=at, suppressed_at=at,
+                                      suppressed_reason=reasons[n % len(reasons)])
+            continue
+        invitation = Invitation.objects.create(tenant=tenant, survey=nps, contact=contact, account=contact.account,
+                                               trigger="campaign", status="sent", send_after=at, sent_at=at)
+        if n % 3 == 1 and contact.pk in answers:
+            SurveyResponse.objects.filter(tenant=tenant, pk=answers[contact.pk]).update(invitation=invitation)
+    # CSAT answers about tickets (the support report's CSAT, the survey report's agent/team/channel groups).
+    tickets = Ticket.objects.filter(tenant=tenant).order_by("external_id").values_list("pk", flat=True)
+    csat = SurveyResponse.objects.filter(tenant=tenant, survey__kind="csat").order_by("contact__external_id", "pk")
+    for response_pk, ticket_pk in zip(csat.values_list("pk", flat=True), tickets, strict=False):
+        SurveyResponse.objects.filter(tenant=tenant, pk=response_pk).update(ticket_id=ticket_pk)
 
 
 def _qa(tenant, size: Size, today: dt.date) -> None:

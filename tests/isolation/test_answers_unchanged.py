@@ -51,6 +51,7 @@ from accounts.models import Role
 from accounts.tenancy import tenant_scope
 from cs_platform import parallel_reads
 from support.reports.selectors import GROUP_BYS
+from surveys.reports.selectors import GROUP_BYS as SURVEY_GROUP_BYS
 from tests.isolation import lookalike
 from tests.isolation.test_cross_tenant import object_routes
 from tests.urlwalk import Route, all_routes, api_routes, tenant_page_routes
@@ -152,6 +153,18 @@ CHECKED: dict[str, list[Ask]] = {
     "survey-list": [Ask(), Ask(who=("csm",))],
     "survey-create": [Ask()],
     "api-survey-list": [Ask(who=("api",)), Ask("?limit=1", who=("api",), follow_next=True)],
+    "survey-report": [Ask(p) for p in PERIODS] + [Ask(f"?period=ytd&group_by={g}") for g in SURVEY_GROUP_BYS]
+                     + [Ask("?period=ytd&group_by=account&format=csv"), Ask("?period=last_month", htmx="results"),
+                        Ask(who=("csm",))],
+    "survey-comments": [Ask(q) for q in ("", "?band=low", "?band=detractor", "?kind=nps&q=comment", "?score=3",
+                                         "?account={account_pk}", "?page=2", "?date_from={days_90}")]
+                       + [Ask(htmx="results")],
+    "survey-non-responders": [Ask(p) for p in PERIODS] + [Ask(q) for q in ("?period=ytd&tier=premium",
+                                                                            "?period=ytd&stage=renewal",
+                                                                            "?period=ytd&q=a&page=2")]
+                             + [Ask(htmx="results")],
+    "api-report-surveys": [Ask(f"?from={{days_90}}&to={{today}}&group_by={g}", who=("api",))
+                           for g in SURVEY_GROUP_BYS] + [Ask(who=("api",))],
 }
 
 # Route name -> why it is not read here. Each is also shown to refuse GET (405) by the main test.

@@ -76,7 +76,7 @@ def test_team_month_tables_by_hand(two_teams):
     body = response.content.decode()
     assert "Year to date by team and month" in body and "<h3>Alpha team</h3>" in body
     assert "3m 30s" in body and "50.00" in body  # Alpha's P handle mean, cost per interaction
-    assert "Needs surveys" in body  # CSAT's definition; its cells show —
+    assert "CSAT of a ticket: its latest CSAT response" in body  # CSAT's definition; no answers: cells show —
 
 
 def test_team_month_csv(two_teams):
