@@ -20,7 +20,7 @@ import datetime as dt
 
 from django.db import transaction
 
-from surveys.models import Source, SurveyResponse
+from surveys.models import SurveyResponse
 from surveys.public.selectors import is_expired
 from surveys.scales import SCALES, score_error
 from surveys.sending.models import Invitation, InvitationStatus, OptOut

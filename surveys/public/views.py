@@ -42,7 +42,7 @@ from surveys.sending.models import Invitation, OptOut
 from surveys.tokens import answer_path, opt_out_path
 
 RATE_PER_IP = "30/m"
-RATE_PER_TOKEN = "10/m"
+RATE_PER_TOKEN = "10/m"  # noqa: S105 - a rate, not a secret
 FOLLOWUP_FIELDS = ("followup_low", "followup_mid", "followup_high")  # by band, lowest first
 SCALE_ENDS = {"nps": ("nps_low", "nps_high"), "csat": ("csat_low", "csat_high"), "ces": ("ces_low", "ces_high")}
 
@@ -151,7 +151,8 @@ def _answer_context(t: Chrome, invitation: Invitation, token: str, state: select
     typed_score, _ = parse_score(typed.get("score"), kind=kind)  # a good score next to a bad comment stays chosen
     if typed_score is not None:
         chosen = typed_score
-    followups = {band: getattr(text, name, "") if text else "" for band, name in zip(bands_of(kind), FOLLOWUP_FIELDS)}
+    followups = {band: getattr(text, name, "") if text else ""
+                 for band, name in zip(bands_of(kind), FOLLOWUP_FIELDS, strict=True)}
     choices = [{"value": s, "checked": s == chosen, "followup": followups[scale.band(s)]}
                for s in range(scale.low, scale.high + 1)]
     low_key, high_key = SCALE_ENDS[kind]

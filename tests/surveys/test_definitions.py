@@ -10,10 +10,9 @@ from django.db import connection, transaction
 
 from accounts.tenancy import tenant_scope
 from surveys import selectors
-from surveys.languages import fallback_order, language_error, resolve
+from surveys.languages import SHIPPED, fallback_order, language_error, resolve
 from surveys.models import Survey, SurveyText
 from surveys.scales import SCALES, Kind, score_error
-from surveys.languages import SHIPPED
 from surveys.services import DEFAULT_TEXTS, SurveyData, SurveyError, TextData, default_survey, save_survey
 from tests.surveys.helpers import make_survey
 

@@ -11,11 +11,11 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from support.models import Ticket
 from surveys.models import SurveyResponse
 from surveys.sending.models import Invitation, InvitationStatus
 from surveys.tokens import new_token
-from support.models import Ticket
-from tests.surveys.public.factory import make_link, make_survey
+from tests.surveys.public.factory import make_link
 
 pytestmark = pytest.mark.django_db
 
@@ -161,7 +161,8 @@ def test_expired_after_answering_says_when_it_was_answered(world_a):
     assert stored(world_a, link)[0].score == 4
 
 
-@pytest.mark.parametrize("token", ["abc", "x" * 200, "not-a-token-at-all-nope!", "%E2%80%8B" * 3, "ééééééééééééééééééééé1"])
+@pytest.mark.parametrize("token", ["abc", "x" * 200, "not-a-token-at-all-nope!", "%E2%80%8B" * 3,
+                                   "ééééééééééééééééééééé1"])
 def test_garbage_token_is_the_unknown_page_without_a_query(world_a, token, django_assert_num_queries):
     with django_assert_num_queries(0):
         response = Client().get(f"/s/{token}/")

@@ -52,7 +52,8 @@ def test_opt_out_asks_first_then_records_once(world_a):
     with world_a.scope():
         assert not OptOut.objects.exists()  # a GET changes nothing: mail scanners open links
     done = Client().post(link.opt_out_url, {"source": "email"})
-    assert done.status_code == 200 and "you will not receive survey emails from Alpha Analytics" in done.content.decode()
+    assert done.status_code == 200
+    assert "you will not receive survey emails from Alpha Analytics" in done.content.decode()
     Client().post(link.opt_out_url, {"source": "page"})  # idempotent: the first source stays
     with world_a.scope():
         opt_out = OptOut.objects.get()
@@ -98,6 +99,7 @@ def test_every_catalog_entry_has_every_shipped_language():
     missing = {key: sorted(set(SHIPPED) - set(texts)) for key, texts in CATALOG.items() if set(texts) != set(SHIPPED)}
     assert not missing
     for key, texts in CATALOG.items():
-        placeholders = {lang: sorted(part.split("}")[0] for part in text.split("{")[1:]) for lang, text in texts.items()}
+        placeholders = {lang: sorted(part.split("}")[0] for part in text.split("{")[1:])
+                        for lang, text in texts.items()}
         assert len({tuple(p) for p in placeholders.values()}) == 1, (key, placeholders)  # same {names} everywhere
         assert all(text.strip() for text in texts.values()), key
