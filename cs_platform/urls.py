@@ -28,6 +28,7 @@ urlpatterns = [
     path("tenants/", include(accounts_urls.operator_urlpatterns)),
     path("t/<slug:tenant_slug>/", include(tenant_urlpatterns)),
     path("help/<slug:help_slug>/", include(knowledge_urls.helpcenter_urlpatterns)),  # public, no login
+    path("s/", include("surveys.public.urls")),  # the survey links of the emails: public, no login
     path("docs/", include("cs_platform.docs.urls")),  # docs/*.md for signed-in staff
 ]
 

@@ -25,10 +25,28 @@ from surveys.scales import Kind, score_error
 if TYPE_CHECKING:
     from accounts.models import Tenant
 
-DEFAULT_TEXTS = {
-    Kind.CSAT: ("How satisfied are you with the support you received?", "Customer satisfaction"),
-    Kind.NPS: ("How likely are you to recommend us to a friend or colleague?", "Net Promoter Score"),
-    Kind.CES: ("How easy was it to get your issue handled?", "Customer effort"),
+# The default survey of each kind: its name and its question in every shipped language (surveys.languages
+# .SHIPPED), so that a contact whose language ships reads the question in it from the first invitation.
+DEFAULT_NAMES = {Kind.CSAT: "Customer satisfaction", Kind.NPS: "Net Promoter Score", Kind.CES: "Customer effort"}
+DEFAULT_TEXTS: dict[str, dict[str, str]] = {
+    Kind.CSAT: {
+        "en": "How satisfied are you with the support you received?",
+        "tr": "Aldığınız destekten ne kadar memnun kaldınız?",
+        "zh-Hans": "您对获得的支持有多满意？",
+        "ta": "நீங்கள் பெற்ற ஆதரவில் எவ்வளவு திருப்தி அடைந்தீர்கள்?",
+    },
+    Kind.NPS: {
+        "en": "How likely are you to recommend us to a friend or colleague?",
+        "tr": "Bizi bir arkadaşınıza veya iş arkadaşınıza önerme olasılığınız nedir?",
+        "zh-Hans": "您有多大可能向朋友或同事推荐我们？",
+        "ta": "எங்களை ஒரு நண்பருக்கோ சக ஊழியருக்கோ பரிந்துரைக்க எவ்வளவு வாய்ப்புள்ளது?",
+    },
+    Kind.CES: {
+        "en": "How easy was it to get your issue handled?",
+        "tr": "Sorununuzu çözdürmek ne kadar kolay oldu?",
+        "zh-Hans": "解决您的问题有多容易？",
+        "ta": "உங்கள் சிக்கலைத் தீர்த்துக்கொள்வது எவ்வளவு எளிதாக இருந்தது?",
+    },
 }
 
 
@@ -84,7 +102,8 @@ def save_survey(*, tenant: Tenant, survey: Survey | None, data: SurveyData) -> S
 
 
 def default_survey(*, tenant: Tenant, kind: str) -> Survey:
-    """The tenant's default survey of ``kind``, created (with English texts) on first use.
+    """The tenant's default survey of ``kind``, created (its question in every shipped language, English the
+    default) on first use.
 
     Safe under concurrency by a transaction-level advisory lock per (tenant, kind), not by the partial
     unique constraint alone: save_survey gives the default flag to the survey it saves, so a second first
@@ -98,9 +117,9 @@ def default_survey(*, tenant: Tenant, kind: str) -> Survey:
         found = Survey.objects.filter(tenant=tenant, kind=kind, is_default=True).first()  # the lock's winner's
         if found is not None:
             return found
-        question, name = DEFAULT_TEXTS[kind]
+        texts = [TextData(language=language, question=question) for language, question in DEFAULT_TEXTS[kind].items()]
         return save_survey(tenant=tenant, survey=None, data=SurveyData(
-            kind=kind, name=name, is_default=True, texts=[TextData(language="en", question=question)]))
+            kind=kind, name=DEFAULT_NAMES[kind], is_default=True, texts=texts))
 
 
 RESPONSE_FIELDS = ("survey_id", "contact_id", "account_id", "ticket_id", "score", "comment", "followup_answer",

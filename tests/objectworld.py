@@ -43,6 +43,9 @@ OBJECT_KWARGS: dict[str, Callable[[dict], object]] = {
     "team_pk": lambda o: o["team"].pk,
     # Surveys (issue 12).
     "survey_pk": lambda o: o["survey"].pk,
+    # The public survey page (/s/<token>/): the token names its invitation and tenant; see
+    # test_public_survey_link_reaches_only_its_own_tenant.
+    "token": lambda o: o["survey_token"],
     # The public help center (/help/<help_slug>/): test_public_help_center_never_serves_other_tenants_objects.
     "help_slug": lambda o: o["tenant"].slug,
     "category_slug": lambda o: o["article_category"].slug,
@@ -115,6 +118,7 @@ def _qa(b, ticket, marker) -> dict:
 
 def _surveys(b, contact, ticket, marker) -> dict:
     from surveys.services import SurveyData, TextData, record_responses, save_survey
+    from tests.surveys.public.factory import make_link
 
     with b.scope():
         survey = save_survey(tenant=b.tenant, survey=None, data=SurveyData(
@@ -124,4 +128,5 @@ def _surveys(b, contact, ticket, marker) -> dict:
             "survey": str(survey.pk), "contact": contact.external_id, "ticket": ticket.external_id, "score": 2,
             "comment": f"{marker} comment", "external_id": f"{marker}-response"}])
         assert result.accepted == 1, result.as_dict()
-    return {"survey": survey}
+    link = make_link(b, survey=survey, contact=contact, ticket=ticket)
+    return {"survey": survey, "survey_invitation": link.invitation, "survey_token": link.token}

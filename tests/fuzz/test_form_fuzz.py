@@ -79,6 +79,9 @@ RAW_FIELDS = {
     "kb-article-publish": ["published"],
     "inbox-bulk-assign": ["ticket", "agent", "next"],
     "contact-merge": ["duplicate", "keep"],
+    # The public survey page reads its POST by hand (surveys.public.forms: messages in the reader's language).
+    "survey-public-answer": ["score", "comment", "followup_answer"],
+    "survey-public-opt-out": ["source"],
 }
 
 # Route name -> more pages (route names) that show what it writes, beyond its own URL section.

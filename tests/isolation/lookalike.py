@@ -221,6 +221,7 @@ def _surveys(tenant, now: dt.datetime) -> None:
     result = record_responses(tenant=tenant, items=items)
     assert not result.rejected, result.rejected[:3]
     _invitations(tenant, now)
+    _survey_links(tenant, now)
 
 
 def _invitations(tenant, now: dt.datetime) -> None:
@@ -248,6 +249,30 @@ def _invitations(tenant, now: dt.datetime) -> None:
     csat = SurveyResponse.objects.filter(tenant=tenant, survey__kind="csat").order_by("contact__external_id", "pk")
     for response_pk, ticket_pk in zip(csat.values_list("pk", flat=True), tickets, strict=False):
         SurveyResponse.objects.filter(tenant=tenant, pk=response_pk).update(ticket_id=ticket_pk)
+
+
+# Tenant pk -> contact external id -> the raw token of that contact's sent invitation (the public page's link;
+# only its hash is stored, so the readers take it from here).
+SURVEY_TOKENS: dict[int, dict[str, str]] = {}
+
+
+def _survey_links(tenant, now: dt.datetime) -> None:
+    """A sent NPS invitation per contact, the same in both tenants (B, with more contacts, has more)."""
+    from accounts.models import Contact
+    from surveys.models import Survey
+    from surveys.sending.models import Invitation, InvitationStatus, Trigger
+    from surveys.tokens import new_token
+
+    survey = Survey.objects.get(tenant=tenant, kind="nps", is_default=True)
+    tokens, rows = SURVEY_TOKENS.setdefault(tenant.pk, {}), []
+    for contact in Contact.objects.filter(tenant=tenant).order_by("external_id"):
+        token, token_hash = new_token()
+        tokens[contact.external_id] = token
+        rows.append(Invitation(tenant=tenant, survey=survey, contact=contact, account_id=contact.account_id,
+                               trigger=Trigger.CAMPAIGN, status=InvitationStatus.SENT, send_after=now,
+                               language="en", token_hash=token_hash, sent_at=now,
+                               expires_at=now + dt.timedelta(days=28)))
+    Invitation.objects.bulk_create(rows)
 
 
 def _qa(tenant, size: Size, today: dt.date) -> None:

@@ -210,6 +210,9 @@ OWN_OBJECTS: dict[str, list[Ask]] = {
     "survey-detail": [Ask(), Ask("?page=2"), Ask(htmx="results")],
     "survey-edit": [Ask()],
     "api-account-survey-responses": [Ask(who=("api",))],
+    # The public survey page of A's link (anonymous; the token names A's invitation, see _values).
+    "survey-public-answer": [Ask(who=("anonymous",))],
+    "survey-public-opt-out": [Ask(who=("anonymous",))],
 }
 
 # Object routes not read with A's own objects, and why. Each is also shown to refuse GET (405).
@@ -388,7 +391,9 @@ def _values(a) -> dict[str, object]:
             "membership_pk": Membership.objects.get(user=csm).pk,
             "note_pk": AccountNote.objects.get(account=account, kind="call").pk,
             "survey_pk": Survey.objects.get(kind="nps", is_default=True).pk,
+            "token": lookalike.SURVEY_TOKENS[a.tenant.pk][contact.external_id],
         }
+
 
 
 def _body(response) -> str:

@@ -16,7 +16,7 @@ import json
 import pytest
 from django.apps import apps
 
-from accounts.tenancy import TenantOwnedModel
+from accounts.tenancy import TenantOwnedModel, all_tenants
 from tests.objectworld import OBJECT_KWARGS, one_of_each
 from tests.urlwalk import Route, all_routes, api_routes, tenant_page_routes
 
@@ -62,18 +62,60 @@ def test_public_help_center_never_serves_other_tenants_objects(route: Route, wor
     assert snapshot() == before
 
 
+def public_survey_routes() -> list[Route]:
+    return [r for r in all_routes() if r.route.startswith("s/<str:token>/")]
+
+
+@pytest.mark.parametrize("route", public_survey_routes(), ids=lambda r: r.route)
+def test_public_survey_link_reaches_only_its_own_tenant(route: Route, worlds, b_objects):
+    """A survey link's token names one invitation, hence its tenant, before any scope: a token-shaped string
+    that is no link, and B's stored hash tried as a token, are 404 by every method and change nothing; B's
+    own link shows B's survey and none of A's look-alike rows, and what it writes lands in B only."""
+    from django.test import Client
+
+    from surveys.tokens import new_token
+
+    a, b = worlds
+    a_objects = one_of_each(a, "alpha-only")
+    assert snapshot()["surveys.Invitation"]  # the snapshot sees the rows it compares
+    for forged in (new_token()[0], b_objects["survey_invitation"].token_hash[:22]):
+        url = route.fill({"token": forged})
+        before = snapshot()
+        _assert_refused(_try_all_methods(Client(), url), url)
+        assert snapshot() == before, f"{url} changed data"
+    url = route.fill({"token": b_objects["survey_token"]})
+    page = Client().get(url)
+    assert page.status_code == 200 and "alpha-only" not in page.content.decode()
+    assert b.tenant.name in page.content.decode() and a.tenant.name not in page.content.decode()
+    before = snapshot()
+    posted = Client().post(url, {"score": "4", "source": "page"})
+    assert posted.status_code == 200 and "alpha-only" not in posted.content.decode()
+    after = snapshot()
+
+    def of_a(state: dict) -> dict:
+        return {label: [r for r in rows if r["tenant_id"] == a.tenant.pk] for label, rows in state.items()}
+
+    assert of_a(after) == of_a(before), "a survey link of tenant B changed tenant A's rows"
+    changed = {label for label in after if after[label] != before[label]}
+    assert changed & {"surveys.SurveyResponse", "surveys.OptOut"}, changed  # the write landed, in B
+    assert a_objects["survey_token"] != b_objects["survey_token"]
+
+
 # Bookkeeping that a request may update without changing any tenant's data.
 NOT_DATA = {"last_used_at"}
 
 
 def snapshot() -> dict[str, list]:
-    """Every row of every tenant-owned table, to prove that a refused request wrote nothing."""
+    """Every row of every tenant-owned table, to prove that a refused request wrote nothing. Read with the
+    database's bypass: outside any scope row-level security shows no row at all, and two empty snapshots
+    would prove nothing (they did, until the survey links' test asserted that rows were seen)."""
     state = {}
-    for model in apps.get_models():
-        if issubclass(model, TenantOwnedModel):
-            columns = [f.attname for f in model._meta.concrete_fields if f.attname not in NOT_DATA]
-            rows = model.objects.unscoped().order_by("pk").values(*columns)
-            state[model._meta.label] = json.loads(json.dumps(list(rows), default=str))
+    with all_tenants("the isolation suite compares every tenant's rows before and after a request"):
+        for model in apps.get_models():
+            if issubclass(model, TenantOwnedModel):
+                columns = [f.attname for f in model._meta.concrete_fields if f.attname not in NOT_DATA]
+                rows = model.objects.unscoped().order_by("pk").values(*columns)
+                state[model._meta.label] = json.loads(json.dumps(list(rows), default=str))
     return state
 
 

@@ -10,10 +10,10 @@ from django.db import connection, transaction
 
 from accounts.tenancy import tenant_scope
 from surveys import selectors
-from surveys.languages import fallback_order, language_error, resolve
+from surveys.languages import SHIPPED, fallback_order, language_error, resolve
 from surveys.models import Survey, SurveyText
 from surveys.scales import SCALES, Kind, score_error
-from surveys.services import SurveyData, SurveyError, TextData, default_survey, save_survey
+from surveys.services import DEFAULT_TEXTS, SurveyData, SurveyError, TextData, default_survey, save_survey
 from tests.surveys.helpers import make_survey
 
 
@@ -87,7 +87,10 @@ def test_default_survey_twice_is_one(world_a):
         two = default_survey(tenant=world_a.tenant, kind=Kind.CSAT)
         assert one.pk == two.pk and one.is_default
         assert Survey.objects.filter(kind="csat").count() == 1
-        assert SurveyText.objects.get(survey=one).language == "en"
+        # Its question in every shipped language, English the default (the public page and emails read them).
+        texts = {t.language: t.question for t in SurveyText.objects.filter(survey=one)}
+        assert set(texts) == set(SHIPPED) and one.default_language == "en"
+        assert texts["tr"] == DEFAULT_TEXTS[Kind.CSAT]["tr"] != texts["en"]
 
 
 @pytest.mark.django_db(transaction=True)
