@@ -5,12 +5,14 @@ so the isolation suite tries each from another tenant."""
 from django.urls import path
 
 from surveys import api, views
+from surveys.triggers import urls as trigger_urls
 
 urlpatterns = [
     path("surveys/", views.survey_list, name="survey-list"),
     path("surveys/new/", views.survey_create, name="survey-create"),
     path("surveys/<int:survey_pk>/", views.survey_detail, name="survey-detail"),
     path("surveys/<int:survey_pk>/edit/", views.survey_edit, name="survey-edit"),
+    *trigger_urls.urlpatterns,
 ]
 
 api_urlpatterns = [

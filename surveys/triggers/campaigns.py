@@ -241,6 +241,24 @@ def campaign_counts(*, tenant: Tenant, campaign: Campaign) -> CampaignCounts:
                           suppressed=sorted(suppressed, key=lambda r: (-r[1], r[0])))
 
 
+def describe_segment(*, tenant: Tenant, segment: dict[str, Any]) -> list[tuple[str, str]]:
+    """The segment's filters in words, as (label, value) pairs ([] = every account)."""
+    form = segment_form(tenant=tenant, segment=segment)
+    form.is_valid()
+    described = []
+    for name in SEGMENT_FIELDS:
+        value = form.cleaned_data.get(name)
+        if value in (None, ""):
+            continue
+        field = form.fields[name]
+        if hasattr(field, "label_from_instance"):
+            shown = field.label_from_instance(value)
+        else:
+            shown = dict(getattr(field, "choices", ())).get(value, value)
+        described.append((str(field.label), str(shown)))
+    return described
+
+
 @dataclass(frozen=True)
 class SegmentPreview:
     accounts: int
