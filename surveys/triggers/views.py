@@ -69,7 +69,9 @@ def _campaign_form(request: HttpRequest, campaign: Campaign | None) -> HttpRespo
     tenant = request.tenant
     data = request.POST if request.method == "POST" else None
     form = CampaignForm(data, surveys=selectors.campaign_survey_choices(tenant=tenant), campaign=campaign)
-    segment = segment_filter_form(data, tenant=tenant, campaign=campaign)
+    # A GET with segment filters (the form's "Preview" button) previews them before anything is saved.
+    previewing = data is None and any(key.startswith("segment-") for key in request.GET)
+    segment = segment_filter_form(data if not previewing else request.GET, tenant=tenant, campaign=campaign)
     preview = None
     if data is not None and form.is_valid() and segment.is_valid():
         try:
@@ -79,8 +81,10 @@ def _campaign_form(request: HttpRequest, campaign: Campaign | None) -> HttpRespo
         else:
             messages.success(request, f"Campaign “{saved.name}” saved.")
             return redirect("campaign-detail", tenant_slug=tenant.slug, campaign_pk=saved.pk)
-    elif segment.is_valid():
+    elif segment.is_bound and segment.is_valid():
         preview = campaigns.segment_preview(tenant=tenant, segment=segment_values(segment))
+    elif not segment.is_bound:
+        preview = campaigns.segment_preview(tenant=tenant, segment=campaign.segment if campaign else {})
     context = {"form": form, "segment": segment, "campaign": campaign, "preview": preview}
     return render(request, "surveys/triggers/campaign_form.html", context, status=400 if data is not None else 200)
 
