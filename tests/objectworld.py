@@ -43,6 +43,7 @@ OBJECT_KWARGS: dict[str, Callable[[dict], object]] = {
     "team_pk": lambda o: o["team"].pk,
     # Surveys (issue 12).
     "survey_pk": lambda o: o["survey"].pk,
+    "campaign_pk": lambda o: o["campaign"].pk,
     # The public help center (/help/<help_slug>/): test_public_help_center_never_serves_other_tenants_objects.
     "help_slug": lambda o: o["tenant"].slug,
     "category_slug": lambda o: o["article_category"].slug,
@@ -124,4 +125,11 @@ def _surveys(b, contact, ticket, marker) -> dict:
             "survey": str(survey.pk), "contact": contact.external_id, "ticket": ticket.external_id, "score": 2,
             "comment": f"{marker} comment", "external_id": f"{marker}-response"}])
         assert result.accepted == 1, result.as_dict()
-    return {"survey": survey}
+        # A running campaign with a scheduled invitation: a wrongly reached pause would suppress it.
+        from surveys.triggers.campaigns import CampaignData, run_campaigns, save_campaign, start_campaign
+
+        campaign = save_campaign(tenant=b.tenant, campaign=None, by=None, data=CampaignData(
+            survey=survey, name=f"{marker} campaign", segment={}, window_days=1, repeat_months=3))
+        start_campaign(tenant=b.tenant, campaign=campaign, by=None, now=campaign.created_at)
+        run_campaigns(tenant=b.tenant, now=campaign.created_at)
+    return {"survey": survey, "campaign": campaign}

@@ -220,6 +220,18 @@ def _surveys(tenant, now: dt.datetime) -> None:
                           "submitted_at": (now - dt.timedelta(days=n % 20, hours=2)).isoformat()})
     result = record_responses(tenant=tenant, items=items)
     assert not result.rejected, result.rejected[:3]
+    # The triggers: CSAT invitations of the recent resolutions, and a campaign to every contact (its counts
+    # and segment preview are per-tenant aggregates: a lost tenant filter would move them).
+    from surveys.models import Survey
+    from surveys.triggers.campaigns import CampaignData, run_campaigns, save_campaign, start_campaign
+    from surveys.triggers.resolution import schedule_resolved_tickets
+
+    schedule_resolved_tickets(tenant=tenant, now=now)
+    nps = Survey.objects.get(tenant=tenant, kind="nps", is_default=True)
+    campaign = save_campaign(tenant=tenant, campaign=None, by=None, data=CampaignData(
+        survey=nps, name="Relationship NPS", segment={}, window_days=7, repeat_months=6))
+    start_campaign(tenant=tenant, campaign=campaign, by=None, now=now)
+    run_campaigns(tenant=tenant, now=now)
 
 
 def _qa(tenant, size: Size, today: dt.date) -> None:

@@ -152,6 +152,8 @@ CHECKED: dict[str, list[Ask]] = {
     "survey-list": [Ask(), Ask(who=("csm",))],
     "survey-create": [Ask()],
     "api-survey-list": [Ask(who=("api",)), Ask("?limit=1", who=("api",), follow_next=True)],
+    "campaign-list": [Ask(), Ask(htmx="results")],
+    "campaign-create": [Ask(), Ask("?segment-tier=premium")],
 }
 
 # Route name -> why it is not read here. Each is also shown to refuse GET (405) by the main test.
@@ -197,6 +199,9 @@ OWN_OBJECTS: dict[str, list[Ask]] = {
     "survey-detail": [Ask(), Ask("?page=2"), Ask(htmx="results")],
     "survey-edit": [Ask()],
     "api-account-survey-responses": [Ask(who=("api",))],
+    "ticket-csat": [Ask(who=STAFF), Ask(htmx="ticket-csat")],
+    "campaign-detail": [Ask()],
+    "campaign-edit": [Ask()],
 }
 
 # Object routes not read with A's own objects, and why. Each is also shown to refuse GET (405).
@@ -205,7 +210,8 @@ OWN_OBJECTS_EXCLUDED: dict[str, str] = {name: "POST only: a change, no answer to
     "catalog-delete", "team-delete", "ticket-reply", "ticket-status", "ticket-assign", "ticket-callback",
     "macro-delete", "callback-complete", "qa-rubric-active", "qa-review-calibrate", "kb-article-publish",
     "kb-article-delete", "kb-category-delete", "sla-policy-delete", "sla-calendar-delete", "sla-holiday-add",
-    "sla-holiday-delete", "note-delete",
+    "sla-holiday-delete", "note-delete", "ticket-tags", "ticket-merge", "api-ticket-merge", "campaign-start",
+    "campaign-pause",
 )}
 
 NORMALIZE: tuple[tuple[re.Pattern, str], ...] = (
@@ -342,7 +348,7 @@ def _values(a) -> dict[str, object]:
         Team,
         Ticket,
     )
-    from surveys.models import Survey
+    from surveys.models import Campaign, Survey
 
     today = lookalike.today_of(a.tenant)
     with a.scope():
@@ -375,6 +381,7 @@ def _values(a) -> dict[str, object]:
             "membership_pk": Membership.objects.get(user=csm).pk,
             "note_pk": AccountNote.objects.get(account=account, kind="call").pk,
             "survey_pk": Survey.objects.get(kind="nps", is_default=True).pk,
+            "campaign_pk": Campaign.objects.get(name="Relationship NPS").pk,
         }
 
 
