@@ -237,7 +237,8 @@ def ticket_merge(request: HttpRequest, ticket_pk: int) -> HttpResponse:
     ticket = get_ticket_for_tenant(request.tenant, pk=ticket_pk)
     form = MergeForm(request.POST)
     if not form.is_valid():
-        return _ticket_answer(request, ticket, "meta", status=400, meta_error="into: give the id of the ticket that stays.")
+        return _ticket_answer(request, ticket, "meta", status=400,
+                              meta_error="into: give the id of the ticket that stays.")
     into = ticket_by_external_id(tenant=request.tenant, external_id=form.cleaned_data["into"].strip())
     if into is None:
         return _ticket_answer(request, ticket, "meta", status=400, meta_error="into: no ticket with this id.")
