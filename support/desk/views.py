@@ -215,18 +215,23 @@ def ticket_status(request: HttpRequest, ticket_pk: int) -> HttpResponse:
     return _ticket_answer(request, ticket, "meta")
 
 
+def _refused(request: HttpRequest, ticket: Ticket, message: str, **extra) -> HttpResponse:
+    """A 400 from the ticket's side panel: the panel (or the page, without htmx) with the message."""
+    return _ticket_answer(request, ticket, "meta", status=400, meta_error=message, **extra)
+
+
 @require_POST
 @requires("desk.reply")
 def ticket_tags(request: HttpRequest, ticket_pk: int) -> HttpResponse:
     ticket = get_ticket_for_tenant(request.tenant, pk=ticket_pk)
     form = TagsForm(request.POST)
     if not form.is_valid():
-        return _ticket_answer(request, ticket, "meta", status=400, tags_form=form, meta_error="tags: check the tags.")
+        return _refused(request, ticket, f"tags: {' '.join(form.errors['tags'])}", tags_form=form)
     try:
         upsert_ticket(tenant=request.tenant, data=TicketData(external_id=ticket.external_id, tags=form.tag_list()),
                       by=request.user)
-    except RecordError as exc:
-        return _ticket_answer(request, ticket, "meta", status=400, tags_form=form, meta_error=f"tags: {exc}")
+    except RecordError as exc:  # the tag rules (support.records.data.normalize_tags), as for the API
+        return _refused(request, ticket, f"tags: {exc}", tags_form=form)
     return _ticket_answer(request, ticket, "meta")
 
 
@@ -236,16 +241,13 @@ def ticket_merge(request: HttpRequest, ticket_pk: int) -> HttpResponse:
     """Merge this ticket into another of the same account's (support.records.services.tickets.merge_tickets)."""
     ticket = get_ticket_for_tenant(request.tenant, pk=ticket_pk)
     form = MergeForm(request.POST)
-    if not form.is_valid():
-        return _ticket_answer(request, ticket, "meta", status=400,
-                              meta_error="into: give the id of the ticket that stays.")
-    into = ticket_by_external_id(tenant=request.tenant, external_id=form.cleaned_data["into"].strip())
-    if into is None:
-        return _ticket_answer(request, ticket, "meta", status=400, meta_error="into: no ticket with this id.")
+    into = form.is_valid() and ticket_by_external_id(tenant=request.tenant, external_id=form.cleaned_data["into"])
+    if not into:
+        return _refused(request, ticket, "into: give the id of a ticket of this tenant (the one that stays).")
     try:
         merge_tickets(tenant=request.tenant, source=ticket, into=into, by=request.user)
     except RecordError as exc:
-        return _ticket_answer(request, ticket, "meta", status=400, meta_error=f"{exc.field}: {exc}")
+        return _refused(request, ticket, f"{exc.field}: {exc}")
     messages.success(request, f"Merged into {into.external_id}.")
     return redirect("ticket-detail", tenant_slug=request.tenant.slug, ticket_pk=into.pk)
 

@@ -171,3 +171,20 @@ def test_other_tenants_tickets_are_not_swept(worlds):
     assert sweep(a) == 0
     assert invitations(a) == []
     assert sweep(b) == 1
+
+
+def test_the_beat_tasks_fan_out_per_tenant_and_run_each_sweep_in_its_scope(worlds, monkeypatch):
+    from surveys.triggers import tasks
+
+    a, b = worlds
+    for world in worlds:
+        with world.scope():
+            t = ticket(world)
+            set_status(world, t, "resolved", NOW - hours(1))
+    queued = []
+    monkeypatch.setattr(tasks.schedule_csat, "delay", lambda tenant_id: queued.append(tenant_id))
+    assert tasks.schedule_csat_all_tenants() == 2 and sorted(queued) == sorted([a.tenant.pk, b.tenant.pk])
+    monkeypatch.setattr("surveys.triggers.tasks.timezone.now", lambda: NOW)
+    assert tasks.schedule_csat(a.tenant.pk) == 1
+    assert tasks.run_tenant_campaigns(a.tenant.pk) == 0
+    assert len(invitations(a)) == 1 and invitations(b) == []
