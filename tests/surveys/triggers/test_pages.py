@@ -181,3 +181,21 @@ def test_campaign_pages_queries_are_bounded(world_a):
     assert "Contact opted out" in response.content.decode()
     assert many_list == few_list and many_detail == few_detail
     assert queries(client, f"{base}{first.pk}/edit/")[0] == few_edit
+
+
+def test_skip_after_the_resolution_stops_the_waiting_invitation_and_unskip_restores_it(world_a):
+    with world_a.scope():
+        t = ticket(world_a)
+        set_status(world_a, t, "resolved", NOW - hours(1))
+        schedule_resolved_tickets(tenant=world_a.tenant, now=NOW)
+    url = f"/t/{world_a.tenant.slug}/surveys/tickets/{t.pk}/csat/"
+    agent = world_a.client_for(agent_member(world_a))
+    body = agent.post(url, {"skip": "on"}, headers=HX).content.decode()
+    assert "Skipped on the ticket by an agent" in body
+    with world_a.scope():
+        assert Invitation.objects.get().suppressed_reason == "skipped_by_agent"
+        schedule_resolved_tickets(tenant=world_a.tenant, now=NOW)  # the sweep leaves it as it is
+        assert Invitation.objects.count() == 1
+    agent.post(url, {"skip": "off"}, headers=HX)
+    with world_a.scope():
+        assert Invitation.objects.values_list("status", "suppressed_reason").get() == ("scheduled", "")
