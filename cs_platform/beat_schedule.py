@@ -46,4 +46,14 @@ SCHEDULE = {
         "task": "support.qa_tasks.sample_qa_reviews_all_tenants",
         "schedule": crontab(minute=41, hour=5, day_of_week=1),
     },
+    # Surveys: resolved tickets' CSAT invitations (and cancels for reopened or merged tickets), every minute.
+    "schedule-csat": {
+        "task": "surveys.triggers.schedule_csat_all_tenants",
+        "schedule": crontab(minute="*"),
+    },
+    # Surveys: running campaigns invite their segment's contacts (drip over the window, recurring rounds).
+    "run-survey-campaigns": {
+        "task": "surveys.triggers.run_campaigns_all_tenants",
+        "schedule": crontab(minute="*/5"),
+    },
 }

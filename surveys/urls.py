@@ -6,6 +6,7 @@ from django.urls import path
 
 from surveys import api, views
 from surveys.reports import urls as report_urls
+from surveys.triggers import urls as trigger_urls
 
 urlpatterns = [
     path("surveys/", views.survey_list, name="survey-list"),
@@ -13,6 +14,7 @@ urlpatterns = [
     path("surveys/<int:survey_pk>/", views.survey_detail, name="survey-detail"),
     path("surveys/<int:survey_pk>/edit/", views.survey_edit, name="survey-edit"),
     *report_urls.urlpatterns,
+    *trigger_urls.urlpatterns,
 ]
 
 api_urlpatterns = [

@@ -46,6 +46,7 @@ OBJECT_KWARGS: dict[str, Callable[[dict], object]] = {
     # The public survey page (/s/<token>/): the token names its invitation and tenant; see
     # test_public_survey_link_reaches_only_its_own_tenant.
     "token": lambda o: o["survey_token"],
+    "campaign_pk": lambda o: o["campaign"].pk,
     # The public help center (/help/<help_slug>/): test_public_help_center_never_serves_other_tenants_objects.
     "help_slug": lambda o: o["tenant"].slug,
     "category_slug": lambda o: o["article_category"].slug,
@@ -128,5 +129,12 @@ def _surveys(b, contact, ticket, marker) -> dict:
             "survey": str(survey.pk), "contact": contact.external_id, "ticket": ticket.external_id, "score": 2,
             "comment": f"{marker} comment", "external_id": f"{marker}-response"}])
         assert result.accepted == 1, result.as_dict()
+        # A running campaign with a scheduled invitation: a wrongly reached pause would suppress it.
+        from surveys.triggers.campaigns import CampaignData, run_campaigns, save_campaign, start_campaign
+
+        campaign = save_campaign(tenant=b.tenant, campaign=None, by=None, data=CampaignData(
+            survey=survey, name=f"{marker} campaign", segment={}, window_days=1, repeat_months=3))
+        start_campaign(tenant=b.tenant, campaign=campaign, by=None, now=campaign.created_at)
+        run_campaigns(tenant=b.tenant, now=campaign.created_at)
     link = make_link(b, survey=survey, contact=contact, ticket=ticket)
-    return {"survey": survey, "survey_invitation": link.invitation, "survey_token": link.token}
+    return {"survey": survey, "campaign": campaign, "survey_invitation": link.invitation, "survey_token": link.token}

@@ -12,6 +12,7 @@ from cs_platform.web.fields import BoundedDateTimeField
 from support.desk.macros import PLACEHOLDERS, unknown_placeholders
 from support.desk.selectors import INBOX_SORTS, SLA_STATES, team_choices
 from support.models import Agent, Channel, Macro, Priority, TicketStatus
+from support.records.models import MAX_TAG, MAX_TAGS
 
 SORT_CHOICES = [
     ("-updated", "Recently updated"),
@@ -134,3 +135,18 @@ class CallbackCompleteForm(forms.Form):
     # Stored as handle seconds, bounded like the API's handle_seconds (a huge float would become inf).
     minutes = forms.FloatField(required=False, min_value=0, max_value=MINUTES_IN_INT4_SECONDS,
                                label="Call length (minutes)")
+
+
+class TagsForm(forms.Form):
+    """The ticket's tags, comma-separated; support.records.data.normalize_tags holds the rules (the API's too)."""
+
+    tags = forms.CharField(required=False, max_length=MAX_TAGS * (MAX_TAG + 2), label="Tags",
+                           help_text=f"comma-separated, at most {MAX_TAGS}, each at most {MAX_TAG} characters")
+
+    def tag_list(self) -> list[str]:
+        return [t for t in self.cleaned_data["tags"].split(",") if t.strip()]
+
+
+class MergeForm(forms.Form):
+    into = forms.CharField(max_length=128, label="Merge into ticket",
+                           help_text="the id of the ticket that stays (e.g. one of the customer's other tickets)")

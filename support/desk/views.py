@@ -26,8 +26,10 @@ from support.desk.forms import (
     CallbackScheduleForm,
     InboxFilterForm,
     MacroForm,
+    MergeForm,
     ReplyForm,
     StatusForm,
+    TagsForm,
 )
 from support.desk.macros import PLACEHOLDERS, MacroContext, render_macro_text
 from support.desk.services import (
@@ -42,10 +44,11 @@ from support.desk.services import (
 from support.knowledge.selectors import ticket_suggestions
 from support.models import Agent, Macro, Ticket
 from support.records.access import get_active_agent_for_tenant, get_ticket_for_tenant
-from support.records.data import StatusData
+from support.records.data import StatusData, TicketData
+from support.records.selectors import ticket_by_external_id
 from support.records.services.agents import agent_for_user
 from support.records.services.identities import IdentityError, merge_contacts
-from support.records.services.tickets import RecordError, assign_ticket, change_status
+from support.records.services.tickets import RecordError, assign_ticket, change_status, merge_tickets, upsert_ticket
 from support.sla.selectors import sla_state
 
 
@@ -109,7 +112,7 @@ def inbox_bulk_assign(request: HttpRequest) -> HttpResponse:
 
 
 def _ticket_context(request: HttpRequest, ticket: Ticket, *, reply_form: ReplyForm | None = None,
-                    error: str = "") -> dict:
+                    tags_form: TagsForm | None = None, error: str = "", meta_error: str = "") -> dict:
     tenant = request.tenant
     macros = selectors.active_macros(tenant=tenant)
     agents = selectors.agent_choices(tenant=tenant)
@@ -125,20 +128,27 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, *, reply_form: ReplyFo
         "reply_form": reply_form or ReplyForm(macros=macros, initial={"channel": ticket.channel}),
         "status_form": StatusForm(initial={"status": ticket.status}),
         "assign_form": AssignForm(agents=agents, initial={"agent": ticket.assignee_id or ""}),
+        "tags_form": tags_form or TagsForm(initial={"tags": ", ".join(ticket.tags)}),
+        "merge_form": MergeForm(),
         "callbacks": selectors.ticket_pending_callbacks(tenant=tenant, ticket=ticket),
         "callback_form": CallbackScheduleForm(),
         "can_reply": has_permission(request, "desk.reply"),
         "can_assign": has_permission(request, "desk.assign"),
         "can_callback": has_permission(request, "desk.callbacks"),
         "error": error,
+        "meta_error": meta_error,
     }
 
 
-def _ticket_answer(request: HttpRequest, ticket: Ticket, partial: str, **extra) -> HttpResponse:
-    """htmx: the changed part of the page; otherwise back to the page (post/redirect/get)."""
+def _ticket_answer(request: HttpRequest, ticket: Ticket, partial: str, status: int = 200, **extra) -> HttpResponse:
+    """htmx: the changed part of the page; otherwise back to the page (post/redirect/get). ``status`` 400:
+    refused input, answered with the form and its error (the whole page without htmx)."""
     if wants_partial(request):
         ticket = get_ticket_for_tenant(request.tenant, pk=ticket.pk)  # the service changed its columns
-        return render(request, f"support/ticket_detail.html#{partial}", _ticket_context(request, ticket, **extra))
+        return render(request, f"support/ticket_detail.html#{partial}", _ticket_context(request, ticket, **extra),
+                      status=status)
+    if status >= 400:
+        return render(request, "support/ticket_detail.html", _ticket_context(request, ticket, **extra), status=status)
     if extra.get("error"):
         messages.error(request, extra["error"])
     return redirect("ticket-detail", tenant_slug=request.tenant.slug, ticket_pk=ticket.pk)
@@ -203,6 +213,43 @@ def ticket_status(request: HttpRequest, ticket_pk: int) -> HttpResponse:
     change_status(tenant=request.tenant, ticket=ticket, data=StatusData(status=form.cleaned_data["status"]),
                   agent=selectors.agent_of_user(tenant=request.tenant, user=request.user), by=request.user)
     return _ticket_answer(request, ticket, "meta")
+
+
+def _refused(request: HttpRequest, ticket: Ticket, message: str, **extra) -> HttpResponse:
+    """A 400 from the ticket's side panel: the panel (or the page, without htmx) with the message."""
+    return _ticket_answer(request, ticket, "meta", status=400, meta_error=message, **extra)
+
+
+@require_POST
+@requires("desk.reply")
+def ticket_tags(request: HttpRequest, ticket_pk: int) -> HttpResponse:
+    ticket = get_ticket_for_tenant(request.tenant, pk=ticket_pk)
+    form = TagsForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, ticket, f"tags: {' '.join(form.errors['tags'])}", tags_form=form)
+    try:
+        upsert_ticket(tenant=request.tenant, data=TicketData(external_id=ticket.external_id, tags=form.tag_list()),
+                      by=request.user)
+    except RecordError as exc:  # the tag rules (support.records.data.normalize_tags), as for the API
+        return _refused(request, ticket, f"tags: {exc}", tags_form=form)
+    return _ticket_answer(request, ticket, "meta")
+
+
+@require_POST
+@requires("desk.reply")
+def ticket_merge(request: HttpRequest, ticket_pk: int) -> HttpResponse:
+    """Merge this ticket into another of the same account's (support.records.services.tickets.merge_tickets)."""
+    ticket = get_ticket_for_tenant(request.tenant, pk=ticket_pk)
+    form = MergeForm(request.POST)
+    into = form.is_valid() and ticket_by_external_id(tenant=request.tenant, external_id=form.cleaned_data["into"])
+    if not into:
+        return _refused(request, ticket, "into: give the id of a ticket of this tenant (the one that stays).")
+    try:
+        merge_tickets(tenant=request.tenant, source=ticket, into=into, by=request.user)
+    except RecordError as exc:
+        return _refused(request, ticket, f"{exc.field}: {exc}")
+    messages.success(request, f"Merged into {into.external_id}.")
+    return redirect("ticket-detail", tenant_slug=request.tenant.slug, ticket_pk=into.pk)
 
 
 @require_POST

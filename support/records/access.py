@@ -6,7 +6,7 @@ from accounts.access import fetch_one
 from accounts.models import Tenant
 from support.models import Agent, Interaction, Team, Ticket
 
-TICKET_RELATED = ("account", "contact", "assignee", "team", "first_responder", "resolved_assignee")
+TICKET_RELATED = ("account", "contact", "assignee", "team", "first_responder", "resolved_assignee", "merged_into")
 
 
 def get_ticket_for_tenant(tenant: Tenant, *, pk: int | None = None, external_id: str | None = None) -> Ticket:

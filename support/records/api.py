@@ -33,9 +33,16 @@ from support.models import Channel, Interaction, Ticket, TicketStatus, TicketSta
 from support.records import selectors
 from support.records.access import get_ticket_for_tenant
 from support.records.data import InputError, InteractionData, RecordError, StatusData, TicketData
-from support.records.inputs import AgentItem, AgentSessionItem, InteractionInput, StatusInput, TicketInput
+from support.records.inputs import (
+    AgentItem,
+    AgentSessionItem,
+    InteractionInput,
+    StatusInput,
+    TicketInput,
+    TicketMergeInput,
+)
 from support.records.services.agents import record_agent_sessions, upsert_agents
-from support.records.services.tickets import append_interaction, change_status, upsert_ticket
+from support.records.services.tickets import append_interaction, change_status, merge_tickets, upsert_ticket
 
 
 class TicketSerializer(serializers.ModelSerializer):
@@ -49,13 +56,16 @@ class TicketSerializer(serializers.ModelSerializer):
                                              help_text="the agent the first response time is attributed to")
     resolved_assignee = serializers.EmailField(source="resolved_assignee.email", allow_null=True, read_only=True,
                                                help_text="the agent assigned when the ticket was first resolved")
+    tags = serializers.ListField(child=serializers.CharField(), read_only=True, help_text="lower-case labels")
+    merged_into = serializers.CharField(source="merged_into.external_id", allow_null=True, read_only=True,
+                                        help_text="the external_id of the ticket this one was merged into")
 
     class Meta:
         model = Ticket
         fields = ("external_id", "account", "contact", "channel", "subject", "priority", "status", "created_at",
                   "assignee", "team", "first_response_at", "first_responder", "resolved_at", "last_resolved_at",
                   "resolved_assignee", "first_response_due_at", "next_response_due_at", "resolution_due_at",
-                  "self_service_suggested", "updated_at")
+                  "self_service_suggested", "tags", "merged_into", "updated_at")
         read_only_fields = fields
 
 
@@ -231,6 +241,34 @@ class TicketStatusView(TenantAPIView):
             raise _bad(exc) from None
         ticket = get_ticket_for_tenant(self.tenant, pk=ticket.pk)
         return Response(TicketSerializer(ticket).data)
+
+
+class TicketMergeView(TenantAPIView):
+    parser_classes = [BoundedJSONParser]
+
+    @extend_schema(
+        summary="Merge this ticket into another", parameters=[TICKET_ID],
+        description=("`into`: the external_id of the ticket that stays. This ticket gets `merged_into` and a "
+                     "`closed` status row; both get an internal note. Refused (400 naming `into`): into itself, "
+                     "into a ticket that was itself merged, an already merged ticket, or tickets whose contacts "
+                     "belong to different accounts. A scheduled CSAT invitation of the merged ticket is cancelled."),
+        request=TicketMergeInput,
+        responses={200: TicketSerializer, **WRITE_ERRORS, 404: api_schema.error("no such ticket in this tenant")},
+    )
+    def post(self, request: Request, ticket_external_id: str) -> Response:
+        ticket = get_ticket_for_tenant(self.tenant, external_id=ticket_external_id)
+        if not isinstance(request.data, dict):
+            raise exceptions.ValidationError({"body": ["must be a JSON object"]})
+        body = TicketMergeInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        into = selectors.ticket_by_external_id(tenant=self.tenant, external_id=body.validated_data["into"])
+        if into is None:
+            raise exceptions.ValidationError({"into": ["no ticket with this external_id"]})
+        try:
+            merge_tickets(tenant=self.tenant, source=ticket, into=into, by=None)
+        except RecordError as exc:
+            raise _bad(exc) from None
+        return Response(TicketSerializer(get_ticket_for_tenant(self.tenant, pk=ticket.pk)).data)
 
 
 def _bulk_schema(item: type[serializers.Serializer], summary: str, description: str) -> Any:

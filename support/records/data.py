@@ -21,6 +21,7 @@ from typing import Any, Final
 
 from cs_platform import bounds
 from support.models import LIVE_CHANNELS, AuthorType, Channel, Direction, IdentityKind, Priority, TicketStatus
+from support.records.models import MAX_TAG, MAX_TAGS
 
 
 class RecordError(ValueError):
@@ -88,6 +89,25 @@ def _raise_if(errors: dict[str, list[str]]) -> None:
         raise InputError(errors)
 
 
+def normalize_tags(tags: Iterable[str]) -> tuple[list[str], str]:
+    """Tags trimmed and lower-cased (the CSAT skip rules compare them so), blanks and repeats dropped, in
+    the order given; with the first broken rule's message ("" when none)."""
+    clean: list[str] = []
+    for tag in tags:
+        if not isinstance(tag, str):
+            return [], "each tag is a string"
+        tag = tag.strip().lower()
+        if "\x00" in tag:
+            return [], "a tag cannot contain NUL characters"
+        if len(tag) > MAX_TAG:
+            return [], f"each tag has at most {MAX_TAG} characters"
+        if tag and tag not in clean:
+            clean.append(tag)
+    if len(clean) > MAX_TAGS:
+        return [], f"at most {MAX_TAGS} tags"
+    return clean, ""
+
+
 IDENTITY_FIELDS = ((IdentityKind.EMAIL, "contact_email"), (IdentityKind.PHONE, "contact_phone"),
                    (IdentityKind.SOCIAL, "contact_social"))
 
@@ -110,11 +130,17 @@ class TicketData:
     created_at: dt.datetime | Unset = UNSET
     assignee: str | Unset = UNSET  # an agent's email; "" = unassigned
     team: str | Unset = UNSET  # a team name (created if new); "" = no team
+    tags: list[str] | Unset = UNSET  # replaces the ticket's tags; [] = none
 
     def __post_init__(self) -> None:
         errors: dict[str, list[str]] = {}
         _choices(errors, ("channel", self.channel, Channel.values), ("priority", self.priority, Priority.values))
         _times(errors, ("created_at", self.created_at))
+        if self.tags is not UNSET:
+            tags, message = normalize_tags(self.tags)
+            if message:
+                errors["tags"] = [message]
+            object.__setattr__(self, "tags", tags)  # frozen: set once, while building
         _raise_if(errors)
 
     @property

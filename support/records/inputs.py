@@ -16,6 +16,7 @@ from rest_framework import serializers
 from cs_platform.api.serializers import ExternalIdField, OffsetDateTimeField, StrictSerializer
 from cs_platform.bounds import INT4_MAX
 from support.models import AgentSession, AuthorType, Channel, Direction, Priority, TicketStatus
+from support.records.models import MAX_TAG, MAX_TAGS
 from support.records.services.identities import (
     SOCIAL_HANDLE_MESSAGE,
     SOCIAL_HANDLE_PATTERN,
@@ -85,6 +86,10 @@ class TicketInput(StrictSerializer):
                                       help_text="the agent's email; empty or null = unassigned")
     team = serializers.CharField(max_length=100, required=False, allow_null=True, allow_blank=True,
                                  help_text="a team name (created if new)")
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=MAX_TAG, allow_blank=True), required=False, max_length=MAX_TAGS,
+        help_text=f"replaces the ticket's tags: at most {MAX_TAGS}, each at most {MAX_TAG} characters, stored "
+                  "trimmed and lower-case; [] = none")
 
     def validate_contact_email(self, value: str) -> str:
         return _normalized(normalize_email, value)
@@ -139,3 +144,7 @@ class StatusInput(StrictSerializer):
 
     def validate_agent(self, value: str) -> str:
         return value.strip().lower()
+
+
+class TicketMergeInput(StrictSerializer):
+    into = serializers.CharField(max_length=128, help_text="the external_id of the ticket to merge this one into")

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from django.db.models import (
     Count,
     DurationField,
+    Exists,
     ExpressionWrapper,
+    F,
     OuterRef,
     Prefetch,
     Q,
@@ -66,6 +68,27 @@ def unprocessed_ticket_ids(*, tenant: Tenant, since: dt.datetime, limit: int) ->
 def ticket_by_external_id(*, tenant: Tenant, external_id: str) -> Ticket | None:
     """The ticket named by an integration, or None (the caller words the error for its field)."""
     return Ticket.objects.filter(tenant=tenant, external_id=external_id).first()
+
+
+def recently_resolved_tickets(*, tenant: Tenant, since: dt.datetime) -> QuerySet:
+    """Tickets now resolved or closed whose last resolution is at or after ``since`` and that were not
+    merged away (a merged ticket is closed by the merge, which is no resolution to ask about), for the
+    CSAT scheduler (surveys.triggers), which refines the queryset with its own ``Exists`` filters.
+
+    ``auto_resolved``: no status row that made the last resolution (status resolved at
+    ``last_resolved_at``) names an agent or a person: a bot, a rule, or an integration that did not say
+    who (``POST /tickets/{id}/status`` without ``agent``). ``contact_account_id``: the account of the contact
+    (invitations go to the contact's account, which may differ from the ticket's)."""
+    by_someone = TicketStatusChange.objects.filter(
+        tenant=tenant, ticket=OuterRef("pk"), status=TicketStatus.RESOLVED, changed_at=OuterRef("last_resolved_at"),
+    ).filter(Q(agent__isnull=False) | Q(changed_by__isnull=False))
+    return (
+        Ticket.objects.filter(tenant=tenant, status__in=FINISHED, last_resolved_at__gte=since,
+                              merged_into__isnull=True)
+        .annotate(auto_resolved=~Exists(by_someone),
+                  contact_account_id=F("contact__account_id"))
+        .order_by("last_resolved_at", "id")
+    )
 
 
 def ticket_interactions(*, tenant: Tenant, ticket: Ticket) -> QuerySet:

@@ -22,4 +22,5 @@ api_urlpatterns = [
     path("tickets/<str:ticket_external_id>/interactions", api.TicketInteractionView.as_view(),
          name="api-ticket-interactions"),
     path("tickets/<str:ticket_external_id>/status", api.TicketStatusView.as_view(), name="api-ticket-status"),
+    path("tickets/<str:ticket_external_id>/merge", api.TicketMergeView.as_view(), name="api-ticket-merge"),
 ]

@@ -222,6 +222,18 @@ def _surveys(tenant, now: dt.datetime) -> None:
     assert not result.rejected, result.rejected[:3]
     _invitations(tenant, now)
     _survey_links(tenant, now)
+    # The triggers: CSAT invitations of the recent resolutions, and a campaign to every contact (its counts
+    # and segment preview are per-tenant aggregates: a lost tenant filter would move them).
+    from surveys.models import Survey
+    from surveys.triggers.campaigns import CampaignData, run_campaigns, save_campaign, start_campaign
+    from surveys.triggers.resolution import schedule_resolved_tickets
+
+    schedule_resolved_tickets(tenant=tenant, now=now)
+    nps = Survey.objects.get(tenant=tenant, kind="nps", is_default=True)
+    campaign = save_campaign(tenant=tenant, campaign=None, by=None, data=CampaignData(
+        survey=nps, name="Relationship NPS", segment={}, window_days=7, repeat_months=6))
+    start_campaign(tenant=tenant, campaign=campaign, by=None, now=now)
+    run_campaigns(tenant=tenant, now=now)
 
 
 def _invitations(tenant, now: dt.datetime) -> None:

@@ -217,9 +217,9 @@ def _ticket_refs(tenant: Tenant, data: TicketData) -> _TicketRefs:
 
 
 # The ticket columns copied from the input when given; the others come from references or the history rows.
-_GIVEN_COLUMNS = ("channel", "subject", "priority", "created_at")
+_GIVEN_COLUMNS = ("channel", "subject", "priority", "created_at", "tags")
 # The columns whose change makes an update write the ticket (Written.changed).
-_TRACKED = ("account_id", "contact_id", "channel", "subject", "priority", "created_at", "team_id")
+_TRACKED = ("account_id", "contact_id", "channel", "subject", "priority", "created_at", "team_id", "tags")
 
 
 def upsert_ticket(*, tenant: Tenant, data: TicketData, by: AbstractBaseUser | None = None) -> Written:
@@ -435,3 +435,44 @@ def _is_first_contact_message(tenant: Tenant, ticket: Ticket, interaction: Inter
                                          author_type=AuthorType.CONTACT, is_internal=False)
     return (not inbound.exclude(pk=interaction.pk).exists()
             and not ArticleSuggestion.objects.filter(tenant=tenant, ticket=ticket).exists())
+
+
+def merge_tickets(*, tenant: Tenant, source: Ticket, into: Ticket, by: AbstractBaseUser | None,
+                  at: dt.datetime | None = None) -> Ticket:
+    """Merge ``source`` into ``into`` (a duplicate opened by the same customer): ``source`` gets
+    ``merged_into`` and a ``closed`` status row (closed is final, so nothing reopens it), and both get an
+    internal note saying so, written by the system with the person's name. The conversation stays where
+    it was: the note on ``into`` links the merged ticket.
+
+    Refused (RecordError naming ``into``): a ticket into itself, into a ticket that was itself merged away
+    (merge into the one it went to), a ticket already merged, and tickets whose contacts belong to
+    different accounts (two customers' conversations are never one ticket; contacts of one account are:
+    colleagues write about the same problem). Both rows are locked in id order, so two merges of the
+    same pair cannot interleave (nor deadlock)."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        locked = {t.pk: t for t in Ticket.objects.select_for_update(of=("self",))
+                  .filter(tenant=tenant, pk__in=sorted({source.pk, into.pk})).select_related("contact").order_by("pk")}
+        if source.pk == into.pk:
+            raise RecordError("a ticket cannot be merged into itself", field="into")
+        source, into = locked[source.pk], locked[into.pk]
+        if source.merged_into_id is not None:
+            raise RecordError("this ticket was already merged into another", field="source")
+        if into.merged_into_id is not None:
+            raise RecordError("that ticket was itself merged into another: merge into that one", field="into")
+        if source.contact.account_id != into.contact.account_id:
+            raise RecordError("the tickets' customers belong to different accounts", field="into")
+        who = (by.get_full_name() or by.get_username()) if by is not None else "the system"
+        source.merged_into = into
+        TicketStatusChange.objects.create(tenant=tenant, ticket=source, status=TicketStatus.CLOSED, changed_at=at,
+                                          changed_by=by)
+        recompute_status(tenant=tenant, ticket=source)
+        source.next_response_due_at = None  # the clock runs on open tickets only
+        _save_ticket(source)
+        for ticket, body in ((source, f"Merged into ticket {into.external_id} by {who}."),
+                             (into, f"Ticket {source.external_id} was merged into this one by {who}.")):
+            Interaction.objects.create(
+                tenant=tenant, ticket=ticket, external_id=f"merge:{source.pk}:{into.pk}:{ticket.pk}",
+                channel=ticket.channel, direction=Direction.OUTBOUND, author_type=AuthorType.SYSTEM,
+                is_internal=True, body=body, started_at=at)
+    return source
