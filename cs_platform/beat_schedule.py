@@ -46,4 +46,9 @@ SCHEDULE = {
         "task": "support.qa_tasks.sample_qa_reviews_all_tenants",
         "schedule": crontab(minute=41, hour=5, day_of_week=1),
     },
+    # Surveys: due invitations decided (fatigue budget, opt-out, ticket state) and their emails delivered.
+    "send-surveys": {
+        "task": "surveys.sending.tasks.send_surveys_all_tenants",
+        "schedule": crontab(minute="*"),
+    },
 }
