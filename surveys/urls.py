@@ -5,12 +5,14 @@ so the isolation suite tries each from another tenant."""
 from django.urls import path
 
 from surveys import api, views
+from surveys.sending import urls as sending_urls
 
 urlpatterns = [
     path("surveys/", views.survey_list, name="survey-list"),
     path("surveys/new/", views.survey_create, name="survey-create"),
     path("surveys/<int:survey_pk>/", views.survey_detail, name="survey-detail"),
     path("surveys/<int:survey_pk>/edit/", views.survey_edit, name="survey-edit"),
+    *sending_urls.urlpatterns,
 ]
 
 api_urlpatterns = [
@@ -18,4 +20,5 @@ api_urlpatterns = [
     path("survey-responses", api.SurveyResponseView.as_view(), name="api-survey-responses"),
     path("accounts/<str:account_external_id>/survey-responses", api.AccountResponseListView.as_view(),
          name="api-account-survey-responses"),
+    *sending_urls.api_urlpatterns,
 ]

@@ -243,7 +243,7 @@ def resolve_survey(*, tenant: Tenant, ref: str) -> Survey:
 
 def invite(*, tenant: Tenant, survey_ref: str, contacts: Sequence[str] = (), ticket: str | None = None,
            send_at: dt.datetime | None = None, now: dt.datetime | None = None,
-           by: AbstractBaseUser | None = None, trigger: str = Trigger.API) -> list[InvitationAnswer]:
+           by: AbstractBaseUser | None = None, trigger: str = Trigger.API) -> tuple[Survey, list[InvitationAnswer]]:
     """``POST /survey-invitations``: one invitation per contact (external ids, or the ticket's contact),
     answered per contact. The budget is checked *now* (and again by the sender when it is due): a contact
     it refuses gets a ``suppressed`` row with the reason, the others a ``scheduled`` one for ``send_at``
@@ -290,4 +290,4 @@ def invite(*, tenant: Tenant, survey_ref: str, contacts: Sequence[str] = (), tic
     by_contact = {row.contact.external_id: row.pk for row in rows}
     for answer in answers:
         answer.invitation = by_contact.get(answer.contact)
-    return answers
+    return survey, answers
