@@ -78,9 +78,9 @@ def test_a_killed_delivery_resumes_without_duplicates(world_a, mailoutbox):
     with world_a.scope():
         assert send_due_invitations(tenant=world_a.tenant, now=NOW).sent == 5
     DiesAtThirdBackend.calls = 0
-    with override_settings(EMAIL_BACKEND="tests.surveys.sending.test_outbox.DiesAtThirdBackend"):
-        with pytest.raises(Killed):
-            deliver(world_a)
+    with override_settings(EMAIL_BACKEND="tests.surveys.sending.test_outbox.DiesAtThirdBackend"), \
+            pytest.raises(Killed):
+        deliver(world_a)
     assert len(mailoutbox) == 2
     with world_a.scope():
         assert sorted(OutboxMessage.objects.values_list("status", flat=True)) == ["pending"] * 3 + ["sent"] * 2
