@@ -22,8 +22,9 @@ from surveys.services import SurveyError
 
 class InvitationAnswerSerializer(serializers.Serializer):
     contact = serializers.CharField(help_text="the contact's external_id as given")
-    status = serializers.ChoiceField(choices=["scheduled", "suppressed", "unknown"],
-                                     help_text="unknown: no contact with this external_id (nothing written)")
+    # A plain string, not a choice: an enum named "status" would collide with the models' in the schema.
+    status = serializers.CharField(help_text="scheduled, suppressed, or unknown: no contact with this external_id "
+                                             "(nothing written)")
     reason = serializers.CharField(help_text="why suppressed (or unknown); blank when scheduled")
     invitation = serializers.IntegerField(allow_null=True, help_text="the invitation's id (null when unknown)")
 
