@@ -124,4 +124,24 @@ def _surveys(b, contact, ticket, marker) -> dict:
             "survey": str(survey.pk), "contact": contact.external_id, "ticket": ticket.external_id, "score": 2,
             "comment": f"{marker} comment", "external_id": f"{marker}-response"}])
         assert result.accepted == 1, result.as_dict()
+    _sending(b, contact, survey, marker)
     return {"survey": survey}
+
+
+def _sending(b, contact, survey, marker) -> None:
+    """An invitation sent (its email pending in the outbox) and one suppressed: the sending pages list them."""
+    from django.utils import timezone
+
+    from surveys.models import Invitation, OutboxMessage
+
+    now = timezone.now()
+    with b.scope():
+        sent = Invitation.objects.create(tenant=b.tenant, survey=survey, contact=contact, account=contact.account,
+                                         trigger="api", status="sent", send_after=now, sent_at=now,
+                                         token_hash="0" * 64, expires_at=now)
+        Invitation.objects.create(tenant=b.tenant, survey=survey, contact=contact, account=contact.account,
+                                  trigger="api", status="suppressed", suppressed_reason="opted_out",
+                                  suppressed_at=now, send_after=now)
+        OutboxMessage.objects.create(tenant=b.tenant, invitation=sent, to_email=contact.email,
+                                     subject=f"{marker} subject", body_text=marker, message_id=f"<{marker}@x>",
+                                     next_attempt_at=now, last_error=f"{marker} error")

@@ -20,6 +20,7 @@ and reports can count bounced messages separately); the fatigue budget still cou
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -80,7 +81,18 @@ def deliver_outbox(*, tenant: Tenant, now: dt.datetime | None = None, limit: int
     """Hand up to ``limit`` due pending messages to the mail backend, one transaction per message."""
     now = now or timezone.now()
     result = DeliveryResult()
-    backend = get_connection()  # one SMTP connection for the run, not one per message
+    backend = get_connection()
+    # One SMTP connection for the run, not one per message; if it cannot open, each send tries again and
+    # records its own failure.
+    with contextlib.suppress(Exception):
+        backend.open()
+    try:
+        return _deliver(tenant=tenant, now=now, limit=limit, backend=backend, result=result)
+    finally:
+        backend.close()
+
+
+def _deliver(*, tenant: Tenant, now: dt.datetime, limit: int, backend: Any, result: DeliveryResult) -> DeliveryResult:
     for _ in range(limit):
         with transaction.atomic():
             message = (OutboxMessage.objects
@@ -91,6 +103,7 @@ def deliver_outbox(*, tenant: Tenant, now: dt.datetime | None = None, limit: int
             try:
                 _send(message, tenant=tenant, backend=backend)
             except Exception as exc:  # noqa: BLE001 (any backend failure is recorded and retried)
+                backend.close()  # a dropped connection would fail every later message: the next send reopens it
                 outcome = _fail(message, exc, now)
                 setattr(result, outcome, getattr(result, outcome) + 1)
             else:

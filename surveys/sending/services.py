@@ -42,7 +42,7 @@ from surveys.sending.models import (
     SurveyPolicy,
     Trigger,
 )
-from surveys.services import DEFAULT_TEXTS, SurveyError, default_survey
+from surveys.services import DEFAULT_TEXTS, SurveyError, _Resolver
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -231,14 +231,9 @@ class InvitationAnswer:
 
 
 def resolve_survey(*, tenant: Tenant, ref: str) -> Survey:
-    """A survey id, or a kind meaning the tenant's default survey of it (created on first use)."""
-    ref = ref.strip()
-    if ref.lower() in DEFAULT_TEXTS:
-        return default_survey(tenant=tenant, kind=ref.lower())
-    found = Survey.objects.filter(tenant=tenant, pk=int(ref)).first() if ref.isascii() and ref.isdigit() else None
-    if found is None:
-        raise SurveyError("survey", "no such survey: give a survey id or csat, nps or ces")
-    return found
+    """A survey id, or a kind meaning the tenant's default survey of it (created on first use): the same
+    reading as ``POST /survey-responses``."""
+    return _Resolver(tenant).survey(ref)
 
 
 def invite(*, tenant: Tenant, survey_ref: str, contacts: Sequence[str] = (), ticket: str | None = None,

@@ -7,7 +7,7 @@ import datetime as dt
 from django.utils import timezone
 
 from surveys.models import Invitation, InvitationStatus, Trigger
-from tests.surveys.helpers import make_survey
+from tests.surveys.helpers import make_survey, make_ticket
 
 NOW = dt.datetime(2026, 3, 10, 15, 0, tzinfo=dt.UTC)
 
@@ -29,9 +29,17 @@ def surveys(world):
     return (make_survey(world, kind="csat", name="Support CSAT"), make_survey(world, kind="nps", name="NPS"))
 
 
+def resolved_ticket(world, external_id):
+    with world.scope():
+        ticket = make_ticket(world, external_id)
+        ticket.status = "resolved"
+        ticket.save()
+    return ticket
+
+
 def reload(world, obj):
     with world.scope():
         return type(obj).objects.get(pk=obj.pk)
 
 
-__all__ = ["NOW", "schedule", "sent_before", "surveys", "reload", "timezone"]
+__all__ = ["NOW", "schedule", "sent_before", "surveys", "reload", "resolved_ticket", "timezone"]

@@ -10,7 +10,7 @@ import pytest
 from surveys.models import Invitation, OptOut, OutboxMessage
 from surveys.sending.services import send_due_invitations
 from tests.surveys.helpers import make_survey, make_ticket
-from tests.surveys.sending.helpers import NOW, reload, schedule, sent_before
+from tests.surveys.sending.helpers import NOW, reload, resolved_ticket, schedule, sent_before
 
 URL = "/api/v1/survey-invitations"
 
@@ -64,10 +64,7 @@ def test_the_account_limit_counts_the_contacts_scheduled_in_the_same_request(wor
 
 def test_a_ticket_invites_its_contact_and_send_at_delays_it(world_a):
     survey = make_survey(world_a, kind="csat")
-    with world_a.scope():
-        ticket = make_ticket(world_a, "T-5")
-        ticket.status = "resolved"
-        ticket.save()
+    ticket = resolved_ticket(world_a, "T-5")
     send_at = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
     body = post(world_a, URL, {"survey": str(survey.pk), "ticket": "T-5", "send_at": send_at.isoformat()}).json()
     assert [(r["contact"], r["status"]) for r in body["results"]] == [("user-0", "scheduled")]

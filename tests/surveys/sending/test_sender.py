@@ -17,7 +17,7 @@ from surveys.sending.services import SENDER_LOCK_CLASS, policy_for, send_due_inv
 from surveys.services import TextData
 from tests.factories import ContactFactory
 from tests.surveys.helpers import make_survey, make_ticket
-from tests.surveys.sending.helpers import NOW, reload, schedule, sent_before, surveys
+from tests.surveys.sending.helpers import NOW, reload, resolved_ticket, schedule, sent_before, surveys
 
 
 def run(world, now=NOW, **kw):
@@ -178,10 +178,7 @@ def test_every_suppression_reason_is_recorded(world_a, setup, reason):
 
 def test_a_resolved_ticket_is_surveyed(world_a):
     survey = make_survey(world_a, kind="csat")
-    with world_a.scope():
-        ticket = make_ticket(world_a, "T-7")
-        ticket.status = "resolved"
-        ticket.save()
+    ticket = resolved_ticket(world_a, "T-7")
     invitation = schedule(world_a, world_a.contacts[0], survey, ticket=ticket)
     run(world_a)
     assert reload(world_a, invitation).status == "sent"
