@@ -198,3 +198,32 @@ def test_the_tenant_task_sends_and_delivers(world_a, mailoutbox):
     outcome = send_surveys(world_a.tenant.pk)
     assert (outcome["sent"], outcome["delivered"]) == (1, 1)
     assert len(mailoutbox) == 1
+
+
+def test_a_sender_killed_mid_run_keeps_whole_chunks_and_resumes_without_duplicates(world_a, mailoutbox, monkeypatch):
+    """The third email rendered dies with the worker: the first chunk (two invitations, tokens and emails)
+    is committed, the second is rolled back whole (no token without its email), and a re-run finishes."""
+    from surveys.sending import services
+
+    survey = make_survey(world_a, kind="nps")
+    for contact in many_contacts(world_a, 5):
+        schedule(world_a, contact, survey)
+    real, calls = services.invitation_email, []
+
+    def dies_at_third(**kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise Killed
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "SEND_CHUNK", 2)
+    monkeypatch.setattr(services, "invitation_email", dies_at_third)
+    with world_a.scope(), pytest.raises(Killed):
+        send_due_invitations(tenant=world_a.tenant, now=NOW)
+    with world_a.scope():
+        assert sorted(Invitation.objects.values_list("status", flat=True)) == ["scheduled"] * 3 + ["sent"] * 2
+        assert Invitation.objects.filter(token_hash__isnull=False).count() == OutboxMessage.objects.count() == 2
+    monkeypatch.setattr(services, "invitation_email", real)
+    assert send_and_deliver(world_a).sent == 5
+    send_and_deliver(world_a)
+    assert len(mailoutbox) == 5 and len({m.to[0] for m in mailoutbox}) == 5
