@@ -65,7 +65,8 @@ def invitation_email(*, tenant: Tenant, survey: Survey, question: str, language:
         "colour": survey.brand_colour,
     }
     return Email(
-        subject=context["subject"][:300],
+        # One line: a line break in a tenant's name would make the mail backend refuse the header forever.
+        subject=" ".join(context["subject"].split())[:300],
         body_text=render_to_string("surveys/sending/invitation_email.txt", context).strip() + "\n",
         body_html=render_to_string("surveys/sending/invitation_email.html", context),
         headers={"List-Unsubscribe": f"<{opt_out_url}>"},
