@@ -152,6 +152,10 @@ CHECKED: dict[str, list[Ask]] = {
     "survey-list": [Ask(), Ask(who=("csm",))],
     "survey-create": [Ask()],
     "api-survey-list": [Ask(who=("api",)), Ask("?limit=1", who=("api",), follow_next=True)],
+    "survey-invitations": [Ask(), Ask("?page=2"), Ask("?status=suppressed&reason=opted_out"),
+                           Ask("?status=sent", htmx="results"), Ask(who=("agent",))],
+    "survey-outbox": [Ask(), Ask("?status=pending"), Ask("?page=2", htmx="results")],
+    "survey-settings": [Ask(), Ask(who=("csm",))],
 }
 
 # Route name -> why it is not read here. Each is also shown to refuse GET (405) by the main test.
