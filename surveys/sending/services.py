@@ -243,9 +243,9 @@ def invite(*, tenant: Tenant, survey_ref: str, contacts: Sequence[str] = (), tic
     answered per contact. The budget is checked *now* (and again by the sender when it is due): a contact
     it refuses gets a ``suppressed`` row with the reason, the others a ``scheduled`` one for ``send_at``
     (default now). Contacts scheduled earlier in the same request count against the budget as if sent,
-    so the answer for a list is what the sender would do with it. Nothing is written on a bad field."""
+    so the answer for a list is what the sender would do with it. Nothing is written on a bad field.
+    The answer is a forecast taken without the sender's lock: the sender's decision when due is final."""
     now = now or timezone.now()
-    survey = resolve_survey(tenant=tenant, ref=survey_ref)
     ticket_row = None
     if ticket is not None:
         ticket_row = ticket_by_external_id(tenant=tenant, external_id=ticket)
@@ -254,6 +254,8 @@ def invite(*, tenant: Tenant, survey_ref: str, contacts: Sequence[str] = (), tic
         if ticket_row.contact_id is None:
             raise SurveyError("ticket", "this ticket has no contact to invite")
         contacts = [ticket_row.contact.external_id]
+    # After the ticket's check: a kind's default survey is created on first use, not for a refused request.
+    survey = resolve_survey(tenant=tenant, ref=survey_ref)
     wanted = list(dict.fromkeys(contacts))  # a contact named twice is invited once
     found = {c.external_id: c for c in api_contact_rows(tenant=tenant).filter(external_id__in=wanted)}
     policy = policy_for(tenant=tenant)

@@ -99,10 +99,14 @@ def test_an_open_ticket_is_suppressed_now(world_a):
     ({"survey": "nps\x00", "contacts": ["user-0"]}, "survey"),
 ])
 def test_bad_input_is_a_400_naming_the_field_and_writes_nothing(world_a, body, field):
+    from surveys.models import Survey
+
     response = post(world_a, URL, body)
     assert response.status_code == 400, response.content
     assert [e["field"] for e in response.json()["errors"]][0].split(".")[0].split("[")[0] == field, response.json()
     assert rows(world_a) == []
+    with world_a.scope():
+        assert not Survey.objects.exists()  # not even a kind's default survey
 
 
 def test_a_list_body_is_a_400(world_a):

@@ -227,3 +227,12 @@ def test_a_sender_killed_mid_run_keeps_whole_chunks_and_resumes_without_duplicat
     assert send_and_deliver(world_a).sent == 5
     send_and_deliver(world_a)
     assert len(mailoutbox) == 5 and len({m.to[0] for m in mailoutbox}) == 5
+
+
+def test_the_beat_task_fans_out_one_task_per_tenant(worlds, monkeypatch):
+    from surveys.sending import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.send_surveys, "delay", queued.append)
+    assert tasks.send_surveys_all_tenants() == 2
+    assert sorted(queued) == sorted(w.tenant.pk for w in worlds)
