@@ -87,3 +87,13 @@ class OutboxFilterForm(forms.Form):
 
     def selector_kwargs(self) -> dict:
         return {"status": getattr(self, "cleaned_data", {}).get("status") or None}
+
+
+class StaffInviteForm(forms.Form):
+    """A person sends one contact a survey now (through the same budget as every invitation)."""
+
+    survey = forms.TypedChoiceField(coerce=int, help_text="active surveys only")
+
+    def __init__(self, *args, surveys, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["survey"].choices = [(s.pk, f"{s.name} ({s.get_kind_display()})") for s in surveys]

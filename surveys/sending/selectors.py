@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, QuerySet
 
+from surveys.models import Survey
 from surveys.sending.models import Invitation, InvitationStatus, OutboxMessage, SuppressionReason
 
 if TYPE_CHECKING:
@@ -42,3 +43,7 @@ def outbox_counts(*, tenant: Tenant) -> dict[str, int]:
     counts = dict(OutboxMessage.objects.filter(tenant=tenant).values("status").annotate(n=Count("id"))
                   .values_list("status", "n"))
     return {value: counts.get(value, 0) for value, _ in OutboxMessage.Status.choices}
+
+
+def active_surveys(*, tenant: Tenant) -> list[Survey]:
+    return list(Survey.objects.filter(tenant=tenant, is_active=True).order_by("kind", "-is_default", "name", "id"))

@@ -9,6 +9,7 @@ urlpatterns = [
     path("surveys/settings/", views.policy_settings, name="survey-settings"),
     path("surveys/invitations/", views.invitation_list, name="survey-invitations"),
     path("surveys/outbox/", views.outbox_list, name="survey-outbox"),
+    path("surveys/contacts/<int:contact_pk>/invite/", views.contact_invite, name="survey-contact-invite"),
 ]
 
 api_urlpatterns = [

@@ -189,6 +189,7 @@ OWN_OBJECTS: dict[str, list[Ask]] = {
     # Edit forms: their choice lists (owners, accounts, agents, managers, categories, calendars) are tenant A's.
     "account-edit": [Ask()],
     "contact-edit": [Ask()],
+    "survey-contact-invite": [Ask()],
     "catalog-edit": [Ask()],
     "team-edit": [Ask()],
     "macro-edit": [Ask()],

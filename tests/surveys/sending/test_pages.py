@@ -125,3 +125,43 @@ def test_the_survey_list_links_the_sending_pages(world_a):
         assert url(world_a, name) in body
     viewer = world_a.client_for(world_a.viewer).get(f"/t/{world_a.tenant.slug}/surveys/").content.decode()
     assert url(world_a, "settings") not in viewer
+
+
+def test_a_person_sends_a_contact_a_survey_through_the_budget(world_a):
+    from surveys.models import Invitation, OptOut
+
+    survey = make_survey(world_a, kind="nps")
+    contact, opted = world_a.contacts[0], world_a.contacts[1]
+    with world_a.scope():
+        OptOut.objects.create(tenant=world_a.tenant, contact=opted, source=OptOut.Source.STAFF)
+    client = world_a.client_for(world_a.csm)
+    page = client.get(f"/t/{world_a.tenant.slug}/contacts/{contact.pk}/").content.decode()
+    invite_url = f"/t/{world_a.tenant.slug}/surveys/contacts/{contact.pk}/invite/"
+    assert invite_url in page
+    assert "Relationship NPS (NPS)" in client.get(invite_url).content.decode()
+    response = client.post(invite_url, {"survey": survey.pk}, follow=True)
+    assert "Survey scheduled" in response.content.decode()
+    refused = client.post(f"/t/{world_a.tenant.slug}/surveys/contacts/{opted.pk}/invite/", {"survey": survey.pk},
+                          follow=True)
+    assert "Survey not sent: Contact opted out." in refused.content.decode()
+    with world_a.scope():
+        rows = list(Invitation.objects.order_by("id").values_list("contact_id", "status", "trigger", "created_by"))
+    assert rows == [(contact.pk, "scheduled", "staff", world_a.csm.user.pk),
+                    (opted.pk, "suppressed", "staff", world_a.csm.user.pk)]
+
+
+def test_sending_a_survey_needs_the_manage_permission_and_a_valid_survey(world_a):
+    from surveys.models import Invitation
+
+    survey = make_survey(world_a, kind="nps")
+    invite_url = f"/t/{world_a.tenant.slug}/surveys/contacts/{world_a.contacts[0].pk}/invite/"
+    assert world_a.client_for(world_a.viewer).post(invite_url, {"survey": survey.pk}).status_code == 403
+    for bad in ("", "abc", "999999", "1\x00"):
+        response = world_a.client_for().post(invite_url, {"survey": bad})
+        assert response.status_code == 400 and "survey" in response.content.decode().lower()
+    with world_a.scope():
+        survey.is_active = False
+        survey.save()
+    assert world_a.client_for().post(invite_url, {"survey": survey.pk}).status_code == 400  # inactive: not offered
+    with world_a.scope():
+        assert not Invitation.objects.exists()
