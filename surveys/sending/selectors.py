@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, QuerySet
 
 from surveys.models import Survey
-from surveys.sending.models import Invitation, InvitationStatus, OutboxMessage, SuppressionReason
+from surveys.sending.models import Invitation, InvitationStatus, OutboxMessage, SuppressionReason, SurveyPolicy
 
 if TYPE_CHECKING:
     from accounts.models import Tenant
@@ -47,3 +47,10 @@ def outbox_counts(*, tenant: Tenant) -> dict[str, int]:
 
 def active_surveys(*, tenant: Tenant) -> list[Survey]:
     return list(Survey.objects.filter(tenant=tenant, is_active=True).order_by("kind", "-is_default", "name", "id"))
+
+
+def policy(*, tenant: Tenant) -> SurveyPolicy:
+    """The tenant's policy with who changed it, or (never saved yet) an unsaved one with the defaults: reading
+    the settings page writes nothing (surveys.sending.services.policy_for creates the row when it is used)."""
+    found = SurveyPolicy.objects.filter(tenant=tenant).select_related("updated_by").first()
+    return found or SurveyPolicy(tenant=tenant)

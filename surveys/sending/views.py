@@ -15,14 +15,14 @@ from surveys.sending import selectors
 from surveys.sending.forms import InvitationFilterForm, OutboxFilterForm, PolicyForm, StaffInviteForm
 from surveys.sending.models import SuppressionReason, Trigger
 from surveys.sending.outbox import BACKOFF_MINUTES, MAX_ATTEMPTS
-from surveys.sending.services import invite, policy_for, save_policy
+from surveys.sending.services import invite, save_policy
 
 
 @require_http_methods(["GET", "POST"])
 @requires("surveys.manage")
 def policy_settings(request: HttpRequest) -> HttpResponse:
     tenant = request.tenant
-    policy = policy_for(tenant=tenant)
+    policy = selectors.policy(tenant=tenant)
     data = request.POST if request.method == "POST" else None
     form = PolicyForm.for_policy(data, policy)
     if data is not None and form.is_valid():

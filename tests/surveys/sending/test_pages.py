@@ -165,3 +165,11 @@ def test_sending_a_survey_needs_the_manage_permission_and_a_valid_survey(world_a
     assert world_a.client_for().post(invite_url, {"survey": survey.pk}).status_code == 400  # inactive: not offered
     with world_a.scope():
         assert not Invitation.objects.exists()
+
+
+def test_reading_or_refusing_the_settings_writes_nothing(world_a):
+    client = world_a.client_for()
+    assert client.get(url(world_a, "settings")).status_code == 200
+    assert client.post(url(world_a, "settings"), {**SETTINGS, "expiry_days": "0"}).status_code == 400
+    with world_a.scope():
+        assert not SurveyPolicy.objects.exists()
