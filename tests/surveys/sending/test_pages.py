@@ -173,3 +173,12 @@ def test_reading_or_refusing_the_settings_writes_nothing(world_a):
     assert client.post(url(world_a, "settings"), {**SETTINGS, "expiry_days": "0"}).status_code == 400
     with world_a.scope():
         assert not SurveyPolicy.objects.exists()
+
+
+def test_the_invite_page_queries_do_not_grow_with_surveys(world_a, django_assert_max_num_queries):
+    client = world_a.client_for()
+    invite_url = f"/t/{world_a.tenant.slug}/surveys/contacts/{world_a.contacts[0].pk}/invite/"
+    for n in range(12):
+        make_survey(world_a, kind="nps", name=f"Survey {n}")
+    with django_assert_max_num_queries(10):
+        assert "Survey 11" in client.get(invite_url).content.decode()
