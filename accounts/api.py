@@ -52,7 +52,7 @@ class ContactSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Contact
-        fields = ("external_id", "account", "email", "phone", "name", "persona", "knowledge_level",
+        fields = ("external_id", "account", "email", "phone", "name", "persona", "knowledge_level", "language",
                   "first_seen_at", "last_seen_at", "created_at", "updated_at")
         read_only_fields = fields
 

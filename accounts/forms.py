@@ -27,6 +27,7 @@ from accounts.models import Contact, CustomerAccount, KnowledgeLevel, LifecycleS
 from accounts.models.tenants import ApiScope
 from cs_platform.api.serializers import external_id_error
 from cs_platform.web.fields import BoundedDateField
+from surveys.languages import language_error
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 PHONE_VALIDATOR = RegexValidator(r"^\+?[0-9 ().\-]{3,32}$", "Enter a phone number: digits, spaces, + ( ) . -")
@@ -176,8 +177,10 @@ class ContactForm(forms.ModelForm):
 
     class Meta:
         model = Contact
-        fields = ["external_id", "account", "name", "email", "phone", "persona", "knowledge_level"]
+        fields = ["external_id", "account", "name", "email", "phone", "persona", "knowledge_level", "language"]
         labels = {"external_id": "External id"}
+        help_texts = {"language": "survey emails and pages in this language when a survey has it: en, tr, "
+                                  "zh-Hans, ta, pt-BR ... (empty: the tenant's default)"}
 
     def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -190,6 +193,12 @@ class ContactForm(forms.ModelForm):
             raise forms.ValidationError(f"The external id {message}.")
         if Contact.objects.filter(tenant=self.tenant, external_id=value).exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError("Another contact of this tenant already has this external id.")
+        return value
+
+    def clean_language(self) -> str:
+        value = self.cleaned_data["language"].strip()
+        if value and (message := language_error(value)):
+            raise forms.ValidationError(f"Language: {message}.")
         return value
 
     def clean_email(self) -> str:

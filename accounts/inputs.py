@@ -17,6 +17,7 @@ from cs_platform.api.serializers import (
     OptionalInteger,
     StrictSerializer,
 )
+from surveys.languages import MAX_LANGUAGE, language_error
 
 
 class AccountItem(StrictSerializer):
@@ -51,6 +52,14 @@ class ContactItem(StrictSerializer):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     persona = serializers.CharField(max_length=64, required=False, allow_blank=True)
     knowledge_level = serializers.ChoiceField(choices=KnowledgeLevel.choices, required=False)
+    language = serializers.CharField(max_length=MAX_LANGUAGE, required=False, allow_blank=True,
+                                     help_text="preferred language of survey emails and pages: en, tr, zh-Hans, pt-BR")
+
+    def validate_language(self, value: str) -> str:
+        # The surveys' rule: the invitation's language is resolved against survey texts with it.
+        if value and (message := language_error(value)):
+            raise serializers.ValidationError(message)
+        return value
 
     def validate(self, attrs: dict) -> dict:
         if "email" in attrs:

@@ -56,4 +56,9 @@ SCHEDULE = {
         "task": "surveys.triggers.run_campaigns_all_tenants",
         "schedule": crontab(minute="*/5"),
     },
+    # Surveys: due invitations decided (fatigue budget, opt-out, ticket state) and their emails delivered.
+    "send-surveys": {
+        "task": "surveys.sending.tasks.send_surveys_all_tenants",
+        "schedule": crontab(minute="*"),
+    },
 }

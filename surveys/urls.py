@@ -6,6 +6,7 @@ from django.urls import path
 
 from surveys import api, views
 from surveys.reports import urls as report_urls
+from surveys.sending import urls as sending_urls
 from surveys.triggers import urls as trigger_urls
 
 urlpatterns = [
@@ -15,6 +16,7 @@ urlpatterns = [
     path("surveys/<int:survey_pk>/edit/", views.survey_edit, name="survey-edit"),
     *report_urls.urlpatterns,
     *trigger_urls.urlpatterns,
+    *sending_urls.urlpatterns,
 ]
 
 api_urlpatterns = [
@@ -23,4 +25,5 @@ api_urlpatterns = [
     path("accounts/<str:account_external_id>/survey-responses", api.AccountResponseListView.as_view(),
          name="api-account-survey-responses"),
     *report_urls.api_urlpatterns,
+    *sending_urls.api_urlpatterns,
 ]

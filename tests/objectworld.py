@@ -136,5 +136,25 @@ def _surveys(b, contact, ticket, marker) -> dict:
             survey=survey, name=f"{marker} campaign", segment={}, window_days=1, repeat_months=3))
         start_campaign(tenant=b.tenant, campaign=campaign, by=None, now=campaign.created_at)
         run_campaigns(tenant=b.tenant, now=campaign.created_at)
+    _sending(b, contact, survey, marker)
     link = make_link(b, survey=survey, contact=contact, ticket=ticket)
     return {"survey": survey, "campaign": campaign, "survey_invitation": link.invitation, "survey_token": link.token}
+
+
+def _sending(b, contact, survey, marker) -> None:
+    """An invitation sent (its email pending in the outbox) and one suppressed: the sending pages list them."""
+    from django.utils import timezone
+
+    from surveys.models import Invitation, OutboxMessage
+
+    now = timezone.now()
+    with b.scope():
+        sent = Invitation.objects.create(tenant=b.tenant, survey=survey, contact=contact, account=contact.account,
+                                         trigger="api", status="sent", send_after=now, sent_at=now,
+                                         token_hash="0" * 64, expires_at=now)
+        Invitation.objects.create(tenant=b.tenant, survey=survey, contact=contact, account=contact.account,
+                                  trigger="api", status="suppressed", suppressed_reason="opted_out",
+                                  suppressed_at=now, send_after=now)
+        OutboxMessage.objects.create(tenant=b.tenant, invitation=sent, to_email=contact.email,
+                                     subject=f"{marker} subject", body_text=marker, message_id=f"<{marker}@x>",
+                                     next_attempt_at=now, last_error=f"{marker} error")

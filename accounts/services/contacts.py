@@ -51,7 +51,7 @@ from accounts.tenancy import tenant_scope
 from cs_platform.bulk import BulkResult, validate_batch
 from learning import services as learning_services
 
-CONTACT_FIELDS = ("account_id", "email", "phone", "name", "persona", "knowledge_level")
+CONTACT_FIELDS = ("account_id", "email", "phone", "name", "persona", "knowledge_level", "language")
 
 
 def _contacts_created(tenant: Tenant, contact_ids: Sequence[int]) -> None:

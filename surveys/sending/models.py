@@ -231,6 +231,8 @@ class OutboxMessage(TenantOwnedModel):
     subject = models.CharField(max_length=300)
     body_text = models.TextField(blank=True)
     body_html = models.TextField(blank=True)
+    # Extra headers (List-Unsubscribe): they hold the token's opt-out link, so they are blanked with the body.
+    headers = models.JSONField(default=dict, blank=True)
     message_id = models.CharField(max_length=200, help_text="the Message-ID header: bounces name it")
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)

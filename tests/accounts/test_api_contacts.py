@@ -155,7 +155,8 @@ def test_list_serializes_every_contract_field_and_hides_other_tenant(worlds):
     rows = {r["external_id"]: r for r in a.api().get(LIST).json()["results"]}
     assert set(rows) == {"user-0", "user-1", "user-2", "user-3"}
     assert set(rows["user-1"]) == {"external_id", "account", "email", "phone", "name", "persona",
-                                   "knowledge_level", "first_seen_at", "last_seen_at", "created_at", "updated_at"}
+                                   "knowledge_level", "language", "first_seen_at", "last_seen_at", "created_at",
+                                   "updated_at"}
     assert rows["user-1"]["account"] == "acc-1"
     assert rows["user-0"]["name"] == "Person 0"
     assert "Bravo person" not in a.api().get(LIST, {"limit": 500}).content.decode()

@@ -220,6 +220,7 @@ def _surveys(tenant, now: dt.datetime) -> None:
                           "submitted_at": (now - dt.timedelta(days=n % 20, hours=2)).isoformat()})
     result = record_responses(tenant=tenant, items=items)
     assert not result.rejected, result.rejected[:3]
+    _sent_invitations(tenant, list(contacts), now)
     _invitations(tenant, now)
     _survey_links(tenant, now)
     # The triggers: CSAT invitations of the recent resolutions, and a campaign to every contact (its counts
@@ -285,6 +286,23 @@ def _survey_links(tenant, now: dt.datetime) -> None:
                                language="en", token_hash=token_hash, sent_at=now,
                                expires_at=now + dt.timedelta(days=28)))
     Invitation.objects.bulk_create(rows)
+
+
+def _sent_invitations(tenant, contacts: list[str], now: dt.datetime) -> None:
+    """Invitations through the API's service (a third of the contacts opted out first), decided by the sender
+    and half of their emails delivered: the invitation list, its suppressed counts and the outbox move."""
+    from accounts.selectors import contacts_by_external_id
+    from surveys.models import OptOut
+    from surveys.sending.outbox import deliver_outbox
+    from surveys.sending.services import invite, send_due_invitations
+
+    ids = contacts_by_external_id(tenant=tenant, external_ids=contacts[::3])
+    OptOut.objects.bulk_create([OptOut(tenant=tenant, contact_id=pk, source=OptOut.Source.API)
+                                for pk, _account in ids.values()])
+    invite(tenant=tenant, survey_ref="ces", contacts=contacts[:200], now=now - dt.timedelta(minutes=5),
+           send_at=now - dt.timedelta(minutes=5))
+    send_due_invitations(tenant=tenant, now=now - dt.timedelta(minutes=4))
+    deliver_outbox(tenant=tenant, now=now - dt.timedelta(minutes=4), limit=50)
 
 
 def _qa(tenant, size: Size, today: dt.date) -> None:

@@ -167,6 +167,10 @@ CHECKED: dict[str, list[Ask]] = {
                            for g in SURVEY_GROUP_BYS] + [Ask(who=("api",))],
     "campaign-list": [Ask(), Ask(htmx="results")],
     "campaign-create": [Ask(), Ask("?segment-tier=premium")],
+    "survey-invitations": [Ask(), Ask("?page=2"), Ask("?status=suppressed&reason=opted_out"),
+                           Ask("?status=sent", htmx="results"), Ask(who=("agent",))],
+    "survey-outbox": [Ask(), Ask("?status=pending"), Ask("?page=2", htmx="results")],
+    "survey-settings": [Ask(), Ask(who=("csm",))],
 }
 
 # Route name -> why it is not read here. Each is also shown to refuse GET (405) by the main test.
@@ -200,6 +204,7 @@ OWN_OBJECTS: dict[str, list[Ask]] = {
     # Edit forms: their choice lists (owners, accounts, agents, managers, categories, calendars) are tenant A's.
     "account-edit": [Ask()],
     "contact-edit": [Ask()],
+    "survey-contact-invite": [Ask()],
     "catalog-edit": [Ask()],
     "team-edit": [Ask()],
     "macro-edit": [Ask()],
