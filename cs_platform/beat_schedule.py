@@ -46,4 +46,9 @@ SCHEDULE = {
         "task": "support.qa_tasks.sample_qa_reviews_all_tenants",
         "schedule": crontab(minute=41, hour=5, day_of_week=1),
     },
+    # The surveys' closed loop: low responses of the last 7 days whose follow-up task the write hook missed.
+    "sweep-survey-follow-ups": {
+        "task": "surveys.loop.tasks.sweep_follow_ups_all_tenants",
+        "schedule": crontab(minute="*/10"),
+    },
 }
