@@ -5,10 +5,12 @@ so the isolation suite tries each from another tenant."""
 from django.urls import path
 
 from surveys import api, views
+from surveys.loop import views as loop_views
 
 urlpatterns = [
     path("surveys/", views.survey_list, name="survey-list"),
     path("surveys/new/", views.survey_create, name="survey-create"),
+    path("surveys/loop/", loop_views.loop_page, name="survey-loop"),
     path("surveys/<int:survey_pk>/", views.survey_detail, name="survey-detail"),
     path("surveys/<int:survey_pk>/edit/", views.survey_edit, name="survey-edit"),
 ]

@@ -43,6 +43,8 @@ OBJECT_KWARGS: dict[str, Callable[[dict], object]] = {
     "team_pk": lambda o: o["team"].pk,
     # Surveys (issue 12).
     "survey_pk": lambda o: o["survey"].pk,
+    # CSM tasks (issue 12's closed loop): B's survey response of score 2 opened one (tests/objectworld._surveys).
+    "task_pk": lambda o: o["task"].pk,
     # The public help center (/help/<help_slug>/): test_public_help_center_never_serves_other_tenants_objects.
     "help_slug": lambda o: o["tenant"].slug,
     "category_slug": lambda o: o["article_category"].slug,
@@ -124,4 +126,12 @@ def _surveys(b, contact, ticket, marker) -> dict:
             "survey": str(survey.pk), "contact": contact.external_id, "ticket": ticket.external_id, "score": 2,
             "comment": f"{marker} comment", "external_id": f"{marker}-response"}])
         assert result.accepted == 1, result.as_dict()
-    return {"survey": survey}
+    from surveys.loop.services import sweep_follow_ups
+
+    # The response hook waits for a commit that the test's transaction never makes: the sweep opens the task.
+    [response_id] = sweep_follow_ups(tenant=b.tenant)
+    from accounts.models import CsmTask
+
+    with b.scope():
+        task = CsmTask.objects.get(source_id=response_id)
+    return {"survey": survey, "task": task}

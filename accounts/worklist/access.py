@@ -8,4 +8,6 @@ from accounts.worklist.models import CsmTask
 
 
 def get_task_for_tenant(tenant: Tenant, *, pk: int) -> CsmTask:
-    return fetch_one(CsmTask.objects.filter(tenant=tenant).select_related("account", "assignee"), "task", pk=pk)
+    tasks = CsmTask.objects.filter(tenant=tenant).select_related("account", "contact", "assignee", "done_by",
+                                                                 "created_by")
+    return fetch_one(tasks, "task", pk=pk)

@@ -116,6 +116,20 @@ def closures(*, tenant: Tenant) -> QuerySet:
             .annotate(close_seconds=EpochSeconds(F("closed_at") - F("submitted_at"))))
 
 
+def human_duration(seconds: float | None) -> str:
+    """``45 min``, ``3 h 5 min``, ``2 d 4 h``: as precise as a CSM needs to compare loops."""
+    if seconds is None:
+        return "—"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
 @dataclass(frozen=True)
 class Loop:
     response: SurveyResponse  # annotated as closures() does
@@ -124,6 +138,10 @@ class Loop:
     @property
     def seconds(self) -> float | None:
         return self.response.close_seconds
+
+    @property
+    def duration(self) -> str:
+        return human_duration(self.seconds)
 
 
 def _closed_by(r: SurveyResponse) -> str:
@@ -149,6 +167,14 @@ class LoopReport:
     p90_seconds: float | None
     open_loops: list[Loop]  # the oldest LIST_LIMIT
     closed_loops: list[Loop]  # the latest closed LIST_LIMIT
+
+    @property
+    def median(self) -> str:
+        return human_duration(self.median_seconds)
+
+    @property
+    def p90(self) -> str:
+        return human_duration(self.p90_seconds)
 
 
 def loop_closures(*, tenant: Tenant, start: dt.datetime, end: dt.datetime, limit: int = LIST_LIMIT) -> LoopReport:
