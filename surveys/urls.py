@@ -5,6 +5,7 @@ so the isolation suite tries each from another tenant."""
 from django.urls import path
 
 from surveys import api, views
+from surveys.branding import views as branding_views
 from surveys.loop import views as loop_views
 
 urlpatterns = [
@@ -13,6 +14,14 @@ urlpatterns = [
     path("surveys/loop/", loop_views.loop_page, name="survey-loop"),
     path("surveys/<int:survey_pk>/", views.survey_detail, name="survey-detail"),
     path("surveys/<int:survey_pk>/edit/", views.survey_edit, name="survey-edit"),
+    path("surveys/<int:survey_pk>/logo/", branding_views.logo_upload, name="survey-logo-upload"),
+    path("surveys/<int:survey_pk>/logo/remove/", branding_views.logo_remove, name="survey-logo-remove"),
+]
+
+# Public, no login (mounted at /survey-logos/ by cs_platform.urls): the logo the survey page and emails show.
+branding_urlpatterns = [
+    path("<slug:logo_tenant_slug>/<int:surveylogo_pk>-<str:logo_key>", branding_views.logo_file,
+         name="survey-logo-file"),
 ]
 
 api_urlpatterns = [

@@ -45,6 +45,11 @@ OBJECT_KWARGS: dict[str, Callable[[dict], object]] = {
     "survey_pk": lambda o: o["survey"].pk,
     # CSM tasks (issue 12's closed loop): B's survey response of score 2 opened one (tests/objectworld._surveys).
     "task_pk": lambda o: o["task"].pk,
+    # The public survey logo (/survey-logos/<logo_tenant_slug>/<surveylogo_pk>-<logo_key>):
+    # test_public_survey_logo_never_serves_another_logo.
+    "logo_tenant_slug": lambda o: o["tenant"].slug,
+    "surveylogo_pk": lambda o: o["survey_logo"].pk,
+    "logo_key": lambda o: o["survey_logo"].key,
     # The public help center (/help/<help_slug>/): test_public_help_center_never_serves_other_tenants_objects.
     "help_slug": lambda o: o["tenant"].slug,
     "category_slug": lambda o: o["article_category"].slug,
@@ -134,4 +139,8 @@ def _surveys(b, contact, ticket, marker) -> dict:
 
     with b.scope():
         task = CsmTask.objects.get(source_id=response_id)
-    return {"survey": survey, "task": task}
+        from surveys.branding.services import set_logo
+        from tests.surveys.images import png
+
+        logo = set_logo(tenant=b.tenant, survey=survey, data=png(4, 4, text=marker), by=None)
+    return {"survey": survey, "task": task, "survey_logo": logo}

@@ -5,7 +5,7 @@ task's refreshed row, which replaces the old one; without htmx it redirects back
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
@@ -48,10 +48,12 @@ def _answer(request: HttpRequest, task: CsmTask, message: str) -> HttpResponse:
         response["Vary"] = "HX-Request"
         return response
     messages.success(request, message)
+    # Back to the page the button was on: a path of this site only (redirect() would read a bare word as a
+    # view name, and an absolute URL elsewhere would make this an open redirect).
     back = request.POST.get("next", "")
-    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
-                                                require_https=request.is_secure()):
-        return redirect(back)
+    if back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                                                require_https=request.is_secure()):
+        return HttpResponseRedirect(back)
     return redirect("task-detail", tenant_slug=request.tenant.slug, task_pk=task.pk)
 
 

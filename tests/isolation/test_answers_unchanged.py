@@ -152,6 +152,10 @@ CHECKED: dict[str, list[Ask]] = {
     "survey-list": [Ask(), Ask(who=("csm",))],
     "survey-create": [Ask()],
     "api-survey-list": [Ask(who=("api",)), Ask("?limit=1", who=("api",), follow_next=True)],
+    # The closed loop (issue 12): CSM tasks and the loop's figures.
+    "task-list": [Ask(), Ask("?show=all&status=all"), Ask("?show=all&status=done"), Ask("?show=all&overdue=on"),
+                  Ask("?show=all", htmx="results"), Ask(who=("csm",))],
+    "survey-loop": [Ask(), Ask("?start={days_90}&end={today}"), Ask(who=("csm",))],
 }
 
 # Route name -> why it is not read here. Each is also shown to refuse GET (405) by the main test.
@@ -197,6 +201,8 @@ OWN_OBJECTS: dict[str, list[Ask]] = {
     "survey-detail": [Ask(), Ask("?page=2"), Ask(htmx="results")],
     "survey-edit": [Ask()],
     "api-account-survey-responses": [Ask(who=("api",))],
+    "task-detail": [Ask()],
+    "survey-logo-file": [Ask(who=("anonymous",))],
 }
 
 # Object routes not read with A's own objects, and why. Each is also shown to refuse GET (405).
@@ -205,7 +211,7 @@ OWN_OBJECTS_EXCLUDED: dict[str, str] = {name: "POST only: a change, no answer to
     "catalog-delete", "team-delete", "ticket-reply", "ticket-status", "ticket-assign", "ticket-callback",
     "macro-delete", "callback-complete", "qa-rubric-active", "qa-review-calibrate", "kb-article-publish",
     "kb-article-delete", "kb-category-delete", "sla-policy-delete", "sla-calendar-delete", "sla-holiday-add",
-    "sla-holiday-delete", "note-delete",
+    "sla-holiday-delete", "note-delete", "task-complete", "task-reopen", "survey-logo-upload", "survey-logo-remove",
 )}
 
 NORMALIZE: tuple[tuple[re.Pattern, str], ...] = (
@@ -326,7 +332,7 @@ def _readers(a) -> Readers:
 
 
 def _values(a) -> dict[str, object]:
-    from accounts.models import AccountNote, Contact, CustomerAccount, Job, Membership
+    from accounts.models import AccountNote, Contact, CsmTask, CustomerAccount, Job, Membership
     from health.usage.models import CatalogEntry
     from support.models import (
         Agent,
@@ -342,10 +348,11 @@ def _values(a) -> dict[str, object]:
         Team,
         Ticket,
     )
-    from surveys.models import Survey
+    from surveys.models import Survey, SurveyLogo
 
     today = lookalike.today_of(a.tenant)
     with a.scope():
+        logo = SurveyLogo.objects.get()
         account = CustomerAccount.objects.get(external_id="ACC-1001")
         contact = Contact.objects.get(external_id="CON-1001-1")
         ticket = Ticket.objects.get(external_id="DEMO-1001")
@@ -375,6 +382,8 @@ def _values(a) -> dict[str, object]:
             "membership_pk": Membership.objects.get(user=csm).pk,
             "note_pk": AccountNote.objects.get(account=account, kind="call").pk,
             "survey_pk": Survey.objects.get(kind="nps", is_default=True).pk,
+            "task_pk": CsmTask.objects.order_by("due_on", "source_id")[0].pk,
+            "logo_tenant_slug": a.tenant.slug, "surveylogo_pk": logo.pk, "logo_key": logo.key,
         }
 
 

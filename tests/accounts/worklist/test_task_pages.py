@@ -69,12 +69,15 @@ def test_complete_by_htmx_answers_the_row_and_audits(world_a):
     assert response.status_code == 302 and response["Location"] == back
     response = client.post(reverse("task-complete", args=[a.tenant.slug, task.pk]), {"next": "https://evil.example/"})
     assert response["Location"] == reverse("task-detail", args=[a.tenant.slug, task.pk])
+    for bad in ("//evil.example/", "2687", "task-list"):  # not an open redirect, nor a view name to reverse
+        response = client.post(reverse("task-reopen", args=[a.tenant.slug, task.pk]), {"next": bad})
+        assert response["Location"] == reverse("task-detail", args=[a.tenant.slug, task.pk])
     with a.scope():
         actions = list(CsmTaskChange.objects.filter(task=task).order_by("at", "pk").values_list("action", "by"))
     assert actions == [("created", a.admin.user.pk), ("completed", a.csm.user.pk), ("reopened", a.csm.user.pk),
-                       ("completed", a.csm.user.pk)]
+                       ("completed", a.csm.user.pk), ("reopened", a.csm.user.pk)]
     page = client.get(reverse("task-detail", args=[a.tenant.slug, task.pk])).content.decode()
-    assert page.count("Completed by") == 2 and "Reopened by" in page
+    assert page.count("Completed by") == 2 and page.count("Reopened by") == 2
 
 
 def test_viewers_read_tasks_but_cannot_change_them(world_a):
