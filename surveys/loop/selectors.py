@@ -111,7 +111,10 @@ def closures(*, tenant: Tenant) -> QuerySet:
             .annotate(first_reply_at=Subquery(replies, output_field=DateTimeField()),
                       first_touch_at=Subquery(touches, output_field=DateTimeField()),
                       task_id=Subquery(tasks.values("pk")[:1]),
-                      task_done_at=Subquery(tasks.values("done_at")[:1], output_field=DateTimeField()))
+                      # At or after the answer, like the other two: an edit that moved submitted_at past an
+                      # earlier completion must not give a negative time.
+                      task_done_at=Subquery(tasks.filter(done_at__gte=OuterRef("submitted_at")).values("done_at")[:1],
+                                            output_field=DateTimeField()))
             .annotate(closed_at=Least("first_reply_at", "first_touch_at", "task_done_at", output_field=DateTimeField()))
             .annotate(close_seconds=EpochSeconds(F("closed_at") - F("submitted_at"))))
 

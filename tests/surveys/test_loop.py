@@ -210,3 +210,21 @@ def test_time_to_close_by_reply_touch_and_task(world_a, world_b):
         reopen_task(tenant=a.tenant, task=task3, by=a.csm.user)
         report = loop_closures(tenant=a.tenant, start=T0 - dt.timedelta(days=1), end=T0 + dt.timedelta(days=1))
     assert [loop.response.pk for loop in report.open_loops] == [r3.pk, r4.pk]
+
+
+def test_a_completion_before_the_answer_does_not_close_it(world_a):
+    """An edit that moves submitted_at past the task's completion: no negative time, the loop is open again."""
+    a = world_a
+    survey = make_survey(a, kind="nps")
+    r = _low(a, survey, "user-0", T0, "moved")
+    sweep_follow_ups(tenant=a.tenant, now=T0)
+    with a.scope():
+        complete_task(tenant=a.tenant, task=CsmTask.objects.get(source_id=r.pk), by=None,
+                      now=T0 + dt.timedelta(hours=1))
+        period = {"start": T0 - dt.timedelta(days=1), "end": T0 + dt.timedelta(days=1)}
+        assert loop_closures(tenant=a.tenant, **period).closed_loops[0].seconds == 3600.0
+        record_responses(tenant=a.tenant, items=[{"survey": str(survey.pk), "contact": "user-0", "score": 1,
+                                                  "external_id": "moved",
+                                                  "submitted_at": (T0 + dt.timedelta(hours=2)).isoformat()}])
+        report = loop_closures(tenant=a.tenant, **period)
+    assert [loop.response.pk for loop in report.open_loops] == [r.pk] and report.closed_count == 0
