@@ -37,6 +37,7 @@ NAV: tuple[NavGroup, ...] = (
     NavGroup("Customers", (
         NavLink("Accounts", "account-list", "accounts.view"),
         NavLink("Contacts", "contact-list", "contacts.view"),
+        NavLink("Tasks", "task-list", "tasks.view"),
         NavLink("First 90 days", "first-90-days", "usage.view"),
         NavLink("Feature catalog", "catalog", "usage.view"),
         NavLink("Surveys", "survey-list", "surveys.view"),
@@ -89,6 +90,7 @@ REACHED_FROM: dict[str, str] = {
     "sla-calendar-create": "sla-policy-list",
     "catalog-add": "catalog",
     "survey-create": "survey-list",
+    "survey-loop": "survey-list",
 }
 
 

@@ -25,6 +25,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # CSM notes and logged touches on an account (issue 11); a note is changed by its author or an admin
     # (may_change_note), so a manager cannot rewrite what a CSM recorded.
     "notes.write": STAFF_WRITERS,
+    # CSM tasks (issue 12's closed loop, later health alerts): everyone reads them; the roles that own the
+    # customer relationship complete and reopen them.
+    "tasks.view": ALL_ROLES,
+    "tasks.work": STAFF_WRITERS,
     "tenant.manage": frozenset({Role.ADMIN}),
     "members.manage": frozenset({Role.ADMIN}),
     "apikeys.manage": frozenset({Role.ADMIN}),

@@ -14,6 +14,7 @@ from django.urls import path
 from accounts import api, views
 from accounts.timeline import views as timeline_views
 from accounts.views import operator
+from accounts.worklist import views as worklist_views
 from accounts.workspace import views as workspace_views
 
 urlpatterns = [
@@ -27,6 +28,10 @@ urlpatterns = [
     path("accounts/<int:account_pk>/notes/new/", timeline_views.note_create, name="note-create"),
     path("notes/<int:note_pk>/edit/", timeline_views.note_edit, name="note-edit"),
     path("notes/<int:note_pk>/delete/", timeline_views.note_delete, name="note-delete"),
+    path("tasks/", worklist_views.task_list, name="task-list"),
+    path("tasks/<int:task_pk>/", worklist_views.task_detail, name="task-detail"),
+    path("tasks/<int:task_pk>/complete/", worklist_views.task_complete, name="task-complete"),
+    path("tasks/<int:task_pk>/reopen/", worklist_views.task_reopen, name="task-reopen"),
     path("contacts/", views.contact_list, name="contact-list"),
     path("contacts/new/", views.contact_create, name="contact-create"),
     path("contacts/import/", views.contact_import, name="contact-import"),

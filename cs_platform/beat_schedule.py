@@ -61,4 +61,9 @@ SCHEDULE = {
         "task": "surveys.sending.tasks.send_surveys_all_tenants",
         "schedule": crontab(minute="*"),
     },
+    # The surveys' closed loop: low responses of the last 7 days whose follow-up task the write hook missed.
+    "sweep-survey-follow-ups": {
+        "task": "surveys.loop.tasks.sweep_follow_ups_all_tenants",
+        "schedule": crontab(minute="*/10"),
+    },
 }

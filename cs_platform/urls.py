@@ -8,6 +8,7 @@ from django.urls import include, path
 from accounts import urls as accounts_urls
 from accounts.views import auth as auth_views
 from support.knowledge import urls as knowledge_urls
+from surveys import urls as surveys_urls
 
 # One tenant's pages: the tenant middleware resolves ``tenant_slug`` against the user's memberships.
 tenant_urlpatterns = [
@@ -29,6 +30,7 @@ urlpatterns = [
     path("t/<slug:tenant_slug>/", include(tenant_urlpatterns)),
     path("help/<slug:help_slug>/", include(knowledge_urls.helpcenter_urlpatterns)),  # public, no login
     path("s/", include("surveys.public.urls")),  # the survey links of the emails: public, no login
+    path("survey-logos/", include(surveys_urls.branding_urlpatterns)),  # public, no login
     path("docs/", include("cs_platform.docs.urls")),  # docs/*.md for signed-in staff
 ]
 

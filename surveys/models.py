@@ -116,7 +116,8 @@ class SurveyResponse(TenantOwnedModel):
         ]
 
 
-# The sending sub-domain's models live in their package; imported here so Django registers them.
+# The branding and sending sub-domains' models live in their packages; imported here so Django registers them.
+from surveys.branding.models import SurveyLogo  # noqa: E402, F401
 from surveys.sending.models import (  # noqa: E402, F401
     Campaign,
     Invitation,

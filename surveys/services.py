@@ -173,8 +173,8 @@ def _values(data: dict, *, resolve: _Resolver, contacts: dict[str, tuple[int, in
             "submitted_at": data.get("submitted_at"), "language": data["language"]}
 
 
-def _write(*, tenant: Tenant, external_id: str | None, values: dict, now: dt.datetime) -> str:
-    """Store one response: ``created``, ``updated`` or ``duplicate``. No ``submitted_at``: now for a new
+def _write(*, tenant: Tenant, external_id: str | None, values: dict, now: dt.datetime) -> tuple[str, int]:
+    """Store one response: ``created``, ``updated`` or ``duplicate``, with its id. No ``submitted_at``: now for a new
     response, unchanged for a repeat (a retried request must stay a duplicate)."""
     if external_id is not None:
         stored = SurveyResponse.objects.filter(tenant=tenant, external_id=external_id).select_for_update().first()
@@ -182,15 +182,15 @@ def _write(*, tenant: Tenant, external_id: str | None, values: dict, now: dt.dat
             if values["submitted_at"] is None:
                 values = {**values, "submitted_at": stored.submitted_at}
             if all(getattr(stored, name) == value for name, value in values.items()):
-                return "duplicate"
+                return "duplicate", stored.pk
             for name, value in values.items():
                 setattr(stored, name, value)
             stored.save()
-            return "updated"
+            return "updated", stored.pk
     if values["submitted_at"] is None:
         values = {**values, "submitted_at": now}
-    SurveyResponse.objects.create(tenant=tenant, external_id=external_id, source=Source.API, **values)
-    return "created"
+    created = SurveyResponse.objects.create(tenant=tenant, external_id=external_id, source=Source.API, **values)
+    return "created", created.pk
 
 
 def record_responses(*, tenant: Tenant, items: Sequence[Any], now: dt.datetime | None = None) -> BulkResult:
@@ -217,20 +217,39 @@ def record_responses(*, tenant: Tenant, items: Sequence[Any], now: dt.datetime |
         clean[index] = data
     contacts = contacts_by_external_id(tenant=tenant, external_ids=(d["contact"] for d in clean.values()))
     resolve = _Resolver(tenant)
+    written: list[int] = []
     with transaction.atomic():
         for index, data in clean.items():
             try:
                 values = _values(data, resolve=resolve, contacts=contacts)
-                outcome = _write_retrying(tenant=tenant, external_id=data.get("external_id"), values=values,
-                                          now=now)
+                outcome, pk = _write_retrying(tenant=tenant, external_id=data.get("external_id"), values=values,
+                                              now=now)
             except SurveyError as exc:
                 result.reject(index, [{"field": exc.field, "message": str(exc)}])
             else:
                 result.tally(outcome)
+                if outcome != "duplicate":
+                    written.append(pk)
+        if written:
+            follow_up_on_commit(tenant=tenant, response_ids=written)
     return result
 
 
-def _write_retrying(*, tenant: Tenant, external_id: str | None, values: dict, now: dt.datetime) -> str:
+def follow_up_on_commit(*, tenant: Tenant, response_ids: Sequence[int]) -> None:
+    """After the transaction commits, open the closed loop's follow-up tasks for the low ones among
+    ``response_ids`` (surveys.loop.services.open_follow_ups). Every writer of responses calls this: a new
+    low answer and an edit that turns an answer low both open one; an edit up closes nothing.
+
+    ``robust``: a failure here must not turn a committed answer into an error for its sender; the sweep
+    (surveys.loop.tasks, every 10 minutes) opens what was missed."""
+    from surveys.loop.services import open_follow_ups
+
+    ids = list(response_ids)
+    transaction.on_commit(lambda: open_follow_ups(tenant=tenant, response_ids=ids), robust=True)
+
+
+def _write_retrying(*, tenant: Tenant, external_id: str | None, values: dict,
+                    now: dt.datetime) -> tuple[str, int]:
     # A concurrent request inserting the same external_id makes our insert fail the unique constraint:
     # the second try finds its row and compares with it.
     for _attempt in range(2):

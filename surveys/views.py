@@ -12,6 +12,8 @@ from accounts.permissions import has_permission, requires
 from cs_platform.web.pages import paginate, render_list
 from surveys import selectors
 from surveys.access import get_survey_for_tenant
+from surveys.branding import selectors as branding_selectors
+from surveys.branding.forms import LogoForm
 from surveys.forms import SurveyForm, survey_data, text_formset
 from surveys.models import Survey
 from surveys.scales import SCALES, Kind, bands_of
@@ -26,10 +28,13 @@ def survey_list(request: HttpRequest) -> HttpResponse:
         "can_manage": has_permission(request, "surveys.manage")})
 
 
-def _survey_form(request: HttpRequest, survey: Survey | None) -> HttpResponse:
+def survey_form_page(request: HttpRequest, survey: Survey | None, *, logo_form: LogoForm | None = None,
+                     status: int | None = None) -> HttpResponse:
+    """The create/edit page; a POST of the survey form saves it. The edit page also carries the logo upload
+    (surveys.branding.views posts there and, for a refused file, renders this page with its ``logo_form``)."""
     tenant = request.tenant
     texts = selectors.survey_texts(tenant=tenant, survey=survey) if survey else []
-    data = request.POST if request.method == "POST" else None
+    data = request.POST if request.method == "POST" and logo_form is None else None
     form = SurveyForm.for_survey(data, survey)
     formset = text_formset(data, texts=texts)
     if data is not None and form.is_valid() and formset.is_valid():
@@ -41,19 +46,25 @@ def _survey_form(request: HttpRequest, survey: Survey | None) -> HttpResponse:
             messages.success(request, f"Survey “{saved.name}” saved.")
             return redirect("survey-detail", tenant_slug=tenant.slug, survey_pk=saved.pk)
     context = {"form": form, "formset": formset, "survey": survey}
-    return render(request, "surveys/survey_form.html", context, status=400 if data is not None else 200)
+    if survey is not None:
+        logo = branding_selectors.logo_of(tenant=tenant, survey=survey)
+        context |= {"logo": logo, "logo_form": logo_form or LogoForm(),
+                    "logo_url": branding_selectors.public_path(tenant=tenant, logo=logo) if logo else None}
+    if status is None:
+        status = 400 if data is not None else 200
+    return render(request, "surveys/survey_form.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
 @requires("surveys.manage")
 def survey_create(request: HttpRequest) -> HttpResponse:
-    return _survey_form(request, None)
+    return survey_form_page(request, None)
 
 
 @require_http_methods(["GET", "POST"])
 @requires("surveys.manage")
 def survey_edit(request: HttpRequest, survey_pk: int) -> HttpResponse:
-    return _survey_form(request, get_survey_for_tenant(request.tenant, pk=survey_pk))
+    return survey_form_page(request, get_survey_for_tenant(request.tenant, pk=survey_pk))
 
 
 @require_GET

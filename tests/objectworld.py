@@ -47,6 +47,13 @@ OBJECT_KWARGS: dict[str, Callable[[dict], object]] = {
     # test_public_survey_link_reaches_only_its_own_tenant.
     "token": lambda o: o["survey_token"],
     "campaign_pk": lambda o: o["campaign"].pk,
+    # CSM tasks (issue 12's closed loop): B's survey response of score 2 opened one (tests/objectworld._surveys).
+    "task_pk": lambda o: o["task"].pk,
+    # The public survey logo (/survey-logos/<logo_tenant_slug>/<surveylogo_pk>-<logo_key>):
+    # test_public_survey_logo_never_serves_another_logo.
+    "logo_tenant_slug": lambda o: o["tenant"].slug,
+    "surveylogo_pk": lambda o: o["survey_logo"].pk,
+    "logo_key": lambda o: o["survey_logo"].key,
     # The public help center (/help/<help_slug>/): test_public_help_center_never_serves_other_tenants_objects.
     "help_slug": lambda o: o["tenant"].slug,
     "category_slug": lambda o: o["article_category"].slug,
@@ -138,7 +145,20 @@ def _surveys(b, contact, ticket, marker) -> dict:
         run_campaigns(tenant=b.tenant, now=campaign.created_at)
     _sending(b, contact, survey, marker)
     link = make_link(b, survey=survey, contact=contact, ticket=ticket)
-    return {"survey": survey, "campaign": campaign, "survey_invitation": link.invitation, "survey_token": link.token}
+    from surveys.loop.services import sweep_follow_ups
+
+    # The response hook waits for a commit that the test's transaction never makes: the sweep opens the task.
+    [response_id] = sweep_follow_ups(tenant=b.tenant)
+    from accounts.models import CsmTask
+
+    with b.scope():
+        task = CsmTask.objects.get(source_id=response_id)
+        from surveys.branding.services import set_logo
+        from tests.surveys.images import png
+
+        logo = set_logo(tenant=b.tenant, survey=survey, data=png(4, 4, text=marker), by=None)
+    return {"survey": survey, "campaign": campaign, "survey_invitation": link.invitation, "survey_token": link.token,
+            "task": task, "survey_logo": logo}
 
 
 def _sending(b, contact, survey, marker) -> None:

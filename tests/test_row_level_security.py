@@ -118,6 +118,25 @@ def rows_the_seed_does_not_write(tenant: Tenant) -> None:
         SurveyText.objects.create(survey=survey, language="en", question="Recommend us?")
         SurveyResponse.objects.create(survey=survey, contact=contact, account=contact.account, score=9,
                                       submitted_at=now)
+        # The closed loop's task (with its history row) and a survey logo (issue 12).
+        from accounts.worklist.services import create_task
+        from surveys.branding.services import set_logo
+        from tests.surveys.images import png
+
+        create_task(tenant=tenant, account=contact.account, title="Follow up", due_on=now.date(), by=None)
+        set_logo(tenant=tenant, survey=survey, data=png(2, 2), by=None)
+        # Sending (issue 12 step 2): a policy, an opt-out, a skipped ticket, a campaign with an invitation and
+        # its outbox message.
+        from surveys.models import Campaign, Invitation, OptOut, OutboxMessage, SkippedTicket, SurveyPolicy
+
+        SurveyPolicy.objects.create()
+        OptOut.objects.create(contact=contact, source="api")
+        SkippedTicket.objects.create(ticket=ticket)
+        campaign = Campaign.objects.create(survey=survey, name="Relationship NPS")
+        invitation = Invitation.objects.create(survey=survey, contact=contact, account=contact.account,
+                                               campaign=campaign, trigger="campaign", send_after=now)
+        OutboxMessage.objects.create(invitation=invitation, to_email="a@example.com", subject="NPS",
+                                     message_id=f"<rls-{tenant.slug}@example.com>", next_attempt_at=now)
         UsagePending.objects.create(batch_id=uuid.uuid4(), created_at=now, events=0, account_ids=[], contact_ids=[],
                                     days=[], event_names=[], counts=[], seen_contact_ids=[], seen_first=[],
                                     seen_last=[])

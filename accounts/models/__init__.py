@@ -2,11 +2,14 @@ from accounts.models.customers import Contact, CustomerAccount, KnowledgeLevel, 
 from accounts.models.jobs import Job
 from accounts.models.tenants import ApiKey, Membership, Role, Tenant
 from accounts.timeline.models import AccountNote, NoteKind
+from accounts.worklist.models import CsmTask, CsmTaskChange
 
 __all__ = [
     "AccountNote",
     "ApiKey",
     "Contact",
+    "CsmTask",
+    "CsmTaskChange",
     "CustomerAccount",
     "Job",
     "KnowledgeLevel",

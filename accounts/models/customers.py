@@ -71,7 +71,8 @@ class Contact(TenantOwnedModel):
     )
     first_seen_at = models.DateTimeField(null=True, blank=True)
     last_seen_at = models.DateTimeField(null=True, blank=True)
-    language = models.CharField(max_length=16, blank=True,
+    # db_default too: usage ingestion creates contacts with raw SQL that names only the columns it knows.
+    language = models.CharField(max_length=16, blank=True, default="", db_default="",
                                 help_text="preferred language (en, tr, pt-BR); surveys and emails use it")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

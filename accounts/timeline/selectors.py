@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
+
 from accounts.models import Contact, CustomerAccount, Tenant
 from accounts.timeline import registry
+from accounts.timeline.models import AccountNote, NoteKind
 from accounts.timeline.registry import Cursor, TimelineEvent, TimelineQuery
 
 TIMELINE_LIMIT = 50
@@ -47,3 +50,10 @@ def contact_timeline(*, tenant: Tenant, contact: Contact, before: Cursor | None 
                      kinds: Iterable[str] | None = None, limit: int = TIMELINE_LIMIT) -> TimelinePage:
     """The contact's own events (first seen, their tickets on every channel...), newest first."""
     return _page(tenant, "contact", account=None, contact=contact, before=before, kinds=kinds, limit=limit)
+
+
+def logged_touches(*, tenant: Tenant) -> QuerySet:
+    """Logged touches (a call, a meeting, an email; not plain notes) as a queryset other apps refine: the
+    closed loop takes the first one on an account after a response. A touch names no contact, so a touch
+    on the account counts for each of its contacts."""
+    return AccountNote.objects.filter(tenant=tenant).exclude(kind=NoteKind.NOTE)

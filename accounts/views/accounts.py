@@ -13,11 +13,12 @@ from accounts import imports, selectors
 from accounts.access import get_account_for_tenant
 from accounts.forms import AccountFilterForm, AccountForm
 from accounts.models import CustomerAccount
-from accounts.permissions import requires
+from accounts.permissions import has_permission, requires
 from accounts.services.customers import save_account
 from accounts.timeline.forms import TimelineParamError
 from accounts.timeline.views import bad_timeline_param, timeline_context
 from accounts.views.imports import import_page
+from accounts.worklist import selectors as task_selectors
 from accounts.workspace import registry
 from cs_platform.web.pages import (
     csv_response,
@@ -81,6 +82,12 @@ def account_detail(request: HttpRequest, account_pk: int) -> HttpResponse:
         "definitions": selectors.FIGURE_DEFINITIONS,
         "contacts": selectors.account_contacts(account=account),
         "contacts_limit": selectors.ACCOUNT_DETAIL_CONTACTS_LIMIT,
+        # The account's open tasks (accounts.worklist): two queries, however many tasks.
+        "account_tasks": task_selectors.account_tasks(tenant=request.tenant, account=account,
+                                                      today=selectors.tenant_today(request.tenant)),
+        "task_definitions": task_selectors.DEFINITIONS,
+        "today": selectors.tenant_today(request.tenant),
+        "can_work": has_permission(request, "tasks.work"),
         **timeline,
     }
     return render_list(request, "accounts/account_detail.html", context, partial="timeline")

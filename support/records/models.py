@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import Case, F, Q, When
+from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Lower
 
 from accounts.tenancy import TenantOwnedModel
@@ -238,7 +238,9 @@ class Ticket(TenantOwnedModel):
     next_response_due_at = models.DateTimeField(null=True, blank=True)
     resolution_due_at = models.DateTimeField(null=True, blank=True)
     self_service_suggested = models.BooleanField(default=False)
+    # db_default too: raw-SQL writers of tickets (bench/) name only the columns they know.
     tags = ArrayField(models.CharField(max_length=MAX_TAG), default=list, blank=True, size=MAX_TAGS,
+                      db_default=Value([], output_field=ArrayField(models.CharField(max_length=MAX_TAG))),
                       help_text="lower-case labels (surveys' CSAT skip rules match them)")
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                     help_text="the ticket this one was merged into (then closed)")

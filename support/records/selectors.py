@@ -32,7 +32,9 @@ from support.models import (
     Agent,
     AgentSession,
     ArticleSuggestion,
+    AuthorType,
     Channel,
+    Direction,
     Interaction,
     Team,
     TeamManager,
@@ -102,6 +104,14 @@ def ticket_interactions(*, tenant: Tenant, ticket: Ticket) -> QuerySet:
 def interaction_with_agent(*, tenant: Tenant, pk: int) -> Interaction:
     """An interaction just written, with what its API answer shows (raises DoesNotExist if none)."""
     return Interaction.objects.select_related("agent", "queue_team").get(tenant=tenant, pk=pk)
+
+
+def outbound_contacts(*, tenant: Tenant) -> QuerySet:
+    """Interactions that are an agent reaching out to the customer: outbound, written or made by an agent,
+    not an internal note (a public ticket reply, an outbound call). A queryset other apps refine (the
+    surveys' closed loop takes the first one to a contact after an answer)."""
+    return Interaction.objects.filter(tenant=tenant, direction=Direction.OUTBOUND, author_type=AuthorType.AGENT,
+                                      is_internal=False)
 
 
 def ticket_status_history(*, tenant: Tenant, ticket: Ticket) -> QuerySet:

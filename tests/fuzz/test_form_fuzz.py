@@ -70,6 +70,9 @@ EXCLUDED = {
     "sla-policy-create-default": "a button without fields: creates the default policy",
     "qa-review-calibrate": "a button without fields: starts the user's calibration review of the ticket",
     "home": "the tenant chooser: reads nothing posted (answers a POST as a GET)",
+    "survey-logo-upload": "a file upload: tests/surveys/test_branding.py posts SVG, garbage, truncated, oversized "
+                          "and too large images",
+    "survey-logo-remove": "a confirmation button without fields",
 }
 
 # Route name -> the POST names a view reads without a Django form.
@@ -82,6 +85,8 @@ RAW_FIELDS = {
     # The public survey page reads its POST by hand (surveys.public.forms: messages in the reader's language).
     "survey-public-answer": ["score", "comment", "followup_answer"],
     "survey-public-opt-out": ["source"],
+    "task-complete": ["next"],
+    "task-reopen": ["next"],
 }
 
 # Route name -> more pages (route names) that show what it writes, beyond its own URL section.
@@ -114,6 +119,8 @@ READ_ALSO = {
     "tenant-create": [],
     "note-create": ["account-detail", "contact-detail"],
     "note-edit": ["account-detail"],
+    "task-complete": ["task-list", "survey-loop"],
+    "task-reopen": ["task-list", "survey-loop"],
 }
 
 ROUTES = [r for r in all_routes() if not r.route.startswith(tuple(EXCLUDED_PREFIXES))]

@@ -235,6 +235,7 @@ def _surveys(tenant, now: dt.datetime) -> None:
         survey=nps, name="Relationship NPS", segment={}, window_days=7, repeat_months=6))
     start_campaign(tenant=tenant, campaign=campaign, by=None, now=now)
     run_campaigns(tenant=tenant, now=now)
+    _closed_loop(tenant, now)
 
 
 def _invitations(tenant, now: dt.datetime) -> None:
@@ -303,6 +304,24 @@ def _sent_invitations(tenant, contacts: list[str], now: dt.datetime) -> None:
            send_at=now - dt.timedelta(minutes=5))
     send_due_invitations(tenant=tenant, now=now - dt.timedelta(minutes=4))
     deliver_outbox(tenant=tenant, now=now - dt.timedelta(minutes=4), limit=50)
+
+
+def _closed_loop(tenant, now: dt.datetime) -> None:
+    """The follow-up tasks of the low responses (the commit hook does not run in a test's transaction), a
+    third of them done, and a logo on the default NPS survey."""
+    from accounts.models import CsmTask
+    from accounts.worklist.services import complete_task
+    from surveys.branding.services import set_logo
+    from surveys.loop.services import open_follow_ups
+    from surveys.models import Survey, SurveyResponse
+    from tests.surveys.images import png
+
+    responses = SurveyResponse.objects.filter(tenant=tenant).order_by("pk").values_list("pk", flat=True)
+    open_follow_ups(tenant=tenant, response_ids=list(responses), now=now)
+    for task in list(CsmTask.objects.filter(tenant=tenant).order_by("source_id"))[::3]:
+        complete_task(tenant=tenant, task=task, by=None, now=now)
+    set_logo(tenant=tenant, survey=Survey.objects.get(tenant=tenant, kind="nps", is_default=True),
+             data=png(40, 20), by=None)
 
 
 def _qa(tenant, size: Size, today: dt.date) -> None:

@@ -171,6 +171,10 @@ CHECKED: dict[str, list[Ask]] = {
                            Ask("?status=sent", htmx="results"), Ask(who=("agent",))],
     "survey-outbox": [Ask(), Ask("?status=pending"), Ask("?page=2", htmx="results")],
     "survey-settings": [Ask(), Ask(who=("csm",))],
+    # The closed loop (issue 12): CSM tasks and the loop's figures.
+    "task-list": [Ask(), Ask("?show=all&status=all"), Ask("?show=all&status=done"), Ask("?show=all&overdue=on"),
+                  Ask("?show=all", htmx="results"), Ask(who=("csm",))],
+    "survey-loop": [Ask(), Ask("?start={days_90}&end={today}"), Ask(who=("csm",))],
 }
 
 # Route name -> why it is not read here. Each is also shown to refuse GET (405) by the main test.
@@ -223,6 +227,8 @@ OWN_OBJECTS: dict[str, list[Ask]] = {
     "ticket-csat": [Ask(who=STAFF), Ask(htmx="ticket-csat")],
     "campaign-detail": [Ask()],
     "campaign-edit": [Ask()],
+    "task-detail": [Ask()],
+    "survey-logo-file": [Ask(who=("anonymous",))],
 }
 
 # Object routes not read with A's own objects, and why. Each is also shown to refuse GET (405).
@@ -232,7 +238,7 @@ OWN_OBJECTS_EXCLUDED: dict[str, str] = {name: "POST only: a change, no answer to
     "macro-delete", "callback-complete", "qa-rubric-active", "qa-review-calibrate", "kb-article-publish",
     "kb-article-delete", "kb-category-delete", "sla-policy-delete", "sla-calendar-delete", "sla-holiday-add",
     "sla-holiday-delete", "note-delete", "ticket-tags", "ticket-merge", "api-ticket-merge", "campaign-start",
-    "campaign-pause",
+    "campaign-pause", "task-complete", "task-reopen", "survey-logo-upload", "survey-logo-remove",
 )}
 
 NORMALIZE: tuple[tuple[re.Pattern, str], ...] = (
@@ -356,7 +362,7 @@ def _readers(a) -> Readers:
 
 
 def _values(a) -> dict[str, object]:
-    from accounts.models import AccountNote, Contact, CustomerAccount, Job, Membership
+    from accounts.models import AccountNote, Contact, CsmTask, CustomerAccount, Job, Membership
     from health.usage.models import CatalogEntry
     from support.models import (
         Agent,
@@ -372,10 +378,11 @@ def _values(a) -> dict[str, object]:
         Team,
         Ticket,
     )
-    from surveys.models import Campaign, Survey
+    from surveys.models import Campaign, Survey, SurveyLogo
 
     today = lookalike.today_of(a.tenant)
     with a.scope():
+        logo = SurveyLogo.objects.get()
         account = CustomerAccount.objects.get(external_id="ACC-1001")
         contact = Contact.objects.get(external_id="CON-1001-1")
         ticket = Ticket.objects.get(external_id="DEMO-1001")
@@ -407,6 +414,8 @@ def _values(a) -> dict[str, object]:
             "survey_pk": Survey.objects.get(kind="nps", is_default=True).pk,
             "token": lookalike.SURVEY_TOKENS[a.tenant.pk][contact.external_id],
             "campaign_pk": Campaign.objects.get(name="Relationship NPS").pk,
+            "task_pk": CsmTask.objects.order_by("due_on", "source_id")[0].pk,
+            "logo_tenant_slug": a.tenant.slug, "surveylogo_pk": logo.pk, "logo_key": logo.key,
         }
 
 

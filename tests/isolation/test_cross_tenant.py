@@ -15,6 +15,7 @@ import json
 
 import pytest
 from django.apps import apps
+from django.urls import reverse
 
 from accounts.tenancy import TenantOwnedModel, all_tenants
 from tests.objectworld import OBJECT_KWARGS, one_of_each
@@ -99,6 +100,26 @@ def test_public_survey_link_reaches_only_its_own_tenant(route: Route, worlds, b_
     changed = {label for label in after if after[label] != before[label]}
     assert changed & {"surveys.SurveyResponse", "surveys.OptOut"}, changed  # the write landed, in B
     assert a_objects["survey_token"] != b_objects["survey_token"]
+
+
+def test_public_survey_logo_never_serves_another_logo(worlds, b_objects):
+    """B's logo asked for under A's slug, or under B's own slug with a wrong key: the same 404 as none."""
+    from django.test import Client
+
+    from tests.surveys.images import png
+
+    a, b = worlds
+    logo = b_objects["survey_logo"]
+    right = reverse("survey-logo-file", args=[b.tenant.slug, logo.pk, logo.key])
+    assert Client().get(right).status_code == 200  # the control: the right triple answers
+    for url in (reverse("survey-logo-file", args=[a.tenant.slug, logo.pk, logo.key]),
+                reverse("survey-logo-file", args=[b.tenant.slug, logo.pk, "0" * 32]),
+                reverse("survey-logo-file", args=[b.tenant.slug, logo.pk, logo.key[:-1]]),
+                reverse("survey-logo-file", args=[b.tenant.slug, logo.pk + 1000, logo.key]),
+                reverse("survey-logo-file", args=["no-such-tenant", logo.pk, logo.key])):
+        response = Client().get(url)
+        assert response.status_code == 404, url
+        assert png(4, 4, text=B_ONLY) not in response.content
 
 
 # Bookkeeping that a request may update without changing any tenant's data.

@@ -45,7 +45,7 @@ def people(world_a):
 
 def test_each_role_gets_its_sections(world_a, people):
     a = world_a
-    assert section_keys(home(a, a.csm)) == ["my-accounts"]
+    assert section_keys(home(a, a.csm)) == ["my-accounts", "my-tasks"]
     assert section_keys(home(a, people["agent"])) == ["queue", "sla-warnings"]
     portfolio = ["arr-by-stage", "renewals", "tickets-by-sla"]
     assert section_keys(home(a, people["manager"])) == portfolio
@@ -198,8 +198,9 @@ def _grow(world, n: int) -> None:
             add_interaction(world.tenant, ticket, f"i-grown-{n}-{i}", started_at=ago(10))
 
 
-# Per role, the most queries the home may take (session, user, membership and tenant included).
-MAX_QUERIES = {"csm": 10, "agent": 9, "manager": 9, "viewer": 9}
+# Per role, the most queries the home may take (session, user, membership and tenant included). The CSM's
+# "My tasks" (accounts.worklist) adds two: its counts and its first rows.
+MAX_QUERIES = {"csm": 12, "agent": 9, "manager": 9, "viewer": 9}
 
 
 @pytest.mark.parametrize("role", list(MAX_QUERIES))
