@@ -91,6 +91,14 @@ REACHED_FROM: dict[str, str] = {
     "catalog-add": "catalog",
     "survey-create": "survey-list",
     "survey-loop": "survey-list",
+    "survey-report": "survey-list",
+    "survey-comments": "survey-list",
+    "survey-non-responders": "survey-list",
+    "survey-invitations": "survey-list",
+    "survey-outbox": "survey-list",
+    "survey-settings": "survey-list",
+    "campaign-list": "survey-list",
+    "campaign-create": "survey-list",
 }
 
 

@@ -130,6 +130,8 @@ WRITE_ERRORS = {
     400: error("invalid input; `field` names it"),
     401: error("no API key, or an invalid or revoked one"),
     403: error("the key lacks the `write` scope"),
+    # Every JSON body is bounded (cs_platform.api.parsers); the fuzz met it on a long interaction body.
+    413: error("the body is more than 1 MB; `field` is `body`"),
 }
 
 

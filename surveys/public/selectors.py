@@ -7,6 +7,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from surveys.branding.selectors import logo_of, public_path
 from surveys.models import SurveyResponse, SurveyText
 from surveys.selectors import text_for
 from surveys.sending.models import DEFAULT_EXPIRY_DAYS, Invitation, OptOut
@@ -22,6 +23,7 @@ class PageState:
     opted_out: bool
     ticket_subject: str
     brand_colour: str
+    logo_url: str | None
 
 
 def expires_at(invitation: Invitation) -> dt.datetime | None:
@@ -63,11 +65,18 @@ def brand_colour(invitation: Invitation) -> str:
 
 
 def page_state(*, invitation: Invitation) -> PageState:
-    """Everything the answer page shows beyond the invitation itself (three queries)."""
+    """Everything the answer page shows beyond the invitation itself (four queries)."""
     return PageState(
         text=text_for(tenant=invitation.tenant, survey=invitation.survey, language=invitation.language or None),
         response=invitation_response(invitation=invitation),
         opted_out=is_opted_out(invitation=invitation),
         ticket_subject=ticket_subject(invitation),
         brand_colour=brand_colour(invitation),
+        logo_url=survey_logo_url(invitation),
     )
+
+
+def survey_logo_url(invitation: Invitation) -> str | None:
+    """The survey's logo (surveys.branding), or None: one query, the image bytes left out."""
+    logo = logo_of(tenant=invitation.tenant, survey=invitation.survey)
+    return public_path(tenant=invitation.tenant, logo=logo) if logo is not None else None

@@ -24,6 +24,7 @@ from surveys.models import SurveyResponse
 from surveys.public.selectors import is_expired
 from surveys.scales import SCALES, score_error
 from surveys.sending.models import Invitation, InvitationStatus, OptOut
+from surveys.services import follow_up_on_commit
 
 ANSWERABLE = (InvitationStatus.SENT, InvitationStatus.ANSWERED)
 
@@ -69,6 +70,8 @@ def answer_invitation(*, invitation: Invitation, score: int, comment: str | None
             locked.status = InvitationStatus.ANSWERED
             locked.save(update_fields=["status", "updated_at"])
         invitation.status = locked.status
+        # The closed loop: a low answer (or an edit that makes it low) opens the CSM's follow-up task.
+        follow_up_on_commit(tenant=invitation.tenant, response_ids=[response.pk])
     return response
 
 

@@ -165,7 +165,8 @@ def _answer_context(t: Chrome, invitation: Invitation, token: str, state: select
         notice_text = ""
     until = selectors.expires_at(invitation)
     return {
-        "t": t, "invitation": invitation, "text": text, "colour": state.brand_colour, "choices": choices,
+        "t": t, "invitation": invitation, "text": text, "colour": state.brand_colour, "logo": state.logo_url,
+        "choices": choices,
         "scale_low": t.format("scale_end", score=scale.low, label=t[low_key]),
         "scale_high": t.format("scale_end", score=scale.high, label=t[high_key]),
         "max_comment": MAX_COMMENT,

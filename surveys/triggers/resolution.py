@@ -40,8 +40,8 @@ from support.models import TicketStatus
 from support.records.selectors import recently_resolved_tickets
 from surveys.models import Invitation, InvitationStatus, SkippedTicket, SuppressionReason, SurveyPolicy, Trigger
 from surveys.scales import Kind
+from surveys.sending.services import policy_for
 from surveys.services import default_survey
-from surveys.triggers.policy import policy_for
 
 if TYPE_CHECKING:
     from accounts.models import Tenant

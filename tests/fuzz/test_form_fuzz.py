@@ -57,6 +57,8 @@ EXCLUDED = {
     "account-import": "a file upload: tests/fuzz/test_csv_import_fuzz.py generates the CSV files",
     "contact-import": "a file upload: tests/fuzz/test_csv_import_fuzz.py generates the CSV files",
     "apikey-revoke": "a confirmation button without fields",
+    "campaign-start": "a button without fields (surveys.triggers.views)",
+    "campaign-pause": "a button without fields (surveys.triggers.views)",
     "member-remove": "a confirmation button without fields",
     "catalog-delete": "a confirmation button without fields",
     "team-delete": "a confirmation button without fields",
@@ -77,6 +79,7 @@ EXCLUDED = {
 
 # Route name -> the POST names a view reads without a Django form.
 RAW_FIELDS = {
+    "ticket-csat": ["skip"],  # the ticket page's CSAT panel: skip on/off (surveys.triggers.views)
     "agent-presence": ["action"],
     "qa-rubric-active": ["active"],
     "kb-article-publish": ["published"],

@@ -298,3 +298,19 @@ def test_queries_are_bounded_per_page(world_a):
     assert len(first) <= MAX_GET_QUERIES, [q["sql"] for q in first]
     assert max(len(posting), len(editing), len(one_click)) <= MAX_POST_QUERIES, [q["sql"] for q in posting]
     assert len(opt_out) <= 4
+
+
+def test_the_page_shows_the_surveys_logo_within_the_same_query_bound(world_a):
+    from surveys.branding.services import set_logo
+    from tests.surveys.images import png
+
+    link = make_link(world_a)
+    assert 'class="logo"' not in body(Client().get(link.url))  # no logo: no image
+    with world_a.scope():
+        logo = set_logo(tenant=world_a.tenant, survey=link.invitation.survey, data=png(8, 4), by=None)
+    with CaptureQueriesContext(connection) as queries:
+        html = body(Client().get(link.url))
+    assert f'<img class="logo" src="/survey-logos/{world_a.tenant.slug}/{logo.pk}-{logo.key}"' in html
+    assert len(queries) <= MAX_GET_QUERIES
+    logo_file = Client().get(f"/survey-logos/{world_a.tenant.slug}/{logo.pk}-{logo.key}")
+    assert logo_file.status_code == 200 and logo_file["Content-Type"] == "image/png"

@@ -8,8 +8,8 @@ import pytest
 from support.records.services.tickets import merge_tickets
 from surveys.models import Invitation, SkippedTicket, Survey
 from surveys.scales import Kind
+from surveys.sending.services import policy_for
 from surveys.services import default_survey
-from surveys.triggers.policy import policy_for
 from surveys.triggers.resolution import LOOKBACK, schedule_resolved_tickets
 from tests.surveys.triggers.helpers import NOW, hours, set_status, ticket
 
