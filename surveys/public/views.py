@@ -26,6 +26,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 
@@ -183,11 +184,14 @@ def _answer_context(t: Chrome, invitation: Invitation, token: str, state: select
     }
 
 
+@csrf_exempt  # RFC 8058: a mail client's one-click unsubscribe POSTs without our form; the token is the key
 @require_http_methods(["GET", "POST"])
 @public_link
 def opt_out_page(request: HttpRequest, invitation: Invitation, token: str, t: Chrome) -> HttpResponse:
     """A confirm button (a GET changes nothing: mail scanners open links), then the opt-out. Works after
-    the link expired: a person who wants no more mail must always be able to say so."""
+    the link expired: a person who wants no more mail must always be able to say so. Without CSRF: a
+    forged request would need the token, which is all an opt-out needs anyway, and the mail clients'
+    one-click unsubscribe (``List-Unsubscribe-Post``) posts ``List-Unsubscribe=One-Click`` with no form."""
     done = t.format("opt_out_done", tenant=invitation.tenant.name)
     if request.method == "POST":
         source = OptOut.Source.PAGE if request.POST.get("source") == "page" else OptOut.Source.EMAIL

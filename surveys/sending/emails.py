@@ -69,7 +69,8 @@ def invitation_email(*, tenant: Tenant, survey: Survey, question: str, language:
         subject=" ".join(context["subject"].split())[:300],
         body_text=render_to_string("surveys/sending/invitation_email.txt", context).strip() + "\n",
         body_html=render_to_string("surveys/sending/invitation_email.html", context),
-        headers={"List-Unsubscribe": f"<{opt_out_url}>"},
+        # RFC 8058 one-click: the mail client POSTs List-Unsubscribe=One-Click to the opt-out URL.
+        headers={"List-Unsubscribe": f"<{opt_out_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
     )
 
 

@@ -103,3 +103,17 @@ def test_every_catalog_entry_has_every_shipped_language():
                         for lang, text in texts.items()}
         assert len({tuple(p) for p in placeholders.values()}) == 1, (key, placeholders)  # same {names} everywhere
         assert all(text.strip() for text in texts.values()), key
+
+
+def test_a_mail_clients_one_click_unsubscribe_opts_out_without_a_form(world_a):
+    """RFC 8058: the client POSTs ``List-Unsubscribe=One-Click`` to the List-Unsubscribe URL, with no CSRF
+    token or cookie of ours; it must record the opt-out (a refused CSRF check would keep mailing the person)."""
+    link = make_link(world_a)
+    client = Client(enforce_csrf_checks=True)
+    answer = client.post(link.opt_out_url, "List-Unsubscribe=One-Click",
+                         content_type="application/x-www-form-urlencoded")
+    assert answer.status_code == 200
+    with world_a.scope():
+        assert OptOut.objects.get().source == "email"
+    # The answer page itself keeps its CSRF check.
+    assert client.post(link.url, {"score": "4"}).status_code == 403

@@ -164,6 +164,7 @@ def test_the_email_shows_the_scale_each_score_a_link_and_an_opt_out(world_a, mai
         assert f"/s/{token}/opt-out/" in body
         assert "Would you recommend us?" in body
     assert email.extra_headers["List-Unsubscribe"] == f"<http://localhost:8000/s/{token}/opt-out/>"
+    assert email.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"  # RFC 8058
     assert "#a1b2c3" in html
     # No third-party asset: every URL in the email is the platform's own, and nothing is loaded.
     assert {u.split("/s/")[0] for u in re.findall(r"https?://[^\s\"'<>]+", html + email.body)} == {
