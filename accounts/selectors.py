@@ -45,7 +45,8 @@ RENEWAL_WINDOWS: dict[str, int | None] = {"overdue": None, "30": 30, "60": 60, "
 
 ACCOUNT_CSV_COLUMNS = ("external_id", "name", "domain", "plan", "tier", "arr", "seats", "contract_start",
                        "renewal_date", "lifecycle_stage", "csm_email")
-CONTACT_CSV_COLUMNS = ("external_id", "account", "email", "phone", "name", "persona", "knowledge_level")
+CONTACT_CSV_COLUMNS = ("external_id", "account", "email", "phone", "name", "persona", "knowledge_level",
+                       "language")
 
 ACCOUNT_DETAIL_CONTACTS_LIMIT = 100
 
@@ -303,7 +304,7 @@ def account_export_rows(accounts: QuerySet) -> Iterable[list[str]]:
 
 def contact_export_rows(contacts: QuerySet) -> Iterable[list[str]]:
     rows = contacts.values_list(
-        "external_id", "account__external_id", "email", "phone", "name", "persona", "knowledge_level"
+        "external_id", "account__external_id", "email", "phone", "name", "persona", "knowledge_level", "language"
     )
     for row in rows.iterator(chunk_size=2000):
         yield [_csv_value(v) for v in row]
