@@ -215,6 +215,13 @@ def contact_personas(tenant: Tenant) -> list[str]:
     )
 
 
+def contact_targeting_rows(*, tenant: Tenant, contact_ids: Sequence[int]) -> QuerySet:
+    """``(id, persona, knowledge_level, lifecycle_stage, tier, plan)`` of these contacts, in one query:
+    what learning paths target (learning.targeting)."""
+    return Contact.objects.filter(tenant=tenant, pk__in=list(contact_ids)).values_list(
+        "pk", "persona", "knowledge_level", "account__lifecycle_stage", "account__tier", "account__plan")
+
+
 def account_choices(tenant: Tenant) -> QuerySet:
     return CustomerAccount.objects.filter(tenant=tenant).order_by("name", "pk")
 

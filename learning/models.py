@@ -1,1 +1,185 @@
-"""Models of this app arrive with its issue; the app is registered so migrations stay linear."""
+"""Learning paths (issue 13, step 1): authoring with immutable versions, targeting, enrollments.
+
+A path's steps live in a ``PathVersion``. The draft is the one version with ``number`` null; publishing
+freezes a copy of it as the next number, so an enrollment pinned to a version never sees an edit (the
+learner finishes the version they started unless the author migrates them).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from accounts.models import Contact
+from accounts.tenancy import TenantOwnedModel
+
+MAX_NAME = 200
+MAX_DESCRIPTION = 5000
+MAX_BODY = 100_000
+MAX_EVENT_NAME = 128
+MAX_STEPS = 100
+MAX_PRIORITY = 1000
+
+
+class LearningPath(TenantOwnedModel):
+    """``is_published`` says whether targeting enrolls anyone; ``current_version`` is the newest published
+    version, the one new enrollments are pinned to (it stays set after an unpublish, for history)."""
+
+    name = models.CharField(max_length=MAX_NAME)
+    description = models.TextField(blank=True, max_length=MAX_DESCRIPTION)
+    is_required = models.BooleanField(default=False, help_text="required paths come first for a learner")
+    priority = models.PositiveIntegerField(default=100, validators=[MaxValueValidator(MAX_PRIORITY)],
+                                           help_text="lower first when several paths match")
+    is_published = models.BooleanField(default=False)
+    current_version = models.ForeignKey("PathVersion", null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "is_published", "priority"], name="learning_path_published")]
+        constraints = [
+            models.CheckConstraint(condition=Q(priority__lte=MAX_PRIORITY), name="learning_path_priority_bounded"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PathVersion(TenantOwnedModel):
+    """``number`` null = the draft (one per path); numbered versions are published and never change."""
+
+    path = models.ForeignKey(LearningPath, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "path", "number"], name="learning_version_unique_number"),
+            models.UniqueConstraint(fields=["tenant", "path"], condition=Q(number__isnull=True),
+                                    name="learning_version_one_draft"),
+            models.CheckConstraint(condition=Q(number__isnull=True) | Q(published_at__isnull=False),
+                                   name="learning_version_published_has_date"),
+        ]
+
+    @property
+    def is_draft(self) -> bool:
+        return self.number is None
+
+    def __str__(self) -> str:
+        return f"{self.path} v{self.number}" if self.number else f"{self.path} (draft)"
+
+
+class StepKind(models.TextChoices):
+    LESSON = "lesson", "Lesson"
+    QUIZ = "quiz", "Quiz"
+    ARTICLE = "article", "Knowledge-base article"
+    PRODUCT_TASK = "product_task", "Product task"
+
+
+class Step(TenantOwnedModel):
+    """One ordered step of a version. Per kind: a lesson has ``body_markdown`` (and its sanitized
+    ``body_html``, the only form shown); a quiz has ``quiz`` (learning.quizzes validates and bounds it);
+    an article step points at a knowledge-base article; a product task is done when a usage event named
+    ``event_name`` arrives whose properties include every pair of ``event_match``."""
+
+    version = models.ForeignKey(PathVersion, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=16, choices=StepKind.choices)
+    title = models.CharField(max_length=MAX_NAME)
+    is_required = models.BooleanField(default=True)
+    body_markdown = models.TextField(blank=True, max_length=MAX_BODY)
+    body_html = models.TextField(blank=True, editable=False)
+    quiz = models.JSONField(default=dict, blank=True)
+    article = models.ForeignKey("support.Article", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
+    event_name = models.CharField(max_length=MAX_EVENT_NAME, blank=True)
+    event_match = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "version", "position"], name="learning_step_unique_position"),
+            models.CheckConstraint(condition=~Q(kind="product_task") | ~Q(event_name=""),
+                                   name="learning_step_task_has_event"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Prerequisite(TenantOwnedModel):
+    """``path`` is offered once ``requires`` is completed."""
+
+    path = models.ForeignKey(LearningPath, on_delete=models.CASCADE, related_name="prerequisites")
+    requires = models.ForeignKey(LearningPath, on_delete=models.CASCADE, related_name="required_by")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "path", "requires"], name="learning_prerequisite_unique"),
+            models.CheckConstraint(condition=~Q(path=models.F("requires")), name="learning_prerequisite_not_self"),
+        ]
+
+
+class TargetingRule(TenantOwnedModel):
+    """Who a path is for; each list empty = any value. A contact matches when every non-empty list holds
+    its value (learning.targeting.matches)."""
+
+    # A foreign key with a (tenant, path) unique constraint, not a one-to-one: uniqueness starts with tenant.
+    path = models.ForeignKey(LearningPath, on_delete=models.CASCADE, related_name="targeting_rules")
+    personas = models.JSONField(default=list, blank=True)
+    knowledge_levels = models.JSONField(default=list, blank=True)
+    lifecycle_stages = models.JSONField(default=list, blank=True)
+    tiers = models.JSONField(default=list, blank=True)
+    plans = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "path"], name="learning_targeting_one_per_path")]
+
+
+class EnrollmentStatus(models.TextChoices):
+    ENROLLED = "enrolled", "Enrolled"
+    STARTED = "started", "Started"
+    COMPLETED = "completed", "Completed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Enrollment(TenantOwnedModel):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="enrollments")
+    path = models.ForeignKey(LearningPath, on_delete=models.CASCADE, related_name="enrollments")
+    version = models.ForeignKey(PathVersion, on_delete=models.PROTECT, related_name="enrollments")
+    status = models.CharField(max_length=16, choices=EnrollmentStatus.choices, default=EnrollmentStatus.ENROLLED)
+    enrolled_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "contact", "path"], name="learning_enrollment_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "path", "status"], name="learning_enrollment_path"),
+            models.Index(fields=["tenant", "enrolled_at"], name="learning_enrollment_enrolled"),
+        ]
+
+
+class StepProgress(TenantOwnedModel):
+    """A step done; ``evidence`` says how (the matching event and when, a quiz score), bounded by the
+    service that writes it."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="progress")
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="progress")
+    done_at = models.DateTimeField()
+    evidence = models.JSONField(default=dict, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0, validators=[MinValueValidator(0)])
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "enrollment", "step"], name="learning_progress_unique"),
+        ]

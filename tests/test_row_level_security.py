@@ -137,6 +137,17 @@ def rows_the_seed_does_not_write(tenant: Tenant) -> None:
                                                campaign=campaign, trigger="campaign", send_after=now)
         OutboxMessage.objects.create(invitation=invitation, to_email="a@example.com", subject="NPS",
                                      message_id=f"<rls-{tenant.slug}@example.com>", next_attempt_at=now)
+        # Learning paths (issue 13 step 1): a published path with targeting, a prerequisite, an enrollment
+        # and its progress on a step.
+        from learning.models import Enrollment, StepProgress
+        from learning.paths.services import PathData, StepData, publish, save_path, save_steps
+
+        basics = save_path(tenant=tenant, path=None, data=PathData(name="Basics", targeting={"personas": ["admin"]}))
+        path = save_path(tenant=tenant, path=None, data=PathData(name="Admin", prerequisites=[basics]))
+        save_steps(tenant=tenant, path=path, steps=[StepData(kind="lesson", title="Welcome")])
+        version = publish(tenant=tenant, path=path, by=None)
+        enrollment = Enrollment.objects.create(contact=contact, path=path, version=version, enrolled_at=now)
+        StepProgress.objects.create(enrollment=enrollment, step=version.steps.first(), done_at=now)
         UsagePending.objects.create(batch_id=uuid.uuid4(), created_at=now, events=0, account_ids=[], contact_ids=[],
                                     days=[], event_names=[], counts=[], seen_contact_ids=[], seen_first=[],
                                     seen_last=[])
