@@ -152,7 +152,8 @@ class EnrollmentStatus(models.TextChoices):
 class Enrollment(TenantOwnedModel):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="enrollments")
     path = models.ForeignKey(LearningPath, on_delete=models.CASCADE, related_name="enrollments")
-    version = models.ForeignKey(PathVersion, on_delete=models.PROTECT, related_name="enrollments")
+    # RESTRICT, not PROTECT: a version in use stays, but goes with its tenant (tests/test_tenant_deletion.py).
+    version = models.ForeignKey(PathVersion, on_delete=models.RESTRICT, related_name="enrollments")
     status = models.CharField(max_length=16, choices=EnrollmentStatus.choices, default=EnrollmentStatus.ENROLLED)
     enrolled_at = models.DateTimeField()
     started_at = models.DateTimeField(null=True, blank=True)

@@ -45,6 +45,12 @@ def _fill_support(world) -> None:
             "survey": "csat", "contact": world.contacts[0].external_id, "score": 5, "ticket": "T-del",
             "external_id": "del-1"}])
         assert answered.accepted == 1, answered.as_dict()
+        # A published learning path with an enrollment (RESTRICT: the version goes with its enrollments).
+        from learning.services import enroll
+        from tests.learning.helpers import published_path
+
+        published_path(world.tenant)
+        assert enroll(tenant=world.tenant, contact_ids=[c.pk for c in world.contacts]) >= 1
 
 
 def test_deleting_a_tenant_removes_all_its_rows_and_leaves_the_other_alone(worlds):

@@ -71,7 +71,7 @@ class Migration(migrations.Migration):
                 ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enrollments', to='accounts.contact')),
                 ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.tenant')),
                 ('path', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enrollments', to='learning.learningpath')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='enrollments', to='learning.pathversion')),
+                ('version', models.ForeignKey(on_delete=django.db.models.deletion.RESTRICT, related_name="enrollments", to='learning.pathversion')),
             ],
             managers=[
                 ('objects', django.db.models.manager.Manager()),
