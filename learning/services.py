@@ -73,12 +73,11 @@ def enroll(*, tenant: Tenant, contact_ids: Sequence[int]) -> int:
         if not wanted:
             return 0
         now = timezone.now()
-        created = Enrollment.objects.bulk_create(
+        Enrollment.objects.bulk_create(
             [Enrollment(tenant=tenant, contact_id=c, path_id=p, version_id=versions[p], enrolled_at=now)
              for c, p in sorted(wanted)],
             ignore_conflicts=True, batch_size=5000)
         # ignore_conflicts gives no ids back; count what this call inserted by its timestamp instead.
-        del created
         return Enrollment.objects.filter(tenant=tenant, enrolled_at=now, contact_id__in=list(contact_ids)).count()
 
 
