@@ -1,4 +1,5 @@
-"""Learning paths (issue 13, step 1): authoring with immutable versions, targeting, enrollments.
+"""Learning paths (issue 13): authoring with immutable versions, targeting, enrollments, the learner portal's
+links and sessions, quiz attempts, lesson images.
 
 A path's steps live in a ``PathVersion``. The draft is the one version with ``number`` null; publishing
 freezes a copy of it as the next number, so an enrollment pinned to a version never sees an edit (the
@@ -21,6 +22,16 @@ MAX_BODY = 100_000
 MAX_EVENT_NAME = 128
 MAX_STEPS = 100
 MAX_PRIORITY = 1000
+MAX_SLUG = 100
+MAX_STEP_KEY = 64
+
+
+class SupportAction(models.TextChoices):
+    """What a ticket answered with one of the path's knowledge-base articles does for its contact."""
+
+    NONE = "none", "Nothing"
+    RECOMMEND = "recommend", "Recommend the path in the reply"
+    ENROLL = "enroll", "Enroll the contact"
 
 
 class LearningPath(TenantOwnedModel):
@@ -28,7 +39,11 @@ class LearningPath(TenantOwnedModel):
     version, the one new enrollments are pinned to (it stays set after an unpublish, for history)."""
 
     name = models.CharField(max_length=MAX_NAME)
+    # Stable name for the API (``POST /learning/completions`` takes ids or slugs) and the learner's URLs.
+    slug = models.SlugField(max_length=MAX_SLUG)
     description = models.TextField(blank=True, max_length=MAX_DESCRIPTION)
+    support_action = models.CharField(max_length=16, choices=SupportAction.choices, default=SupportAction.RECOMMEND,
+                                      db_default=SupportAction.RECOMMEND)
     is_required = models.BooleanField(default=False, help_text="required paths come first for a learner")
     priority = models.PositiveIntegerField(default=100, validators=[MaxValueValidator(MAX_PRIORITY)],
                                            help_text="lower first when several paths match")
@@ -42,6 +57,7 @@ class LearningPath(TenantOwnedModel):
         indexes = [models.Index(fields=["tenant", "is_published", "priority"], name="learning_path_published")]
         constraints = [
             models.CheckConstraint(condition=Q(priority__lte=MAX_PRIORITY), name="learning_path_priority_bounded"),
+            models.UniqueConstraint(fields=["tenant", "slug"], name="learning_path_unique_slug"),
         ]
 
     def __str__(self) -> str:
@@ -90,6 +106,9 @@ class Step(TenantOwnedModel):
 
     version = models.ForeignKey(PathVersion, on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveSmallIntegerField()
+    # The step's identity across versions (kept when the author edits or moves it): migrating learners maps
+    # progress by key, and an external LMS names a step by it.
+    key = models.SlugField(max_length=MAX_STEP_KEY)
     kind = models.CharField(max_length=16, choices=StepKind.choices)
     title = models.CharField(max_length=MAX_NAME)
     is_required = models.BooleanField(default=True)
@@ -105,6 +124,7 @@ class Step(TenantOwnedModel):
         ordering = ["position"]
         constraints = [
             models.UniqueConstraint(fields=["tenant", "version", "position"], name="learning_step_unique_position"),
+            models.UniqueConstraint(fields=["tenant", "version", "key"], name="learning_step_unique_key"),
             models.CheckConstraint(condition=~Q(kind="product_task") | ~Q(event_name=""),
                                    name="learning_step_task_has_event"),
         ]
@@ -149,7 +169,19 @@ class EnrollmentStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+class EnrollmentSource(models.TextChoices):
+    TARGETING = "targeting", "Targeting rule"
+    SUPPORT = "support", "Support ticket"
+    MANUAL = "manual", "By hand"
+    EXTERNAL = "external", "External LMS"
+
+
 class Enrollment(TenantOwnedModel):
+    """``last_activity_at`` is the learner's latest step or visit (stalled learners get reminders);
+    ``invited_at`` / ``reminded_at`` / ``reminders_sent`` are the emails'; ``certificate_code`` is set once on
+    completion, random and globally unique, so ``/certificates/<code>/`` verifies it without a login;
+    ``completion_evidence`` says how a path was completed when no step did it (an external LMS)."""
+
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="enrollments")
     path = models.ForeignKey(LearningPath, on_delete=models.CASCADE, related_name="enrollments")
     # RESTRICT, not PROTECT: a version in use stays, but goes with its tenant (tests/test_tenant_deletion.py).
@@ -159,14 +191,27 @@ class Enrollment(TenantOwnedModel):
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    source = models.CharField(max_length=16, choices=EnrollmentSource.choices, default=EnrollmentSource.TARGETING,
+                              db_default=EnrollmentSource.TARGETING)
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+    invited_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    reminders_sent = models.PositiveSmallIntegerField(default=0, db_default=0)
+    certificate_code = models.CharField(max_length=32, blank=True, default="", db_default="")
+    completion_evidence = models.JSONField(default=dict, blank=True, db_default={})
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["tenant", "contact", "path"], name="learning_enrollment_unique"),
+            models.UniqueConstraint(fields=["tenant", "certificate_code"], condition=~Q(certificate_code=""),
+                                    name="learning_certificate_code_unique"),
         ]
         indexes = [
             models.Index(fields=["tenant", "path", "status"], name="learning_enrollment_path"),
             models.Index(fields=["tenant", "enrolled_at"], name="learning_enrollment_enrolled"),
+            # The certificate's public URL names no tenant: looked up by the code alone (128 random bits).
+            models.Index(fields=["certificate_code"], condition=~Q(certificate_code=""),
+                         name="learning_certificate_code"),
         ]
 
 
@@ -184,3 +229,77 @@ class StepProgress(TenantOwnedModel):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "enrollment", "step"], name="learning_progress_unique"),
         ]
+
+
+class QuizAttempt(TenantOwnedModel):
+    """One submitted attempt at a quiz step: the choices picked per question, the score (percent right) and
+    whether it passed; ``StepProgress`` is written by the first passing attempt."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="quiz_attempts")
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="quiz_attempts")
+    answers = models.JSONField(default=list)
+    score = models.PositiveSmallIntegerField(validators=[MaxValueValidator(100)])
+    passed = models.BooleanField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "enrollment", "step"], name="learning_attempt_step")]
+        constraints = [models.CheckConstraint(condition=Q(score__lte=100), name="learning_attempt_score_bounded")]
+
+
+class LinkPurpose(models.TextChoices):
+    SIGN_IN = "sign_in", "Sign-in request"
+    INVITATION = "invitation", "Invitation email"
+    REMINDER = "reminder", "Reminder email"
+
+
+class LearnerLink(TenantOwnedModel):
+    """A magic link to the learner portal: single use (``used_at``), expiring, stored as the token's SHA-256
+    only (learning.portal). The token names its tenant, so the lookup crosses tenants on purpose."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64)
+    purpose = models.CharField(max_length=16, choices=LinkPurpose.choices)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "token_hash"], name="learning_link_unique_token")]
+        # The link or cookie names no tenant: found by the token's hash alone (128 random bits).
+        indexes = [models.Index(fields=["token_hash"], name="learning_link_token")]
+
+
+class LearnerSession(TenantOwnedModel):
+    """A signed-in learner: the learner cookie holds a random token whose SHA-256 is here. Separate from staff
+    auth on purpose (a contact is not a user); sign-out sets ``ended_at``."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "token_hash"], name="learning_session_unique_token")]
+        # The link or cookie names no tenant: found by the token's hash alone (128 random bits).
+        indexes = [models.Index(fields=["token_hash"], name="learning_session_token")]
+
+
+class LessonImage(TenantOwnedModel):
+    """An image uploaded for a path's lessons, bytes in the database like the survey logos
+    (surveys.branding.images checks type, size and dimensions); ``key`` is random per upload and part of the
+    public URL, so it cannot be guessed from ids."""
+
+    path = models.ForeignKey(LearningPath, on_delete=models.CASCADE, related_name="images")
+    content_type = models.CharField(max_length=16)
+    data = models.BinaryField()
+    size = models.PositiveIntegerField()
+    width = models.PositiveSmallIntegerField()
+    height = models.PositiveSmallIntegerField()
+    digest = models.CharField(max_length=64)
+    key = models.CharField(max_length=32)
+    uploaded_at = models.DateTimeField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")

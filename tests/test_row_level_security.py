@@ -148,6 +148,18 @@ def rows_the_seed_does_not_write(tenant: Tenant) -> None:
         version = publish(tenant=tenant, path=path, by=None)
         enrollment = Enrollment.objects.create(contact=contact, path=path, version=version, enrolled_at=now)
         StepProgress.objects.create(enrollment=enrollment, step=version.steps.first(), done_at=now)
+        # Issue 13's portal rows: a quiz attempt, a magic link, a learner session, a lesson image.
+        from learning.models import LearnerLink, LearnerSession, LessonImage, QuizAttempt
+
+        QuizAttempt.objects.create(enrollment=enrollment, step=version.steps.first(), answers=[[0]], score=100,
+                                   passed=True, created_at=now)
+        later = now + dt.timedelta(days=1)
+        LearnerLink.objects.create(contact=contact, token_hash=f"link-{tenant.slug}", purpose="sign_in",
+                                   created_at=now, expires_at=later)
+        LearnerSession.objects.create(contact=contact, token_hash=f"session-{tenant.slug}", created_at=now,
+                                      expires_at=later, last_seen_at=now)
+        LessonImage.objects.create(path=path, content_type="image/png", data=png(2, 2), size=10, width=2, height=2,
+                                   digest="0" * 64, key=f"key-{tenant.slug}", uploaded_at=now)
         UsagePending.objects.create(batch_id=uuid.uuid4(), created_at=now, events=0, account_ids=[], contact_ids=[],
                                     days=[], event_names=[], counts=[], seen_contact_ids=[], seen_first=[],
                                     seen_last=[])

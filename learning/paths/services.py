@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from accounts.models import Tenant
 from learning.models import (
@@ -17,6 +18,8 @@ from learning.models import (
     MAX_EVENT_NAME,
     MAX_NAME,
     MAX_PRIORITY,
+    MAX_SLUG,
+    MAX_STEP_KEY,
     MAX_STEPS,
     Enrollment,
     EnrollmentStatus,
@@ -26,11 +29,12 @@ from learning.models import (
     Step,
     StepKind,
     StepProgress,
+    SupportAction,
     TargetingRule,
 )
 from learning.quizzes import clean_quiz
 from learning.targeting import RULE_FIELDS, clean_values
-from support.knowledge.services import render_markdown
+from support.knowledge.services import render_markdown, unique_slug
 from support.models import Article
 
 MAX_MATCH_PAIRS = 10
@@ -49,6 +53,8 @@ class LearningError(ValueError):
 class PathData:
     name: str
     description: str = ""
+    slug: str = ""  # blank: from the name (unique in the tenant); kept on later saves unless given
+    support_action: str = SupportAction.RECOMMEND
     is_required: bool = False
     priority: int = 100
     targeting: dict[str, list[str]] = field(default_factory=dict)
@@ -59,6 +65,7 @@ class PathData:
 class StepData:
     kind: str
     title: str
+    key: str = ""  # blank: the key of the draft's step at this position, else from the title
     is_required: bool = True
     body_markdown: str = ""
     quiz: dict | None = None
@@ -78,6 +85,14 @@ def save_path(*, tenant: Tenant, path: LearningPath | None, data: PathData) -> L
         raise LearningError(f"at most {MAX_DESCRIPTION} characters", "description")
     if not isinstance(data.priority, int) or not 0 <= data.priority <= MAX_PRIORITY:
         raise LearningError(f"a whole number from 0 to {MAX_PRIORITY}", "priority")
+    wanted_slug = (data.slug or "").strip()
+    if wanted_slug and (len(wanted_slug) > MAX_SLUG or slugify(wanted_slug) != wanted_slug):
+        raise LearningError(f"lowercase letters, digits and hyphens, at most {MAX_SLUG} characters", "slug")
+    if wanted_slug and LearningPath.objects.filter(tenant=tenant, slug=wanted_slug).exclude(
+            pk=path.pk if path else None).exists():
+        raise LearningError("another path has this slug", "slug")
+    if data.support_action not in SupportAction.values:
+        raise LearningError(f"one of {', '.join(SupportAction.values)}", "support_action")
     unknown = set(data.targeting) - set(RULE_FIELDS)
     if unknown:
         raise LearningError(f"unknown targeting field {sorted(unknown)[0]}", "targeting")
@@ -90,6 +105,9 @@ def save_path(*, tenant: Tenant, path: LearningPath | None, data: PathData) -> L
     creating = path is None
     path = path or LearningPath(tenant=tenant)
     path.name, path.description = name, data.description or ""
+    path.slug = wanted_slug or path.slug or unique_slug(LearningPath, tenant, name, path.pk, fallback="path")[
+        :MAX_SLUG]
+    path.support_action = data.support_action
     path.is_required, path.priority = bool(data.is_required), data.priority
     path.save()
     if creating:
@@ -129,12 +147,17 @@ def draft_of(*, tenant: Tenant, path: LearningPath) -> PathVersion:
 
 def _clean_step(*, tenant: Tenant, index: int, data: StepData) -> Step:
     where = f"steps[{index}]"
+    key = (data.key or "").strip()
+    if key and (len(key) > MAX_STEP_KEY or slugify(key) != key):
+        raise LearningError(f"lowercase letters, digits and hyphens, at most {MAX_STEP_KEY} characters",
+                            f"{where}.key")
     if data.kind not in StepKind.values:
         raise LearningError(f"kind is one of {', '.join(StepKind.values)}", f"{where}.kind")
     title = (data.title or "").strip()
     if not title or len(title) > MAX_NAME:
         raise LearningError(f"a title of 1 to {MAX_NAME} characters", f"{where}.title")
-    step = Step(tenant=tenant, position=index + 1, kind=data.kind, title=title, is_required=bool(data.is_required))
+    step = Step(tenant=tenant, position=index + 1, key=key, kind=data.kind, title=title,
+                is_required=bool(data.is_required))
     if data.kind == StepKind.LESSON:
         if len(data.body_markdown or "") > MAX_BODY:
             raise LearningError(f"at most {MAX_BODY} characters", f"{where}.body_markdown")
@@ -164,6 +187,25 @@ def _clean_step(*, tenant: Tenant, index: int, data: StepData) -> Step:
     return step
 
 
+def _assign_keys(rows: list[Step], old_keys: dict[int, str]) -> None:
+    """Give every step without a key one: the key the draft had at its position (an edit keeps the step's
+    identity), else its slugified title; duplicates get ``-2``, ``-3``. Two given keys alike are an error."""
+    given = [r.key for r in rows if r.key]
+    if len(given) != len(set(given)):
+        dup = next(k for k in given if given.count(k) > 1)
+        raise LearningError(f"two steps have the key {dup}", f"steps[{[r.key for r in rows].index(dup)}].key")
+    taken = set(given)
+    for row in rows:
+        if row.key:
+            continue
+        base = old_keys.get(row.position) or slugify(row.title)[:MAX_STEP_KEY - 4] or "step"
+        key, n = base, 2
+        while key in taken:
+            key, n = f"{base[:MAX_STEP_KEY - 4]}-{n}", n + 1
+        row.key = key
+        taken.add(key)
+
+
 @transaction.atomic
 def save_steps(*, tenant: Tenant, path: LearningPath, steps: Sequence[StepData]) -> list[Step]:
     """Replace the draft's steps by these, in order; published versions are never touched. All or nothing:
@@ -172,6 +214,7 @@ def save_steps(*, tenant: Tenant, path: LearningPath, steps: Sequence[StepData])
         raise LearningError(f"at most {MAX_STEPS} steps", "steps")
     rows = [_clean_step(tenant=tenant, index=i, data=s) for i, s in enumerate(steps)]
     draft = draft_of(tenant=tenant, path=path)
+    _assign_keys(rows, dict(Step.objects.filter(tenant=tenant, version=draft).values_list("position", "key")))
     Step.objects.filter(tenant=tenant, version=draft).delete()
     for row in rows:
         row.version = draft
@@ -210,19 +253,20 @@ def unpublish(*, tenant: Tenant, path: LearningPath) -> LearningPath:
 @transaction.atomic
 def migrate_learners(*, tenant: Tenant, path: LearningPath) -> int:
     """Move the path's unfinished enrollments to its current version; answers how many moved. Progress
-    carries over to the step at the same position when it is still of the same kind (the author kept that
-    step), and is dropped otherwise (the step changed, the learner has to do it again)."""
+    carries over to the step with the same key when it is still of the same kind (the author kept that
+    step, perhaps moved or renamed), and is dropped otherwise (the step changed, the learner has to do it
+    again). Quiz attempts stay with the old step: they are history."""
     path = LearningPath.objects.get(tenant=tenant, pk=path.pk)
     if path.current_version_id is None:
         raise LearningError("the path has no published version", "version")
     current = Step.objects.filter(tenant=tenant, version_id=path.current_version_id)
-    target = {(s.position, s.kind): s.pk for s in current}
+    target = {(s.key, s.kind): s.pk for s in current}
     moving = Enrollment.objects.filter(tenant=tenant, path=path).exclude(version_id=path.current_version_id).filter(
         status__in=[EnrollmentStatus.ENROLLED, EnrollmentStatus.STARTED])
     progress = list(StepProgress.objects.filter(tenant=tenant, enrollment__in=moving).select_related("step"))
     dropped, kept = [], []
     for row in progress:
-        new_step = target.get((row.step.position, row.step.kind))
+        new_step = target.get((row.step.key, row.step.kind))
         if new_step is None:
             dropped.append(row.pk)
         else:

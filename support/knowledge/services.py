@@ -130,8 +130,9 @@ def article_search_vector() -> SearchVector:
             + SearchVector("body_markdown", weight="B", config=SEARCH_CONFIG))
 
 
-def _unique_slug(model, tenant: Tenant, wanted: str, exclude_pk: int | None) -> str:
-    base = slugify(wanted)[:90] or "article"
+def unique_slug(model, tenant: Tenant, wanted: str, exclude_pk: int | None, *, fallback: str = "article") -> str:
+    """``wanted`` slugified, with ``-2``, ``-3``... until no other row of ``model`` in the tenant has it."""
+    base = slugify(wanted)[:90] or fallback
     taken = set(model.objects.filter(tenant=tenant, slug__startswith=base).exclude(pk=exclude_pk)
                 .values_list("slug", flat=True))
     slug, n = base, 2
@@ -149,7 +150,7 @@ def save_article(*, tenant: Tenant, article: Article) -> Article:
         raise KnowledgeError("No such category.", field="category")
     with transaction.atomic():
         article.tenant = tenant
-        article.slug = article.slug or _unique_slug(Article, tenant, article.title, article.pk)
+        article.slug = article.slug or unique_slug(Article, tenant, article.title, article.pk)
         article.body_html = render_markdown(article.body_markdown)
         article.save()
         Article.objects.filter(tenant=tenant, pk=article.pk).update(search_vector=article_search_vector())
@@ -169,7 +170,7 @@ def delete_article(*, tenant: Tenant, article: Article) -> None:
 def save_category(*, tenant: Tenant, category: ArticleCategory) -> ArticleCategory:
     with transaction.atomic():
         category.tenant = tenant
-        category.slug = category.slug or _unique_slug(ArticleCategory, tenant, category.name, category.pk)
+        category.slug = category.slug or unique_slug(ArticleCategory, tenant, category.name, category.pk)
         category.save()
     return category
 
