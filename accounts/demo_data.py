@@ -34,6 +34,7 @@ from accounts.services.tenants import create_staff_member, create_tenant, delete
 from accounts.tenancy import tenant_scope
 from cs_platform.bulk import BulkResult
 from health.usage import demo as health_demo
+from learning import demo as learning_demo
 from support import demo as support_demo
 
 DEMO_EMAIL = "demo@example.com"
@@ -326,6 +327,7 @@ def seed_tenant(spec: DemoTenant, *, accounts: int, contacts_per_account: int, t
         support = support_demo.seed_support(tenant=tenant, agent_users=_agent_users(tenant), accounts=account_list,
                                             contacts=contacts_by_account, today=today, tickets=tickets,
                                             progress=progress, reviewer_users=_reviewer_users(tenant))
+        learning_demo.seed_learning(tenant=tenant, today=today)  # after support: article steps need the articles
         # last: no later write may stamp "now" over the history's times
         backdate_updated_at(tenant=tenant, stamps={
             item["external_id"]: account_updated_at(item, timezone=spec.timezone, today=today)
