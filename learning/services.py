@@ -14,7 +14,14 @@ from django.utils import timezone
 
 from accounts.models import Tenant
 from accounts.selectors import contact_targeting_rows
-from learning.models import Enrollment, EnrollmentStatus, LearningPath, Prerequisite, TargetingRule
+from learning.models import (
+    Enrollment,
+    EnrollmentSource,
+    EnrollmentStatus,
+    LearningPath,
+    Prerequisite,
+    TargetingRule,
+)
 from learning.targeting import ContactFacts, Rule, matches
 
 log = logging.getLogger(__name__)
@@ -85,19 +92,22 @@ def enroll(*, tenant: Tenant, contact_ids: Sequence[int]) -> int:
 def reevaluate(*, tenant: Tenant, contact_ids: Sequence[int]) -> dict[str, int]:
     """After a change of persona, knowledge level or account stage/tier/plan: enroll the new matches,
     withdraw enrollments of published paths that no longer match and were not started, and re-enroll a
-    withdrawn enrollment that matches again (the same row: never a duplicate). Running it twice changes
+    withdrawn enrollment that matches again (the same row: never a duplicate); enrollments whose source is
+    not targeting (by hand, support, external) are left alone. Running it twice changes
     nothing the second time. Answers ``{"enrolled": n, "withdrawn": n, "reenrolled": n}``."""
     if not contact_ids:
         return {"enrolled": 0, "withdrawn": 0, "reenrolled": 0}
     wanted, versions, found = _wanted(tenant, contact_ids)
-    existing = {(c, p): (pk, status) for pk, c, p, status in Enrollment.objects.filter(
-        tenant=tenant, contact_id__in=found, path_id__in=list(versions)).values_list("pk", "contact_id", "path_id",
-                                                                                    "status")}
+    existing = {(c, p): (pk, status, source) for pk, c, p, status, source in Enrollment.objects.filter(
+        tenant=tenant, contact_id__in=found, path_id__in=list(versions)).values_list(
+            "pk", "contact_id", "path_id", "status", "source")}
     now = timezone.now()
-    withdraw = [pk for key, (pk, status) in existing.items()
-                if key not in wanted and status == EnrollmentStatus.ENROLLED]
-    back = [(pk, key[1]) for key, (pk, status) in existing.items()
-            if key in wanted and status == EnrollmentStatus.WITHDRAWN]
+    # Only targeting's own decisions are revisited: an enrollment made or withdrawn by hand, from a ticket or
+    # by an external LMS stays as it is (learning.learners.services).
+    withdraw = [pk for key, (pk, status, source) in existing.items()
+                if key not in wanted and status == EnrollmentStatus.ENROLLED and source == EnrollmentSource.TARGETING]
+    back = [(pk, key[1]) for key, (pk, status, source) in existing.items()
+            if key in wanted and status == EnrollmentStatus.WITHDRAWN and source == EnrollmentSource.TARGETING]
     new = sorted(wanted - set(existing))
     Enrollment.objects.filter(tenant=tenant, pk__in=withdraw).update(status=EnrollmentStatus.WITHDRAWN,
                                                                      withdrawn_at=now)

@@ -58,6 +58,8 @@ OBJECT_KWARGS: dict[str, Callable[[dict], object]] = {
     "help_slug": lambda o: o["tenant"].slug,
     "category_slug": lambda o: o["article_category"].slug,
     "article_slug": lambda o: o["article"].slug,
+    # Learning paths (issue 13).
+    "enrollment_pk": lambda o: o["enrollment"].pk,
 }
 
 
@@ -83,7 +85,8 @@ def one_of_each(b: TenantWorld, marker: str) -> dict:
         callback = Callback.objects.create(tenant=b.tenant, external_id=f"{marker}-callback", contact=contact,
                                            ticket=ticket, phone="+15550001", requested_at=job.created_at,
                                            due_at=job.created_at, note=marker)
-    kb = _knowledge_and_sla(b, marker) | _qa(b, ticket, marker) | _surveys(b, contact, ticket, marker)
+    kb = (_knowledge_and_sla(b, marker) | _qa(b, ticket, marker) | _surveys(b, contact, ticket, marker)
+          | _learning(b, contact, marker))
     return kb | {"account": account, "note": note, "contact": contact, "job": job, "api_key": b.api_key,
             "membership": membership, "catalog_entry": catalog_entry, "ticket": ticket, "macro": macro,
             "callback": callback}
@@ -105,6 +108,22 @@ def _knowledge_and_sla(b, marker) -> dict:
                                           calendar=calendar)
     return {"tenant": b.tenant, "article": article, "article_category": category, "business_calendar": calendar,
             "holiday": holiday, "sla_policy": policy}
+
+
+def _learning(b, contact, marker) -> dict:
+    """A published path with a lesson, and the contact enrolled (a wrongly reached withdraw would change it)."""
+    from learning.models import Enrollment
+    from learning.paths.services import PathData, StepData, publish, save_path, save_steps
+    from learning.services import enroll
+
+    with b.scope():
+        path = save_path(tenant=b.tenant, path=None, data=PathData(name=f"{marker} path", slug=f"{marker}-path"))
+        save_steps(tenant=b.tenant, path=path, steps=[StepData(kind="lesson", title=f"{marker} lesson",
+                                                               body_markdown=marker)])
+        publish(tenant=b.tenant, path=path, by=None)
+        enroll(tenant=b.tenant, contact_ids=[contact.pk])
+        enrollment = Enrollment.objects.get(tenant=b.tenant, contact=contact, path=path)
+    return {"learning_path": path, "enrollment": enrollment}
 
 
 def _qa(b, ticket, marker) -> dict:

@@ -1,0 +1,8 @@
+"""Routes of learning: staff pages under ``/t/<tenant_slug>/learning/`` (``urlpatterns``). Object-id kwargs are
+``<model>_pk`` so the isolation suite tries each from another tenant."""
+
+from learning.learners import urls as learner_urls
+
+urlpatterns = [
+    *learner_urls.urlpatterns,
+]
