@@ -215,6 +215,11 @@ def contact_personas(tenant: Tenant) -> list[str]:
     )
 
 
+def contact_ids(*, tenant: Tenant) -> list[int]:
+    """Every contact of the tenant, by id (a whole-tenant pass such as the demo's enrollment)."""
+    return list(Contact.objects.filter(tenant=tenant).order_by("pk").values_list("pk", flat=True))
+
+
 def contact_targeting_rows(*, tenant: Tenant, contact_ids: Sequence[int]) -> QuerySet:
     """``(id, persona, knowledge_level, lifecycle_stage, tier, plan)`` of these contacts, in one query:
     what learning paths target (learning.targeting)."""

@@ -13,12 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from accounts.models import Contact, Tenant
+from accounts.models import Tenant
+from accounts.selectors import contact_ids
 from learning.models import Enrollment, LearningPath, Step, StepKind, StepProgress
 from learning.paths.services import PathData, StepData, publish, save_path, save_steps
 from learning.progress import refresh_status
 from learning.services import enroll
-from support.models import Article
+from support.knowledge.selectors import public_articles
 
 QUIZ = {
     "questions": [
@@ -39,7 +40,7 @@ WELCOME = ("## Welcome\n\nThis path takes about fifteen minutes. You will connec
            "complete by themselves when you do them in the product.")
 
 
-def _paths(articles: dict[str, Article]) -> list[tuple[str, PathData, list[StepData]]]:
+def _paths(articles: dict) -> list[tuple[str, PathData, list[StepData]]]:
     def article(slug: str, title: str) -> list[StepData]:
         found = articles.get(slug)
         return [StepData(kind=StepKind.ARTICLE, title=title, article=found)] if found else []
@@ -76,7 +77,7 @@ def _number(*parts: str) -> int:
 def seed_learning(*, tenant: Tenant, today: dt.date) -> int:
     """Create the demo paths (when missing), enroll the tenant's contacts and give the enrollments their
     deterministic history; answers how many step completions were new."""
-    articles = {a.slug: a for a in Article.objects.filter(tenant=tenant, is_published=True)}
+    articles = {a.slug: a for a in public_articles(tenant=tenant)}
     by_slug = {p.slug: p for p in LearningPath.objects.filter(tenant=tenant)}
     for slug, data, steps in _paths(articles):
         if slug in by_slug:
@@ -87,8 +88,7 @@ def seed_learning(*, tenant: Tenant, today: dt.date) -> int:
         save_steps(tenant=tenant, path=path, steps=steps)
         publish(tenant=tenant, path=path, by=None)
         by_slug[slug] = path
-    contact_ids = list(Contact.objects.filter(tenant=tenant).order_by("pk").values_list("pk", flat=True))
-    enroll(tenant=tenant, contact_ids=contact_ids)
+    enroll(tenant=tenant, contact_ids=contact_ids(tenant=tenant))
     return _seed_history(tenant=tenant, paths=[by_slug[s] for s in ("getting-started", "workspace-admin")
                                                if s in by_slug], today=today)
 

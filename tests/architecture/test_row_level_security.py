@@ -17,6 +17,8 @@ from tests.architecture.test_tenancy_rules import ROOT, _product_python_files, t
 
 # Files allowed to use accounts.tenancy.all_tenants(), the database-level bypass, with the reason.
 ALL_TENANTS_ALLOWED = {
+    "learning/links.py": "the learner portal's magic link: its token names its tenant, found by the token's hash "
+                         "before any scope",
     "cs_platform/tenant_context.py": "defines it",
     "accounts/selectors.py": "user_memberships (the tenant chooser) and active_api_key (the key names its tenant)",
     "accounts/services/tenants.py": "touch_api_key: the key's own row, before its tenant's scope exists; "
