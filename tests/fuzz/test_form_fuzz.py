@@ -75,10 +75,12 @@ EXCLUDED = {
     "survey-logo-upload": "a file upload: tests/surveys/test_branding.py posts SVG, garbage, truncated, oversized "
                           "and too large images",
     "survey-logo-remove": "a confirmation button without fields",
+    "learning-enrollment-withdraw": "a confirmation button without fields (learning.learners.views)",
 }
 
 # Route name -> the POST names a view reads without a Django form.
 RAW_FIELDS = {
+    "learning-contact-enroll": ["path"],  # the contact's learning panel: a path id (learning.learners.views)
     "ticket-csat": ["skip"],  # the ticket page's CSAT panel: skip on/off (surveys.triggers.views)
     "agent-presence": ["action"],
     "qa-rubric-active": ["active"],

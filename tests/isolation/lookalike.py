@@ -29,6 +29,7 @@ from accounts.services.tenants import create_api_key, create_staff_member
 from accounts.tenancy import tenant_scope
 from accounts.timeline.services import create_note
 from health.usage import demo as usage_demo
+from learning import demo as learning_demo
 from health.usage.services.ingest import ingest_events
 from health.usage.services.rollups import merge_pending_usage
 from support import demo as support_demo
@@ -135,6 +136,7 @@ def load(tenant, size: Size, *, twins: bool = False) -> None:
             qualify_ticket(ticket=ticket, now=now)
         _qa(tenant, size, today)
         _surveys(tenant, now)
+        learning_demo.seed_learning(tenant=tenant, today=today)  # paths, enrollments, progress (issue 13)
         start = fiscal_year_start(tenant=tenant, today=today)
         month = start
         while month <= today:

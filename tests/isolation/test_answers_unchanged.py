@@ -229,6 +229,7 @@ OWN_OBJECTS: dict[str, list[Ask]] = {
     "campaign-edit": [Ask()],
     "task-detail": [Ask()],
     "survey-logo-file": [Ask(who=("anonymous",))],
+    "learning-contact": [Ask(), Ask(who=("agent",), htmx="contact-learning")],
 }
 
 # Object routes not read with A's own objects, and why. Each is also shown to refuse GET (405).
@@ -239,6 +240,7 @@ OWN_OBJECTS_EXCLUDED: dict[str, str] = {name: "POST only: a change, no answer to
     "kb-article-delete", "kb-category-delete", "sla-policy-delete", "sla-calendar-delete", "sla-holiday-add",
     "sla-holiday-delete", "note-delete", "ticket-tags", "ticket-merge", "api-ticket-merge", "campaign-start",
     "campaign-pause", "task-complete", "task-reopen", "survey-logo-upload", "survey-logo-remove",
+    "learning-contact-enroll", "learning-enrollment-withdraw",
 )}
 
 NORMALIZE: tuple[tuple[re.Pattern, str], ...] = (
@@ -378,6 +380,7 @@ def _values(a) -> dict[str, object]:
         Team,
         Ticket,
     )
+    from learning.models import Enrollment
     from surveys.models import Campaign, Survey, SurveyLogo
 
     today = lookalike.today_of(a.tenant)
@@ -416,6 +419,7 @@ def _values(a) -> dict[str, object]:
             "campaign_pk": Campaign.objects.get(name="Relationship NPS").pk,
             "task_pk": CsmTask.objects.order_by("due_on", "source_id")[0].pk,
             "logo_tenant_slug": a.tenant.slug, "surveylogo_pk": logo.pk, "logo_key": logo.key,
+            "enrollment_pk": Enrollment.objects.filter(contact=contact).order_by("path__slug")[0].pk,
         }
 
 
