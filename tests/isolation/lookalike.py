@@ -29,9 +29,9 @@ from accounts.services.tenants import create_api_key, create_staff_member
 from accounts.tenancy import tenant_scope
 from accounts.timeline.services import create_note
 from health.usage import demo as usage_demo
-from learning import demo as learning_demo
 from health.usage.services.ingest import ingest_events
 from health.usage.services.rollups import merge_pending_usage
+from learning import demo as learning_demo
 from support import demo as support_demo
 from support.desk.services import save_macro
 from support.knowledge.services import qualify_ticket

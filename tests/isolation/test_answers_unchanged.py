@@ -366,6 +366,7 @@ def _readers(a) -> Readers:
 def _values(a) -> dict[str, object]:
     from accounts.models import AccountNote, Contact, CsmTask, CustomerAccount, Job, Membership
     from health.usage.models import CatalogEntry
+    from learning.models import Enrollment
     from support.models import (
         Agent,
         Article,
@@ -380,7 +381,6 @@ def _values(a) -> dict[str, object]:
         Team,
         Ticket,
     )
-    from learning.models import Enrollment
     from surveys.models import Campaign, Survey, SurveyLogo
 
     today = lookalike.today_of(a.tenant)
