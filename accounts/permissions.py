@@ -59,6 +59,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # managers) define surveys. Agents answer tickets, not survey definitions.
     "surveys.view": ALL_ROLES,
     "surveys.manage": STAFF_WRITERS,
+    # Learning paths (issue 13): everyone sees the paths and their figures; the roles that define surveys
+    # author paths (agents recommend paths from tickets, they do not write them).
+    "learning.view": ALL_ROLES,
+    "learning.manage": STAFF_WRITERS,
 }
 
 
