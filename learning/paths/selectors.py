@@ -20,7 +20,7 @@ from learning.models import (
     TargetingRule,
 )
 from learning.targeting import RULE_FIELDS
-from support.models import Article
+from support.knowledge.selectors import article_list
 
 if TYPE_CHECKING:
     from accounts.models import Tenant
@@ -103,7 +103,7 @@ def prerequisites_of(*, tenant: Tenant, path: LearningPath) -> list[LearningPath
 
 def article_choices(*, tenant: Tenant) -> QuerySet:
     """Any article of the tenant's knowledge base (a draft article too: the author may publish both)."""
-    return Article.objects.filter(tenant=tenant).only("pk", "title", "is_published").order_by("title", "pk")
+    return article_list(tenant=tenant).order_by("title", "pk")
 
 
 def existing_targeting_values(*, tenant: Tenant) -> dict[str, list[str]]:
