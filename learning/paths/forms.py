@@ -34,13 +34,16 @@ CHOICE_LISTS = {"knowledge_levels": KnowledgeLevel.choices, "lifecycle_stages": 
 MAX_LIST_TEXT = MAX_RULE_VALUES * (MAX_RULE_VALUE + 2)
 
 
-def add_service_error(form: forms.Form, error: LearningError, aliases: dict[str, str] | None = None) -> None:
-    """Put the service's message on the field it names: ``steps[3].title`` is this form's ``title``,
-    ``aliases`` rename the service's names to the form's (``quiz`` -> ``questions``); anything else is
-    a form-wide error that still says which field."""
-    name = (error.field or "").rsplit(".", 1)[-1] if error.field else ""
+def add_service_error(form: forms.Form, error: LearningError, aliases: dict[str, str] | None = None, *,
+                      step_index: int | None = None) -> None:
+    """Put the service's message on the field it names: ``steps[3].title`` is this form's ``title`` when
+    ``step_index`` is 3 (the step this form edits), ``aliases`` rename the service's names to the form's
+    (``quiz`` -> ``questions``). Anything else, another step of the draft included (an article step whose
+    article was deleted since), is a form-wide error that still names the field."""
+    where, _, name = (error.field or "").rpartition(".")
     name = (aliases or {}).get(name, name)
-    if name in form.fields:
+    own_step = not where or where == f"steps[{step_index}]"
+    if name in form.fields and own_step:
         form.add_error(name, f"{form[name].label}: {error}")
     else:
         form.add_error(None, f"{error.field}: {error}" if error.field else str(error))

@@ -120,7 +120,8 @@ def _step_form_page(request: HttpRequest, path: LearningPath, step=None) -> Http
             else:
                 saved = services.replace_step(tenant=tenant, path=path, step=step, data=form.step_data())
         except LearningError as exc:
-            add_service_error(form, exc, STEP_ALIASES)
+            index = step.position - 1 if step is not None else len(selectors.draft_steps(tenant=tenant, path=path))
+            add_service_error(form, exc, STEP_ALIASES, step_index=index)
         else:
             messages.success(request, f"Step “{saved.title}” saved in the draft.")
             return redirect("learning-path-detail", tenant_slug=tenant.slug, learningpath_pk=path.pk)

@@ -377,3 +377,29 @@ def test_image_upload_is_checked_and_served_publicly(world_a, world_b):
                   reverse("lesson-image-file", args=[a.tenant.slug, image.pk, "0" * 32]),
                   reverse("lesson-image-file", args=[a.tenant.slug, image.pk + 1, image.key])):
         assert Client().get(wrong).status_code == 404, wrong
+
+
+def test_an_error_of_another_step_is_shown_for_the_draft_not_on_this_forms_field(world_a):
+    """Each save stores the whole draft again: when an article step lost its article (deleted from the
+    knowledge base), editing any other step is refused with that step named, and fixing the article step
+    itself puts the error on its own field first, then saves."""
+    a = world_a
+    article = make_article(a, "Doomed")
+    with a.scope():
+        path = save_path(tenant=a.tenant, path=None, data=PathData(name="Basics"))
+        save_steps(tenant=a.tenant, path=path, steps=[StepData(kind="lesson", title="Intro"),
+                                                      StepData(kind="article", title="Read", article=article)])
+        Article.objects.filter(pk=article.pk).delete()
+    intro, read = draft(a, path)
+    client = a.client_for(a.csm)
+    response = client.post(url(a, "learning-step-edit", path.pk, intro.pk), {"title": "Intro 2"})
+    body = response.content.decode()
+    assert response.status_code == 400 and "steps[1].article: choose a knowledge-base article" in body
+    assert [s.title for s in draft(a, path)] == ["Intro", "Read"]
+    response = client.post(url(a, "learning-step-edit", path.pk, read.pk), {"title": "Read", "article": ""})
+    assert response.status_code == 400 and "Knowledge-base article" in response.content.decode()
+    replacement = make_article(a, "Better")
+    response = client.post(url(a, "learning-step-edit", path.pk, read.pk), {"title": "Read",
+                                                                          "article": str(replacement.pk)})
+    assert response.status_code == 302
+    assert [s.article_id for s in draft(a, path)] == [None, replacement.pk]
