@@ -403,3 +403,17 @@ def test_an_error_of_another_step_is_shown_for_the_draft_not_on_this_forms_field
                                                                           "article": str(replacement.pk)})
     assert response.status_code == 302
     assert [s.article_id for s in draft(a, path)] == [None, replacement.pk]
+
+
+def test_publishing_an_empty_draft_or_migrating_an_unpublished_path_is_a_400(world_a):
+    a = world_a
+    with a.scope():
+        path = save_path(tenant=a.tenant, path=None, data=PathData(name="Empty"))
+    client = a.client_for(a.csm)
+    response = client.post(url(a, "learning-path-publish", path.pk))
+    assert response.status_code == 400 and "steps: add at least one step before publishing" in response.content.decode()
+    response = client.post(url(a, "learning-path-migrate", path.pk))
+    assert response.status_code == 400 and "version: the path has no published version" in response.content.decode()
+    with a.scope():
+        assert not PathVersion.objects.filter(path=path, number__isnull=False).exists()
+    assert not path_of(a, "Empty").is_published
