@@ -41,6 +41,7 @@ NAV: tuple[NavGroup, ...] = (
         NavLink("First 90 days", "first-90-days", "usage.view"),
         NavLink("Feature catalog", "catalog", "usage.view"),
         NavLink("Surveys", "survey-list", "surveys.view"),
+        NavLink("Learning", "learning-path-list", "learning.view"),
     )),
     NavGroup("Support", (
         NavLink("Inbox", "inbox", "desk.view"),
@@ -99,6 +100,7 @@ REACHED_FROM: dict[str, str] = {
     "survey-settings": "survey-list",
     "campaign-list": "survey-list",
     "campaign-create": "survey-list",
+    "learning-path-create": "learning-path-list",
 }
 
 

@@ -59,8 +59,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # managers) define surveys. Agents answer tickets, not survey definitions.
     "surveys.view": ALL_ROLES,
     "surveys.manage": STAFF_WRITERS,
-    # Learning paths (issue 13): everyone sees learners' progress; the roles that own the customer relationship
-    # (and managers) author paths and enroll or withdraw learners by hand.
+    # Learning paths (issue 13): everyone sees the paths, their figures and learners' progress; the roles that
+    # define surveys author paths and enroll or withdraw learners by hand (agents recommend paths from tickets).
     "learning.view": ALL_ROLES,
     "learning.manage": STAFF_WRITERS,
 }

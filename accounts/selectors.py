@@ -227,6 +227,19 @@ def contact_targeting_rows(*, tenant: Tenant, contact_ids: Sequence[int]) -> Que
         "pk", "persona", "knowledge_level", "account__lifecycle_stage", "account__tier", "account__plan")
 
 
+def targeting_values(*, tenant: Tenant, limit: int = 50) -> dict[str, list[str]]:
+    """The free-text values learning paths can target that the tenant's contacts and accounts actually
+    have: ``personas`` (contacts), ``tiers`` and ``plans`` (accounts), each distinct, sorted, at most
+    ``limit``; three small queries on indexed-or-short columns, shown beside the authoring form."""
+    def distinct(queryset: QuerySet, column: str) -> list[str]:
+        return list(queryset.exclude(**{column: ""}).order_by(column).values_list(column, flat=True)
+                    .distinct()[:limit])
+
+    return {"personas": distinct(Contact.objects.filter(tenant=tenant), "persona"),
+            "tiers": distinct(CustomerAccount.objects.filter(tenant=tenant), "tier"),
+            "plans": distinct(CustomerAccount.objects.filter(tenant=tenant), "plan")}
+
+
 def account_choices(tenant: Tenant) -> QuerySet:
     return CustomerAccount.objects.filter(tenant=tenant).order_by("name", "pk")
 

@@ -2,7 +2,9 @@
 ``<model>_pk`` so the isolation suite tries each from another tenant."""
 
 from learning.learners import urls as learner_urls
+from learning.paths import urls as path_urls
 
 urlpatterns = [
+    *path_urls.urlpatterns,
     *learner_urls.urlpatterns,
 ]

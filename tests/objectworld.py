@@ -50,10 +50,19 @@ OBJECT_KWARGS: dict[str, Callable[[dict], object]] = {
     # CSM tasks (issue 12's closed loop): B's survey response of score 2 opened one (tests/objectworld._surveys).
     "task_pk": lambda o: o["task"].pk,
     # The public survey logo (/survey-logos/<logo_tenant_slug>/<surveylogo_pk>-<logo_key>):
-    # test_public_survey_logo_never_serves_another_logo.
+    # test_public_image_never_serves_another_image.
     "logo_tenant_slug": lambda o: o["tenant"].slug,
     "surveylogo_pk": lambda o: o["survey_logo"].pk,
     "logo_key": lambda o: o["survey_logo"].key,
+    # Learning paths (issue 13): a path, its published version, a step of its draft, a lesson image, and the
+    # public image file (/lesson-images/<image_tenant_slug>/<lessonimage_pk>-<image_key>):
+    # test_public_image_never_serves_another_image.
+    "learningpath_pk": lambda o: o["learning_path"].pk,
+    "pathversion_pk": lambda o: o["path_version"].pk,
+    "step_pk": lambda o: o["draft_step"].pk,
+    "image_tenant_slug": lambda o: o["tenant"].slug,
+    "lessonimage_pk": lambda o: o["lesson_image"].pk,
+    "image_key": lambda o: o["lesson_image"].key,
     # The public help center (/help/<help_slug>/): test_public_help_center_never_serves_other_tenants_objects.
     "help_slug": lambda o: o["tenant"].slug,
     "category_slug": lambda o: o["article_category"].slug,
@@ -85,8 +94,8 @@ def one_of_each(b: TenantWorld, marker: str) -> dict:
         callback = Callback.objects.create(tenant=b.tenant, external_id=f"{marker}-callback", contact=contact,
                                            ticket=ticket, phone="+15550001", requested_at=job.created_at,
                                            due_at=job.created_at, note=marker)
-    kb = (_knowledge_and_sla(b, marker) | _qa(b, ticket, marker) | _surveys(b, contact, ticket, marker)
-          | _learning(b, contact, marker))
+    kb = _knowledge_and_sla(b, marker) | _qa(b, ticket, marker) | _surveys(b, contact, ticket, marker)
+    kb |= _learning(b, contact, kb["article"], marker)
     return kb | {"account": account, "note": note, "contact": contact, "job": job, "api_key": b.api_key,
             "membership": membership, "catalog_entry": catalog_entry, "ticket": ticket, "macro": macro,
             "callback": callback}
@@ -108,22 +117,6 @@ def _knowledge_and_sla(b, marker) -> dict:
                                           calendar=calendar)
     return {"tenant": b.tenant, "article": article, "article_category": category, "business_calendar": calendar,
             "holiday": holiday, "sla_policy": policy}
-
-
-def _learning(b, contact, marker) -> dict:
-    """A published path with a lesson, and the contact enrolled (a wrongly reached withdraw would change it)."""
-    from learning.models import Enrollment
-    from learning.paths.services import PathData, StepData, publish, save_path, save_steps
-    from learning.services import enroll
-
-    with b.scope():
-        path = save_path(tenant=b.tenant, path=None, data=PathData(name=f"{marker} path", slug=f"{marker}-path"))
-        save_steps(tenant=b.tenant, path=path, steps=[StepData(kind="lesson", title=f"{marker} lesson",
-                                                               body_markdown=marker)])
-        publish(tenant=b.tenant, path=path, by=None)
-        enroll(tenant=b.tenant, contact_ids=[contact.pk])
-        enrollment = Enrollment.objects.get(tenant=b.tenant, contact=contact, path=path)
-    return {"learning_path": path, "enrollment": enrollment}
 
 
 def _qa(b, ticket, marker) -> dict:
@@ -197,3 +190,35 @@ def _sending(b, contact, survey, marker) -> None:
         OutboxMessage.objects.create(tenant=b.tenant, invitation=sent, to_email=contact.email,
                                      subject=f"{marker} subject", body_text=marker, message_id=f"<{marker}@x>",
                                      next_attempt_at=now, last_error=f"{marker} error")
+
+
+def _learning(b, contact, article, marker) -> dict:
+    """A published path (v1) with a learner on it who did its first step, then v2 published, and a draft
+    of a step of each kind: a wrongly reached migrate would move the learner, an edit, move or delete would
+    rewrite the draft, a publish would add v3, an unpublish would flip the path."""
+    from django.utils import timezone
+
+    from learning.models import Enrollment, Step, StepProgress
+    from learning.paths.services import PathData, StepData, add_lesson_image, publish, save_path, save_steps
+    from learning.services import enroll
+    from tests.surveys.images import png
+
+    with b.scope():
+        path = save_path(tenant=b.tenant, path=None, data=PathData(name=f"{marker} path",
+                                                                   description=f"{marker} description"))
+        image = add_lesson_image(tenant=b.tenant, path=path, data=png(4, 4, text=marker), by=None)
+        steps = [StepData(kind="lesson", title=f"{marker} lesson", body_markdown=f"{marker} body"),
+                 StepData(kind="quiz", title=f"{marker} quiz", quiz={"questions": [{"text": f"{marker}?", "choices": [
+                     {"text": f"{marker} yes", "correct": True}, {"text": "no"}]}]}),
+                 StepData(kind="article", title=f"{marker} article step", article=article),
+                 StepData(kind="product_task", title=f"{marker} task", event_name=f"{marker}.done")]
+        save_steps(tenant=b.tenant, path=path, steps=steps)
+        version = publish(tenant=b.tenant, path=path, by=None)
+        enroll(tenant=b.tenant, contact_ids=[contact.pk])
+        enrollment = Enrollment.objects.get(contact=contact, path=path)
+        StepProgress.objects.create(tenant=b.tenant, enrollment=enrollment, done_at=timezone.now(),
+                                    step=Step.objects.get(version=version, position=1))
+        publish(tenant=b.tenant, path=path, by=None)
+        draft_step = Step.objects.get(version__path=path, version__number__isnull=True, position=2)
+    return {"learning_path": path, "path_version": version, "draft_step": draft_step, "lesson_image": image,
+            "enrollment": enrollment}

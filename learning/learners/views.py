@@ -11,9 +11,10 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.access import get_contact_for_tenant
 from accounts.permissions import has_permission, requires
 from cs_platform.web.pages import wants_partial
-from learning.access import get_enrollment_for_tenant, get_path_for_tenant
+from learning.access import get_enrollment_for_tenant
 from learning.learners import selectors
 from learning.learners.services import enroll_by_hand, withdraw_by_hand
+from learning.paths.access import get_path_for_tenant
 from learning.paths.services import LearningError
 
 PANEL = "learning/learners/contact_learning.html"

@@ -1,8 +1,11 @@
 """Authoring of learning paths (DESIGN.md: keyword-only, typed, atomic): a path's settings, targeting and
-prerequisites, its draft steps, publish / unpublish, migrating learners to the current version."""
+prerequisites, its draft steps (as a whole, or one at a time for the steps editor), publish / unpublish,
+migrating learners to the current version, lesson images."""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -24,6 +27,7 @@ from learning.models import (
     Enrollment,
     EnrollmentStatus,
     LearningPath,
+    LessonImage,
     PathVersion,
     Prerequisite,
     Step,
@@ -32,10 +36,12 @@ from learning.models import (
     SupportAction,
     TargetingRule,
 )
+from learning.paths.images import lesson_image_src
 from learning.quizzes import clean_quiz
 from learning.targeting import RULE_FIELDS, clean_values
 from support.knowledge.services import render_markdown, unique_slug
 from support.models import Article
+from surveys.branding.images import inspect
 
 MAX_MATCH_PAIRS = 10
 MAX_MATCH_VALUE = 200
@@ -162,7 +168,8 @@ def _clean_step(*, tenant: Tenant, index: int, data: StepData) -> Step:
         if len(data.body_markdown or "") > MAX_BODY:
             raise LearningError(f"at most {MAX_BODY} characters", f"{where}.body_markdown")
         step.body_markdown = data.body_markdown or ""
-        step.body_html = render_markdown(step.body_markdown)  # the knowledge base's sanitizing renderer
+        # The knowledge base's sanitizing renderer, images limited to this tenant's lesson images.
+        step.body_html = render_markdown(step.body_markdown, image_src=lesson_image_src(tenant))
     elif data.kind == StepKind.QUIZ:
         try:
             step.quiz = clean_quiz(data.quiz)
@@ -275,3 +282,93 @@ def migrate_learners(*, tenant: Tenant, path: LearningPath) -> int:
     StepProgress.objects.filter(tenant=tenant, pk__in=dropped).delete()
     StepProgress.objects.bulk_update(kept, ["step"])
     return moving.update(version_id=path.current_version_id)
+
+
+# ------------------------------------------------------------------------- the steps editor, one step at a time
+
+
+def step_data_of(step: Step) -> StepData:
+    """A stored step as the input that saves it again unchanged (its key included)."""
+    return StepData(kind=step.kind, title=step.title, key=step.key, is_required=step.is_required,
+                    body_markdown=step.body_markdown, quiz=step.quiz or None, article=step.article,
+                    event_name=step.event_name, event_match=dict(step.event_match or {}))
+
+
+def _edit_draft(*, tenant: Tenant, path: LearningPath, edit) -> list[Step]:
+    """Read the draft's steps, let ``edit`` change the list of their inputs, save the whole list again
+    (save_steps: all or nothing). The path row is locked first, so two authors' edits do not lose one
+    another (the second reads the first's result)."""
+    LearningPath.objects.select_for_update().get(tenant=tenant, pk=path.pk)
+    draft = draft_of(tenant=tenant, path=path)
+    current = list(Step.objects.filter(tenant=tenant, version=draft).select_related("article").order_by("position"))
+    return save_steps(tenant=tenant, path=path, steps=edit(current, [step_data_of(s) for s in current]))
+
+
+def _index_of(steps: list[Step], step: Step) -> int:
+    for i, s in enumerate(steps):
+        if s.pk == step.pk:
+            return i
+    raise LearningError("this step is no longer in the draft (it was changed meanwhile): reload the page", "step")
+
+
+@transaction.atomic
+def add_step(*, tenant: Tenant, path: LearningPath, data: StepData) -> Step:
+    """Append a step to the draft; answers the stored step."""
+    saved = _edit_draft(tenant=tenant, path=path, edit=lambda _rows, items: [*items, data])
+    return saved[-1]
+
+
+@transaction.atomic
+def replace_step(*, tenant: Tenant, path: LearningPath, step: Step, data: StepData) -> Step:
+    """Save ``data`` in place of the draft's ``step``; a blank key keeps the step's key, so learners'
+    progress maps to the edited step when they are migrated."""
+    index: list[int] = []
+
+    def edit(rows: list[Step], items: list[StepData]) -> list[StepData]:
+        index.append(_index_of(rows, step))
+        data.key = data.key or rows[index[0]].key
+        items[index[0]] = data
+        return items
+
+    return _edit_draft(tenant=tenant, path=path, edit=edit)[index[0]]
+
+
+@transaction.atomic
+def move_step(*, tenant: Tenant, path: LearningPath, step: Step, offset: int) -> None:
+    """Move the draft's ``step`` up (-1) or down (+1); at either end it stays where it is."""
+    if offset not in (-1, 1):
+        raise LearningError("move by -1 (up) or 1 (down)", "direction")
+
+    def edit(rows: list[Step], items: list[StepData]) -> list[StepData]:
+        i = _index_of(rows, step)
+        j = i + offset
+        if 0 <= j < len(items):
+            items[i], items[j] = items[j], items[i]
+        return items
+
+    _edit_draft(tenant=tenant, path=path, edit=edit)
+
+
+@transaction.atomic
+def delete_step(*, tenant: Tenant, path: LearningPath, step: Step) -> None:
+    """Remove the step from the draft; published versions keep theirs (learners on them are not broken)."""
+    def edit(rows: list[Step], items: list[StepData]) -> list[StepData]:
+        del items[_index_of(rows, step)]
+        return items
+
+    _edit_draft(tenant=tenant, path=path, edit=edit)
+
+
+# --------------------------------------------------------------------------------------------- lesson images
+
+
+@transaction.atomic
+def add_lesson_image(*, tenant: Tenant, path: LearningPath, data: bytes, by: AbstractBaseUser | None) -> LessonImage:
+    """Store an uploaded image for the path's lessons; :class:`surveys.branding.images.ImageError` when it is
+    not a PNG, JPEG or WebP within the logos' bounds (nothing written). Each upload is a new image with a
+    new random key: lessons of published versions keep showing the images they were published with."""
+    info = inspect(data)
+    return LessonImage.objects.create(
+        tenant=tenant, path=path, content_type=info.content_type, data=data, size=len(data), width=info.width,
+        height=info.height, digest=hashlib.sha256(data).hexdigest(), key=secrets.token_hex(16),
+        uploaded_at=timezone.now(), uploaded_by=by)

@@ -118,11 +118,22 @@ class KnowledgeError(ValueError):
         self.field = field
 
 
-def render_markdown(text: str) -> str:
-    """Markdown to HTML that is safe to show (module docstring)."""
+def render_markdown(text: str, *, image_src: re.Pattern | None = None) -> str:
+    """Markdown to HTML that is safe to show (module docstring). With ``image_src``, an image keeps its
+    ``src`` only when the whole value matches it (a pattern of this site's own paths, e.g. the learning
+    app's lesson images): lessons are shown to learners and mailed, so an image from anywhere else (a
+    tracking pixel, another tenant's upload, ``../`` to some other page) loses its source and shows its alt
+    text instead."""
     html = markdown.markdown(text or "", extensions=["extra", "sane_lists"], output_format="html")
+    attribute_filter = None
+    if image_src is not None:
+        def attribute_filter(tag: str, name: str, value: str) -> str | None:
+            if tag == "img" and name == "src" and not image_src.fullmatch(value):
+                return None
+            return value
+
     return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
-                     link_rel="noopener noreferrer nofollow", strip_comments=True)
+                     link_rel="noopener noreferrer nofollow", strip_comments=True, attribute_filter=attribute_filter)
 
 
 def article_search_vector() -> SearchVector:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import TYPE_CHECKING
 
 from django.urls import reverse
 
+from cs_platform.web.images import keyed_row
 from surveys.branding.models import SurveyLogo
 
 if TYPE_CHECKING:
@@ -27,7 +27,4 @@ def public_path(*, tenant: Tenant, logo: SurveyLogo) -> str:
 
 def public_logo(*, tenant: Tenant, pk: int, key: str) -> SurveyLogo | None:
     """The logo with its bytes when ``key`` is its key (compared in constant time), else None."""
-    logo = SurveyLogo.objects.filter(tenant=tenant, pk=pk).first()
-    if logo is None or not secrets.compare_digest(logo.key.encode(), key.encode("utf-8", "replace")):
-        return None
-    return logo
+    return keyed_row(SurveyLogo.objects.filter(tenant=tenant), pk=pk, key=key)

@@ -76,6 +76,12 @@ EXCLUDED = {
                           "and too large images",
     "survey-logo-remove": "a confirmation button without fields",
     "learning-enrollment-withdraw": "a confirmation button without fields (learning.learners.views)",
+    "learning-path-publish": "a confirmation button without fields (its GET is the confirmation page)",
+    "learning-path-unpublish": "a button without fields",
+    "learning-path-migrate": "a confirmation button without fields (its GET is the confirmation page)",
+    "learning-step-delete": "a button without fields (tests/learning/test_authoring_pages.py)",
+    "learning-image-upload": "a file upload: tests/learning/test_authoring_pages.py posts SVG, empty, oversized and "
+                             "too large images",
 }
 
 # Route name -> the POST names a view reads without a Django form.
@@ -92,6 +98,7 @@ RAW_FIELDS = {
     "survey-public-opt-out": ["source"],
     "task-complete": ["next"],
     "task-reopen": ["next"],
+    "learning-step-move": ["direction"],  # up / down (learning.paths.views)
 }
 
 # Route name -> more pages (route names) that show what it writes, beyond its own URL section.

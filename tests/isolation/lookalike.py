@@ -137,6 +137,7 @@ def load(tenant, size: Size, *, twins: bool = False) -> None:
         _qa(tenant, size, today)
         _surveys(tenant, now)
         learning_demo.seed_learning(tenant=tenant, today=today)  # paths, enrollments, progress (issue 13)
+        _learning(tenant)
         start = fiscal_year_start(tenant=tenant, today=today)
         month = start
         while month <= today:
@@ -346,3 +347,43 @@ def _qa(tenant, size: Size, today: dt.date) -> None:
             continue
         submit_review(tenant=tenant, review=review, reviewer=reviewer, comment="",
                       scores=[ScoreInput(criterion=c, score=1 + (n + i) % 5) for i, c in enumerate(criteria)])
+
+
+def _learning(tenant) -> None:
+    """Two learning paths, the same in both tenants: "Admin onboarding" (for IT admins, v1 then v2 published,
+    every admin enrolled on v1, a third of them with its first step done; a draft with a step of each kind
+    and a lesson image) and "Everyone basics" (for everyone, published once). B's larger load enrolls more
+    contacts: a count that loses its tenant changes A's list, versions and confirmations."""
+    from learning.models import Enrollment, Step, StepProgress
+    from learning.paths.services import PathData, StepData, add_lesson_image, publish, save_path, save_steps
+    from learning.services import enroll
+    from support.models import Article
+    from tests.surveys.images import png
+
+    article = Article.objects.filter(tenant=tenant).order_by("slug").first()
+    admin = save_path(tenant=tenant, path=None, data=PathData(name="Admin onboarding", priority=10,
+                                                               targeting={"personas": ["it_admin"]}))
+    image = add_lesson_image(tenant=tenant, path=admin, data=png(8, 8), by=None)
+    from learning.paths.images import markdown_snippet
+
+    steps = [StepData(kind="lesson", title="Welcome", body_markdown="# Welcome\n\n"
+                      + markdown_snippet(tenant=tenant, image=image, alt="the home page")),
+             StepData(kind="quiz", title="Check", quiz={"questions": [{"text": "Ready?", "choices": [
+                 {"text": "Yes", "correct": True, "feedback": "Good"}, {"text": "No"}]}], "passing_score": 100}),
+             StepData(kind="article", title="Read", article=article),
+             StepData(kind="product_task", title="Invite a teammate", event_name="user.invited",
+                      event_match={"role": "admin"})]
+    save_steps(tenant=tenant, path=admin, steps=steps)
+    v1 = publish(tenant=tenant, path=admin, by=None)
+    everyone = save_path(tenant=tenant, path=None, data=PathData(name="Everyone basics"))
+    save_steps(tenant=tenant, path=everyone, steps=[StepData(kind="lesson", title="Basics", body_markdown="Hi")])
+    publish(tenant=tenant, path=everyone, by=None)
+    from accounts.models import Contact
+
+    enroll(tenant=tenant, contact_ids=list(Contact.objects.filter(tenant=tenant).values_list("pk", flat=True)))
+    first = Step.objects.get(tenant=tenant, version=v1, position=1)
+    done = list(Enrollment.objects.filter(tenant=tenant, path=admin).order_by("contact__external_id"))[::3]
+    StepProgress.objects.bulk_create([StepProgress(tenant=tenant, enrollment=e, step=first, done_at=e.enrolled_at)
+                                      for e in done])
+    save_steps(tenant=tenant, path=admin, steps=[*steps[1:], steps[0]])
+    publish(tenant=tenant, path=admin, by=None)

@@ -175,6 +175,9 @@ CHECKED: dict[str, list[Ask]] = {
     "task-list": [Ask(), Ask("?show=all&status=all"), Ask("?show=all&status=done"), Ask("?show=all&overdue=on"),
                   Ask("?show=all", htmx="results"), Ask(who=("csm",))],
     "survey-loop": [Ask(), Ask("?start={days_90}&end={today}"), Ask(who=("csm",))],
+    # Learning paths (issue 13): the authoring pages.
+    "learning-path-list": [Ask(who=("admin", "agent"))],
+    "learning-path-create": [Ask()],
 }
 
 # Route name -> why it is not read here. Each is also shown to refuse GET (405) by the main test.
@@ -230,6 +233,15 @@ OWN_OBJECTS: dict[str, list[Ask]] = {
     "task-detail": [Ask()],
     "survey-logo-file": [Ask(who=("anonymous",))],
     "learning-contact": [Ask(), Ask(who=("agent",), htmx="contact-learning")],
+    "learning-path-detail": [Ask(who=("admin", "agent"))],
+    "learning-path-edit": [Ask()],
+    "learning-step-create": [Ask(), Ask("?kind=quiz"), Ask("?kind=article"), Ask("?kind=product_task")],
+    "learning-step-edit": [Ask()],
+    "learning-path-publish": [Ask()],
+    "learning-path-migrate": [Ask()],
+    "learning-path-preview": [Ask()],
+    "learning-version-preview": [Ask()],
+    "lesson-image-file": [Ask(who=("anonymous",))],
 }
 
 # Object routes not read with A's own objects, and why. Each is also shown to refuse GET (405).
@@ -241,6 +253,7 @@ OWN_OBJECTS_EXCLUDED: dict[str, str] = {name: "POST only: a change, no answer to
     "sla-holiday-delete", "note-delete", "ticket-tags", "ticket-merge", "api-ticket-merge", "campaign-start",
     "campaign-pause", "task-complete", "task-reopen", "survey-logo-upload", "survey-logo-remove",
     "learning-contact-enroll", "learning-enrollment-withdraw",
+    "learning-step-move", "learning-step-delete", "learning-path-unpublish", "learning-image-upload",
 )}
 
 NORMALIZE: tuple[tuple[re.Pattern, str], ...] = (
@@ -366,7 +379,7 @@ def _readers(a) -> Readers:
 def _values(a) -> dict[str, object]:
     from accounts.models import AccountNote, Contact, CsmTask, CustomerAccount, Job, Membership
     from health.usage.models import CatalogEntry
-    from learning.models import Enrollment
+    from learning.models import Enrollment, LearningPath, LessonImage, PathVersion, Step
     from support.models import (
         Agent,
         Article,
@@ -386,6 +399,8 @@ def _values(a) -> dict[str, object]:
     today = lookalike.today_of(a.tenant)
     with a.scope():
         logo = SurveyLogo.objects.get()
+        learning_path = LearningPath.objects.get(name="Admin onboarding")
+        lesson_image = LessonImage.objects.get()
         account = CustomerAccount.objects.get(external_id="ACC-1001")
         contact = Contact.objects.get(external_id="CON-1001-1")
         ticket = Ticket.objects.get(external_id="DEMO-1001")
@@ -420,6 +435,10 @@ def _values(a) -> dict[str, object]:
             "task_pk": CsmTask.objects.order_by("due_on", "source_id")[0].pk,
             "logo_tenant_slug": a.tenant.slug, "surveylogo_pk": logo.pk, "logo_key": logo.key,
             "enrollment_pk": Enrollment.objects.filter(contact=contact).order_by("path__slug")[0].pk,
+            "learningpath_pk": learning_path.pk,
+            "pathversion_pk": PathVersion.objects.get(path=learning_path, number=1).pk,
+            "step_pk": Step.objects.get(version__path=learning_path, version__number__isnull=True, position=1).pk,
+            "image_tenant_slug": a.tenant.slug, "lessonimage_pk": lesson_image.pk, "image_key": lesson_image.key,
         }
 
 

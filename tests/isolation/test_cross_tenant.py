@@ -102,21 +102,24 @@ def test_public_survey_link_reaches_only_its_own_tenant(route: Route, worlds, b_
     assert a_objects["survey_token"] != b_objects["survey_token"]
 
 
-def test_public_survey_logo_never_serves_another_logo(worlds, b_objects):
-    """B's logo asked for under A's slug, or under B's own slug with a wrong key: the same 404 as none."""
+@pytest.mark.parametrize(("route_name", "object_name"), [("survey-logo-file", "survey_logo"),
+                                                        ("lesson-image-file", "lesson_image")])
+def test_public_image_never_serves_another_image(worlds, b_objects, route_name, object_name):
+    """B's survey logo or lesson image asked for under A's slug, or under B's own slug with a wrong key or
+    id: the same 404 as none."""
     from django.test import Client
 
     from tests.surveys.images import png
 
     a, b = worlds
-    logo = b_objects["survey_logo"]
-    right = reverse("survey-logo-file", args=[b.tenant.slug, logo.pk, logo.key])
+    image = b_objects[object_name]
+    right = reverse(route_name, args=[b.tenant.slug, image.pk, image.key])
     assert Client().get(right).status_code == 200  # the control: the right triple answers
-    for url in (reverse("survey-logo-file", args=[a.tenant.slug, logo.pk, logo.key]),
-                reverse("survey-logo-file", args=[b.tenant.slug, logo.pk, "0" * 32]),
-                reverse("survey-logo-file", args=[b.tenant.slug, logo.pk, logo.key[:-1]]),
-                reverse("survey-logo-file", args=[b.tenant.slug, logo.pk + 1000, logo.key]),
-                reverse("survey-logo-file", args=["no-such-tenant", logo.pk, logo.key])):
+    for url in (reverse(route_name, args=[a.tenant.slug, image.pk, image.key]),
+                reverse(route_name, args=[b.tenant.slug, image.pk, "0" * 32]),
+                reverse(route_name, args=[b.tenant.slug, image.pk, image.key[:-1]]),
+                reverse(route_name, args=[b.tenant.slug, image.pk + 1000, image.key]),
+                reverse(route_name, args=["no-such-tenant", image.pk, image.key])):
         response = Client().get(url)
         assert response.status_code == 404, url
         assert png(4, 4, text=B_ONLY) not in response.content

@@ -1,25 +1,37 @@
-"""Authoring: paths, draft steps, sanitized lessons, quizzes, publish / unpublish, version pinning and
-migrating learners."""
+"""Authoring: paths, draft steps (whole, and one at a time for the steps editor), sanitized lessons that show
+only the tenant's own lesson images, quizzes and their text form, publish / unpublish, version pinning and
+migrating learners, lesson images."""
 
 from __future__ import annotations
 
 import pytest
 
-from learning.models import Enrollment, LearningPath, PathVersion, Step, StepProgress, TargetingRule
+from learning.models import Enrollment, LearningPath, LessonImage, PathVersion, Step, StepProgress, TargetingRule
+from learning.paths.images import markdown_snippet, public_path
+from learning.paths.quiz_text import QuizTextError, parse_quiz_text, quiz_text_of
 from learning.paths.services import (
     LearningError,
     PathData,
     StepData,
+    add_lesson_image,
+    add_step,
+    delete_step,
     migrate_learners,
+    move_step,
     publish,
+    replace_step,
     save_path,
     save_steps,
+    step_data_of,
     unpublish,
 )
 from learning.quizzes import clean_quiz, score
 from learning.services import enroll
+from support.knowledge.services import render_markdown
 from support.models import Article
+from surveys.branding.images import ImageError
 from tests.learning.helpers import published_path
+from tests.surveys.images import png
 
 QUIZ = {"questions": [{"text": "2 + 2?", "choices": [{"text": "4", "correct": True, "feedback": "Yes"},
                                                      {"text": "5", "feedback": "No"}]},
@@ -155,3 +167,130 @@ def test_unpublish_stops_new_enrollments_but_keeps_learners(world_a):
         unpublish(tenant=tenant, path=path)
         assert enroll(tenant=tenant, contact_ids=[c1.pk]) == 0
         assert Enrollment.objects.filter(path=path).count() == 1
+
+
+# ------------------------------------------------------------------- the steps editor's one-step services
+
+
+def _titles(world, path):
+    return list(Step.objects.filter(version__path=path, version__number__isnull=True).order_by("position")
+                .values_list("key", "title"))
+
+
+def test_one_step_edits_keep_every_key_and_leave_published_versions_alone(world_a):
+    tenant = world_a.tenant
+    with world_a.scope():
+        path = published_path(tenant, steps=[StepData(kind="lesson", title="Welcome"),
+                                             StepData(kind="quiz", title="Check", quiz=QUIZ)])
+        v1 = list(Step.objects.filter(version=path.current_version).values_list("key", "title"))
+        check = Step.objects.get(version__path=path, version__number__isnull=True, key="check")
+        added = add_step(tenant=tenant, path=path, data=StepData(kind="product_task", title="Welcome",
+                                                                 event_name="x"))
+        assert added.key == "welcome-2" and added.position == 3  # a title alike gets a key of its own
+        welcome = Step.objects.get(version__path=path, version__number__isnull=True, key="welcome")
+        edited = replace_step(tenant=tenant, path=path, step=welcome,
+                              data=StepData(kind="lesson", title="Hello", body_markdown="*hi*"))
+        assert (edited.key, edited.title, edited.position, edited.body_html) == ("welcome", "Hello", 1,
+                                                                                 "<p><em>hi</em></p>")
+        draft = {s.key: s for s in Step.objects.filter(version__path=path, version__number__isnull=True)}
+        move_step(tenant=tenant, path=path, step=draft["welcome"], offset=1)
+        assert _titles(world_a, path) == [("check", "Check"), ("welcome", "Hello"), ("welcome-2", "Welcome")]
+        draft = {s.key: s for s in Step.objects.filter(version__path=path, version__number__isnull=True)}
+        move_step(tenant=tenant, path=path, step=draft["check"], offset=-1)  # already first: stays
+        draft = {s.key: s for s in Step.objects.filter(version__path=path, version__number__isnull=True)}
+        delete_step(tenant=tenant, path=path, step=draft["welcome-2"])
+        assert _titles(world_a, path) == [("check", "Check"), ("welcome", "Hello")]
+        with pytest.raises(LearningError) as err:  # a step of before the last save: its row is gone
+            delete_step(tenant=tenant, path=path, step=check)
+        assert err.value.field == "step"
+        with pytest.raises(LearningError):
+            move_step(tenant=tenant, path=path, step=draft["check"], offset=2)
+        assert list(Step.objects.filter(version=path.current_version).values_list("key", "title")) == v1
+
+
+def test_a_bad_replacement_writes_nothing(world_a):
+    tenant = world_a.tenant
+    with world_a.scope():
+        path = save_path(tenant=tenant, path=None, data=PathData(name="Basics"))
+        save_steps(tenant=tenant, path=path, steps=[StepData(kind="lesson", title="One"),
+                                                    StepData(kind="lesson", title="Two")])
+        before = list(Step.objects.filter(version__path=path).values_list("pk", "key", "title"))
+        one = Step.objects.get(version__path=path, key="one")
+        with pytest.raises(LearningError) as err:
+            replace_step(tenant=tenant, path=path, step=one, data=StepData(kind="lesson", title="1", key="two"))
+        assert err.value.field == "steps[0].key"
+        with pytest.raises(LearningError) as err:
+            replace_step(tenant=tenant, path=path, step=one, data=StepData(kind="quiz", title="Q", quiz={}))
+        assert err.value.field == "steps[0].quiz"
+        assert list(Step.objects.filter(version__path=path).values_list("pk", "key", "title")) == before
+
+
+def test_step_data_of_saves_a_step_again_unchanged(world_a):
+    tenant = world_a.tenant
+    with world_a.scope():
+        article = Article.objects.create(title="A", slug="a", body_markdown="a")
+        path = save_path(tenant=tenant, path=None, data=PathData(name="Basics"))
+        steps = save_steps(tenant=tenant, path=path, steps=[
+            StepData(kind="lesson", title="L", body_markdown="**x**", is_required=False),
+            StepData(kind="quiz", title="Q", quiz=QUIZ), StepData(kind="article", title="A", article=article),
+            StepData(kind="product_task", title="T", event_name="e", event_match={"k": "v"})])
+        fields = ("key", "kind", "title", "is_required", "body_markdown", "body_html", "quiz", "article_id",
+                  "event_name", "event_match")
+        before = [[getattr(s, f) for f in fields] for s in steps]
+        again = save_steps(tenant=tenant, path=path, steps=[step_data_of(s) for s in
+                                                            Step.objects.filter(pk__in=[s.pk for s in steps])
+                                                            .order_by("position")])
+    assert [[getattr(s, f) for f in fields] for s in again] == before
+
+
+def test_lessons_show_only_the_tenants_own_lesson_images(worlds):
+    a, b = worlds
+    with b.scope():
+        b_path = save_path(tenant=b.tenant, path=None, data=PathData(name="B"))
+        b_image = add_lesson_image(tenant=b.tenant, path=b_path, data=png(2, 2), by=None)
+    with a.scope():
+        path = save_path(tenant=a.tenant, path=None, data=PathData(name="Basics"))
+        own = add_lesson_image(tenant=a.tenant, path=path, data=png(3, 3), by=None)
+        own_url = public_path(tenant=a.tenant, image=own)
+        foreign = [public_path(tenant=b.tenant, image=b_image), "https://tracker.example.com/pixel.png",
+                   "//tracker.example.com/x.png", "javascript:alert(1)", "data:image/png;base64,AAAA",
+                   own_url + "/../../../t/alpha/learning/", own_url + "?x=1", "/t/alpha/learning/"]
+        body = f"![ours]({own_url})\n\n" + "\n\n".join(f"![bad{i}]({src})" for i, src in enumerate(foreign))
+        [step] = save_steps(tenant=a.tenant, path=path, steps=[StepData(kind="lesson", title="L", body_markdown=body)])
+    assert f'<img alt="ours" src="{own_url}">' in step.body_html
+    assert step.body_html.count("src=") == 1
+    for i in range(len(foreign)):
+        assert f'<img alt="bad{i}">' in step.body_html
+    # The knowledge base itself keeps its rules: an article's image from another site stays.
+    assert 'src="https://cdn.example.com/a.png"' in render_markdown("![a](https://cdn.example.com/a.png)")
+
+
+def test_a_lesson_image_is_checked_and_stored_with_a_random_key(world_a):
+    with world_a.scope():
+        path = save_path(tenant=world_a.tenant, path=None, data=PathData(name="Basics"))
+        with pytest.raises(ImageError):
+            add_lesson_image(tenant=world_a.tenant, path=path, data=b"<svg/>", by=None)
+        assert not LessonImage.objects.exists()
+        first = add_lesson_image(tenant=world_a.tenant, path=path, data=png(5, 4), by=world_a.admin.user)
+        second = add_lesson_image(tenant=world_a.tenant, path=path, data=png(5, 4), by=None)
+    assert (first.width, first.height, first.content_type, first.uploaded_by) == (5, 4, "image/png",
+                                                                                   world_a.admin.user)
+    assert first.key != second.key and len(first.key) == 32 and first.digest == second.digest
+    assert markdown_snippet(tenant=world_a.tenant, image=first, alt="a [tricky]\nalt") == (
+        f"![a  tricky  alt]({public_path(tenant=world_a.tenant, image=first)})")
+
+
+def test_quiz_text_round_trips_and_names_the_bad_line():
+    text = "? 2 + 2?\n+ 4 | Yes\n- 5 | No\n\n?? Primes?\n+ 2\n+ 3\n- 4"
+    questions = parse_quiz_text(text)
+    assert questions == [
+        {"text": "2 + 2?", "multiple": False, "choices": [{"text": "4", "correct": True, "feedback": "Yes"},
+                                                          {"text": "5", "correct": False, "feedback": "No"}]},
+        {"text": "Primes?", "multiple": True, "choices": [{"text": "2", "correct": True, "feedback": ""},
+                                                          {"text": "3", "correct": True, "feedback": ""},
+                                                          {"text": "4", "correct": False, "feedback": ""}]}]
+    quiz = clean_quiz({"questions": questions})
+    assert parse_quiz_text(quiz_text_of(quiz)) == questions
+    for bad, line in (("+ orphan", "line 1"), ("? q\n+ a\nwhat", "line 3")):
+        with pytest.raises(QuizTextError, match=line):
+            parse_quiz_text(bad)
