@@ -22,11 +22,13 @@ from dataclasses import dataclass
 from functools import wraps
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from accounts.models import Contact, Tenant
 from accounts.tenancy import all_tenants, tenant_scope
+from learning.links import consume_link
 from learning.models import LearnerSession
 from surveys.tokens import hash_token, looks_like_token, new_token
 
@@ -66,6 +68,16 @@ def start_session(request: HttpRequest, response: HttpResponse, *, tenant: Tenan
     response.set_cookie(COOKIE, token, max_age=int(LIFETIME.total_seconds()), path=COOKIE_PATH,
                         secure=_secure(request), httponly=True, samesite="Lax")
     return session
+
+
+def sign_in_with_link(request: HttpRequest, response: HttpResponse, token: str) -> LearnerSession | None:
+    """Spend the magic link and start its contact's session on ``response``, together (a link is never spent
+    without its session); None when the link is unknown, expired or used."""
+    with transaction.atomic():
+        spent = consume_link(token)
+        if spent is None:
+            return None
+        return start_session(request, response, tenant=spent.tenant, contact=spent.contact)
 
 
 def current_learner(request: HttpRequest, now: dt.datetime | None = None) -> Learner | None:

@@ -18,8 +18,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from functools import wraps
+from typing import TYPE_CHECKING
 
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,21 +28,23 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
-from accounts.models import Tenant
 from accounts.selectors import tenant_by_slug
 from accounts.tenancy import tenant_scope
 from cs_platform.client import client_ip
 from learning import product_tasks
-from learning.links import consume_link, find_link, usable_link
+from learning.links import find_link, usable_link
 from learning.models import Enrollment, EnrollmentStatus, Step, StepKind
 from learning.portal import selectors
 from learning.portal.access import certificate_by_code, enrollment_for, step_for
 from learning.portal.forms import FieldError, parse_email, parse_quiz, question_field
 from learning.portal.services import request_sign_in
-from learning.portal.sessions import Learner, current_learner, end_session, learner_required, start_session
+from learning.portal.sessions import Learner, current_learner, end_session, learner_required, sign_in_with_link
 from learning.portal.strings import portal_chrome
 from learning.progress import ProgressError, complete_step, submit_quiz
 from surveys.public.strings import Chrome, requested_languages
+
+if TYPE_CHECKING:
+    from accounts.models import Tenant
 
 RATE_PER_IP = "60/m"  # the task page polls every 10 s: 6 a minute
 RATE_SIGN_IN_PER_IP = "10/m"
@@ -129,13 +131,10 @@ def link(request: HttpRequest, link_token: str) -> HttpResponse:
     if _throttled(request):
         return _too_many(request, portal_chrome(browser))
     if request.method == "POST":
-        with transaction.atomic():
-            spent = consume_link(link_token)
-            if spent is not None:
-                response = redirect("learner-home")
-                response.status_code = 303
-                start_session(request, response, tenant=spent.tenant, contact=spent.contact)
-                return response
+        response = redirect("learner-home")
+        response.status_code = 303
+        if sign_in_with_link(request, response, link_token) is not None:
+            return response
     else:
         usable = usable_link(link_token)
         if usable is not None:
