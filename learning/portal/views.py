@@ -197,6 +197,7 @@ def _status_label(t: Chrome, enrollment: Enrollment) -> str:
     return t[f"status_{enrollment.status}"] if enrollment.status != EnrollmentStatus.WITHDRAWN else ""
 
 
+@require_http_methods(["GET"])
 @portal_page
 def home(request: HttpRequest, learner: Learner, t: Chrome) -> HttpResponse:
     rows = selectors.my_paths(learner)
@@ -210,6 +211,7 @@ def home(request: HttpRequest, learner: Learner, t: Chrome) -> HttpResponse:
     return _render(request, "learning/portal/home.html", {"t": t, "learner": learner, "paths": paths})
 
 
+@require_http_methods(["GET"])
 @portal_page
 def path_detail(request: HttpRequest, learner: Learner, t: Chrome, enrollment_pk: int) -> HttpResponse:
     enrollment = enrollment_for(learner, enrollment_pk)
@@ -397,6 +399,7 @@ def _certificate_context(t: Chrome, request: HttpRequest, enrollment: Enrollment
     }
 
 
+@require_http_methods(["GET"])
 @portal_page
 def certificate(request: HttpRequest, learner: Learner, t: Chrome, enrollment_pk: int) -> HttpResponse:
     enrollment = enrollment_for(learner, enrollment_pk)

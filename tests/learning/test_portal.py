@@ -9,6 +9,7 @@ import re
 import string
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -485,3 +486,38 @@ def test_the_pages_speak_the_contacts_language(portal):
     assert '<html lang="ta">' in page and "என் பாதைகள்" in page and "வெளியேறு" in page
     chinese = Client(headers={"Accept-Language": "zh-CN,zh;q=0.9"}).get("/learn/")
     assert '<html lang="zh-Hans">' in text(chinese) and "您已退出登录" in text(chinese)
+
+
+# --- hostile input (the staff form fuzz has no learner session: tests/fuzz/test_form_fuzz.py EXCLUDED) ----
+
+
+def test_the_step_and_sign_in_forms_survive_hostile_input(portal):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from tests.fuzz.formfuzz import HOSTILE, rolled_back
+
+    a = portal["world"]
+    learner = learner_client(a, portal["contact"])
+    values = st.one_of(HOSTILE, st.lists(HOSTILE, max_size=4))
+
+    @settings(max_examples=40, deadline=None, derandomize=True, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(q0=values, q1=values, email=HOSTILE, key=st.sampled_from(["welcome", "check", "first-pipeline"]))
+    def example(q0, q1, email, key):
+        cache.clear()  # the rate limits' counters: each example is a fresh visitor
+        with rolled_back():
+            with a.scope():
+                before = (QuizAttempt.objects.count(), StepProgress.objects.count(), OutboxMessage.objects.count())
+            response = learner.post(step_url(portal["mine"], key), {"q-0": q0, "q-1": q1})
+            assert response.status_code in (200, 303, 400, 405, 409), (key, q0, q1, response.status_code)
+            sign_in = Client().post(f"/learn/{a.tenant.slug}/sign-in/", {"email": email})
+            assert sign_in.status_code in (200, 400, 429), (email, sign_in.status_code)
+            with a.scope():
+                after = (QuizAttempt.objects.count(), StepProgress.objects.count(), OutboxMessage.objects.count())
+            if response.status_code in (400, 405, 409):
+                assert after[:2] == before[:2], (key, q0, q1)
+            if sign_in.status_code != 200:
+                assert after[2] == before[2], email
+
+    example()
