@@ -6,6 +6,7 @@ evidence, the path completed and the certificate verifiable."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 from django.utils import timezone
@@ -40,6 +41,10 @@ def learner(transactional_db) -> dict:
 
 def _fits_the_phone(page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page.evaluate("window.__csp") == [], "a Content-Security-Policy violation"
+    if folder := os.environ.get("PORTAL_SCREENSHOTS"):
+        name = page.url.rstrip("/").rsplit("/", 1)[-1] or "home"
+        page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
 
 
 def _tab_to(page, selector: str, limit: int = 30) -> None:
@@ -56,6 +61,9 @@ def test_a_learner_signs_in_by_link_and_completes_a_path_on_a_phone(live_server,
 
     page = browser_page
     page.set_viewport_size(PHONE)
+    # CSP violations are not always echoed to the console: count the events too (tests/e2e/test_csp_pages.py).
+    page.add_init_script("window.__csp = []; document.addEventListener('securitypolicyviolation', "
+                         "e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));")
     enrollment = learner["enrollment"]
     page.goto(live_server.url + link_path(learner["token"]))
     expect(page.locator("h1")).to_have_text("Sign in to your learning")
@@ -131,6 +139,7 @@ def test_a_learner_signs_in_by_link_and_completes_a_path_on_a_phone(live_server,
     page.reload()
     local = timezone.localtime(occurred, learner["tenant"].zone).strftime("%Y-%m-%d %H:%M")
     expect(state).to_contain_text(f"Completed by the event “pipeline.created” at {local}.")
+    _fits_the_phone(page)
 
     # The path is completed; the certificate verifies publicly.
     page.goto(live_server.url + "/learn/")

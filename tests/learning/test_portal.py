@@ -96,6 +96,13 @@ def test_a_get_never_spends_the_link_the_post_does_and_only_once(portal):
         assert LearnerSession.objects.count() == 1
 
 
+@pytest.mark.parametrize("secure", [False, True])
+def test_the_learner_cookie_is_secure_when_the_site_is(portal, settings, secure):
+    settings.SESSION_COOKIE_SECURE = secure
+    response = Client().post(link_for(portal["world"], portal["contact"]))
+    assert bool(response.cookies[COOKIE]["secure"]) is secure
+
+
 def test_an_expired_link_is_refused_by_get_and_post(portal):
     a, contact = portal["world"], portal["contact"]
     with a.scope():
@@ -185,6 +192,8 @@ def test_a_learner_cannot_open_another_learners_or_another_tenants_enrollment(po
     home = text(learner.get("/learn/"))
     assert f"/learn/paths/{portal['mine'].pk}/" in home and f"/learn/paths/{portal['theirs'].pk}/" not in home
     assert learner.get(step_url(portal["mine"], "no-such-step")).status_code == 404
+    assert learner.get("/learn/paths/" + "9" * 30 + "/").status_code == 404  # past bigint: still a 404
+    assert learner.get(step_url(portal["mine"], "k" * 5000)).status_code == 404
 
 
 def test_a_withdrawn_enrollment_is_gone_from_the_portal(portal):
