@@ -88,7 +88,7 @@ def current_learner(request: HttpRequest, now: dt.datetime | None = None) -> Lea
         return None
     now = now or timezone.now()
     with all_tenants("the learner portal's session: the cookie's token names its tenant"):
-        session = (LearnerSession.objects.unscoped().select_related("tenant", "contact__account")
+        session = (LearnerSession.objects.unscoped().select_related("tenant", "contact")
                    .filter(token_hash=hash_token(token), ended_at__isnull=True, expires_at__gt=now).first())
         if session is not None and now - session.last_seen_at >= TOUCH_EVERY:
             LearnerSession.objects.unscoped().filter(pk=session.pk).update(last_seen_at=now,

@@ -443,6 +443,20 @@ def test_the_sign_in_request_answers_the_same_and_emails_only_a_known_contact(po
     assert Client().post(f"/learn/link/{token}/").status_code == 303  # the emailed link signs in
 
 
+def test_the_outbox_delivers_the_sign_in_email_and_blanks_its_link(portal, mailoutbox):
+    from surveys.sending.outbox import deliver_outbox
+
+    a, contact = portal["world"], portal["contact"]
+    assert Client().post(f"/learn/{a.tenant.slug}/sign-in/", {"email": contact.email}).status_code == 200
+    with a.scope():
+        assert deliver_outbox(tenant=a.tenant).sent == 1
+        message = OutboxMessage.objects.get()
+    [email] = mailoutbox
+    assert email.to == [contact.email] and email.subject == "Alpha Analytics: your sign-in link"
+    assert "Hello Person 0," in email.body and re.search(r"/learn/link/[A-Za-z0-9_-]{22}/", email.body)
+    assert message.status == "sent" and message.body_text == "" and message.body_html == ""
+
+
 def test_a_bad_email_is_a_400_naming_the_field_and_writes_nothing(portal):
     url = f"/learn/{portal['world'].tenant.slug}/sign-in/"
     for bad in ("", "not an email", "a@b", "x" * 300 + "@example.com", "a\x00@example.com"):
