@@ -8,6 +8,7 @@ from django.urls import include, path
 from accounts import urls as accounts_urls
 from accounts.views import auth as auth_views
 from learning.paths import urls as learning_paths_urls
+from learning.portal import urls as portal_urls
 from support.knowledge import urls as knowledge_urls
 from surveys import urls as surveys_urls
 
@@ -32,6 +33,8 @@ urlpatterns = [
     path("t/<slug:tenant_slug>/", include(tenant_urlpatterns)),
     path("help/<slug:help_slug>/", include(knowledge_urls.helpcenter_urlpatterns)),  # public, no login
     path("s/", include("surveys.public.urls")),  # the survey links of the emails: public, no login
+    path("learn/", include(portal_urls)),  # the learner portal: contacts with a learner session, no staff login
+    path("certificates/", include(portal_urls.certificate_urlpatterns)),  # public, no login
     path("survey-logos/", include(surveys_urls.branding_urlpatterns)),  # public, no login
     path("lesson-images/", include(learning_paths_urls.image_urlpatterns)),  # public, no login
     path("docs/", include("cs_platform.docs.urls")),  # docs/*.md for signed-in staff

@@ -53,6 +53,11 @@ def _find(token: str, *, lock: bool) -> LearnerLink | None:
         return rows.first()
 
 
+def find_link(token: str) -> LearnerLink | None:
+    """The link whatever its state (the portal's "expired or used" page offers a new one in its tenant)."""
+    return _find(token, lock=False)
+
+
 def usable_link(token: str, now: dt.datetime | None = None) -> LearnerLink | None:
     """The link if it can still be spent (unused, unexpired), without spending it: the GET page shows
     "continue" only then."""

@@ -223,9 +223,14 @@ def submit_quiz(*, tenant: Tenant, enrollment: Enrollment, step: Step, answers: 
         StepProgress.objects.filter(tenant=tenant, enrollment=enrollment, step=step).update(attempts=used + 1)
     else:
         Enrollment.objects.filter(tenant=tenant, pk=enrollment.pk).update(last_activity_at=now)
-    questions = tuple(
+    return QuizResult(score=result, passed=passed, attempt=used + 1,
+                      attempts_left=None if not limit else limit - used - 1, questions=question_results(quiz, chosen))
+
+
+def question_results(quiz: dict, chosen: Sequence[Sequence[int]]) -> tuple[QuestionResult, ...]:
+    """Per question: right or not, and the feedback of the choices picked (also how the learner portal shows a
+    stored attempt again)."""
+    return tuple(
         QuestionResult(correct=set(c) == {i for i, ch in enumerate(q["choices"]) if ch["correct"]},
                        feedback=tuple(q["choices"][i]["feedback"] for i in c if q["choices"][i]["feedback"]))
         for q, c in zip(quiz["questions"], chosen, strict=True))
-    return QuizResult(score=result, passed=passed, attempt=used + 1,
-                      attempts_left=None if not limit else limit - used - 1, questions=questions)

@@ -67,8 +67,14 @@ OBJECT_KWARGS: dict[str, Callable[[dict], object]] = {
     "help_slug": lambda o: o["tenant"].slug,
     "category_slug": lambda o: o["article_category"].slug,
     "article_slug": lambda o: o["article"].slug,
-    # Learning paths (issue 13).
+    # The learner portal (issue 13): /learn/paths/<enrollment_pk>/steps/<step_key>/ and its certificate, through
+    # the learner's session (test_learner_portal_reaches_only_the_learners_own_objects); the magic link's token,
+    # the public certificate's code and the sign-in page's tenant (public, each names its tenant).
     "enrollment_pk": lambda o: o["enrollment"].pk,
+    "step_key": lambda o: o["learning_step"].key,
+    "certificate_code": lambda o: o["completed_enrollment"].certificate_code,
+    "link_token": lambda o: o["learner_link_token"],
+    "learner_tenant_slug": lambda o: o["tenant"].slug,
 }
 
 
@@ -95,7 +101,7 @@ def one_of_each(b: TenantWorld, marker: str) -> dict:
                                            ticket=ticket, phone="+15550001", requested_at=job.created_at,
                                            due_at=job.created_at, note=marker)
     kb = _knowledge_and_sla(b, marker) | _qa(b, ticket, marker) | _surveys(b, contact, ticket, marker)
-    kb |= _learning(b, contact, kb["article"], marker)
+    kb |= _learning_authoring(b, contact, kb["article"], marker) | _learning_portal(b, contact, marker)
     return kb | {"account": account, "note": note, "contact": contact, "job": job, "api_key": b.api_key,
             "membership": membership, "catalog_entry": catalog_entry, "ticket": ticket, "macro": macro,
             "callback": callback}
@@ -192,7 +198,7 @@ def _sending(b, contact, survey, marker) -> None:
                                      next_attempt_at=now, last_error=f"{marker} error")
 
 
-def _learning(b, contact, article, marker) -> dict:
+def _learning_authoring(b, contact, article, marker) -> dict:
     """A published path (v1) with a learner on it who did its first step, then v2 published, and a draft
     of a step of each kind: a wrongly reached migrate would move the learner, an edit, move or delete would
     rewrite the draft, a publish would add v3, an unpublish would flip the path."""
@@ -220,5 +226,46 @@ def _learning(b, contact, article, marker) -> dict:
                                     step=Step.objects.get(version=version, position=1))
         publish(tenant=b.tenant, path=path, by=None)
         draft_step = Step.objects.get(version__path=path, version__number__isnull=True, position=2)
-    return {"learning_path": path, "path_version": version, "draft_step": draft_step, "lesson_image": image,
-            "enrollment": enrollment}
+    return {"learning_path": path, "path_version": version, "draft_step": draft_step, "lesson_image": image}
+
+
+def _learning_portal(b, contact, marker) -> dict:
+    """Two paths for ``contact``: one in progress (a lesson done, a quiz attempted), one completed (so it has a
+    certificate); a magic link and a learner session. Step keys carry the marker: a key of B's is no key of A's."""
+    import datetime as dt
+
+    from learning.links import issue_link
+    from learning.models import Enrollment, LearnerSession, LinkPurpose, Step
+    from learning.paths.services import StepData
+    from learning.progress import complete_step, submit_quiz
+    from learning.services import enroll
+    from surveys.tokens import new_token
+    from tests.learning.helpers import published_path
+    from tests.learning.portal_helpers import QUIZ
+
+    def steps(prefix: str) -> list[StepData]:
+        return [StepData(kind="lesson", title=f"{marker} lesson", key=f"{prefix}-lesson",
+                         body_markdown=f"{marker} lesson body"),
+                StepData(kind="quiz", title=f"{marker} quiz", key=f"{prefix}-quiz", quiz=QUIZ),
+                StepData(kind="product_task", title=f"{marker} task", key=f"{prefix}-task",
+                         event_name=f"{marker}.done")]
+
+    with b.scope():
+        going = published_path(b.tenant, f"{marker} path", steps=steps(marker))
+        done = published_path(b.tenant, f"{marker} finished path", steps=steps(f"{marker}-done"))
+        enroll(tenant=b.tenant, contact_ids=[contact.pk])
+        enrollment = Enrollment.objects.get(contact=contact, path=going)
+        lesson = Step.objects.get(version=enrollment.version, key=f"{marker}-lesson")
+        complete_step(tenant=b.tenant, enrollment=enrollment, step=lesson, evidence={"kind": "lesson"})
+        submit_quiz(tenant=b.tenant, enrollment=enrollment, answers=[[1], [0]],
+                    step=Step.objects.get(version=enrollment.version, key=f"{marker}-quiz"))
+        completed = Enrollment.objects.get(contact=contact, path=done)
+        for step in Step.objects.filter(version=completed.version):
+            complete_step(tenant=b.tenant, enrollment=completed, step=step, evidence={"kind": marker})
+        completed.refresh_from_db()
+        token = issue_link(tenant=b.tenant, contact=contact, purpose=LinkPurpose.INVITATION)
+        now = completed.completed_at
+        LearnerSession.objects.create(tenant=b.tenant, contact=contact, token_hash=new_token()[1], created_at=now,
+                                      last_seen_at=now, expires_at=now + dt.timedelta(days=30))
+    return {"enrollment": enrollment, "learning_step": lesson, "completed_enrollment": completed,
+            "learner_link_token": token, "portal_path": going}

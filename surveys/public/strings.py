@@ -157,13 +157,15 @@ def requested_languages(accept_language: str) -> list[str]:
 
 
 class Chrome:
-    """The catalog in one language, for templates (``{{ t.submit }}``) and views (``t.format(...)``)."""
+    """A catalog in one language, for templates (``{{ t.submit }}``) and views (``t.format(...)``): this
+    page's by default, another public page's (the learner portal's, learning.portal.strings) when given."""
 
-    def __init__(self, language: str) -> None:
+    def __init__(self, language: str, catalog: dict[str, dict[str, str]] | None = None) -> None:
         self.language = language
+        self.catalog = CATALOG if catalog is None else catalog
 
     def __getitem__(self, key: str) -> str:
-        return pick(CATALOG[key], self.language)
+        return pick(self.catalog[key], self.language)
 
     def format(self, key: str, **values: object) -> str:
         return self[key].format(**values)

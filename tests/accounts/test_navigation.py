@@ -89,3 +89,16 @@ def test_menus_without_links_are_left_out(world_a):
     block = NAV_BLOCK.search(html).group(0)
     assert "<summary>Customers</summary>" in block and "<summary>Support</summary>" in block
     assert "<summary>Reports</summary>" not in block and "<summary>Settings</summary>" not in block
+
+
+def test_the_learner_portal_and_certificates_are_not_staff_pages(world_a):
+    """The learner portal (learning.portal) is for contacts, like the public survey page: outside /t/<tenant>/,
+    so no staff bar links it or is shown on it, and a staff login does not open it."""
+    from tests.urlwalk import all_routes
+
+    portal = [r for r in all_routes() if r.route.startswith(("learn/", "certificates/"))]
+    assert {r.name for r in portal} >= {"learner-home", "learner-step", "certificate-verify"}
+    assert not set(portal) & set(tenant_page_routes())
+    assert not {link.url_name for link in LINKS} & {r.name for r in portal}
+    page = world_a.client_for(world_a.admin).get(reverse("learner-home"))
+    assert page.status_code == 403 and not NAV_BLOCK.search(page.content.decode())

@@ -26,6 +26,8 @@ ALL_TENANTS_ALLOWED = {
     "accounts/middleware.py": "the Django admin, whose querysets filter by the user's tenants by hand",
     "surveys/public/access.py": "get_invitation_for_token: the public survey link's token names its tenant, "
                                 "so the invitation is found before any scope (like an API key)",
+    "learning/portal/sessions.py": "current_learner: the learner cookie's token names its session and tenant",
+    "learning/portal/access.py": "certificate_by_code: the public certificate page's code names its tenant",
 }
 
 pytestmark = pytest.mark.django_db

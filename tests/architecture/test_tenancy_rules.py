@@ -34,6 +34,10 @@ UNSCOPED_ALLOWED = {
     "accounts/admin.py": "the admin filters by the staff user's admin memberships itself",
     "surveys/public/access.py": "get_invitation_for_token: a survey link's invitation is found by its token's "
                                 "hash before its tenant is known",
+    "learning/portal/sessions.py": "current_learner: a learner session is found by its cookie token's hash "
+                                   "before its tenant is known",
+    "learning/portal/access.py": "certificate_by_code: a certificate is found by its public code before its "
+                                 "tenant is known",
 }
 
 

@@ -137,7 +137,8 @@ def load(tenant, size: Size, *, twins: bool = False) -> None:
         _qa(tenant, size, today)
         _surveys(tenant, now)
         learning_demo.seed_learning(tenant=tenant, today=today)  # paths, enrollments, progress (issue 13)
-        _learning(tenant)
+        _learning_authoring(tenant)
+        _learning_portal(tenant, now)
         start = fiscal_year_start(tenant=tenant, today=today)
         month = start
         while month <= today:
@@ -204,6 +205,43 @@ def _agent_users(tenant, *, domain: str) -> list:
     agents = [(m.user, m.role) for m in members if m.role == Role.AGENT]
     demo = Membership.objects.filter(tenant=tenant, user__email=DEMO_EMAIL).select_related("user").first()
     return ([(demo.user, demo.role)] if demo and domain == DATA.staff_domain else []) + agents
+
+
+# Tenant pk -> the raw tokens of the learner portal's reader (LEARNER): a magic link and a session cookie.
+LEARNER_TOKENS: dict[int, dict[str, str]] = {}
+LEARNER = "CON-1001-1"
+
+
+def _learning_portal(tenant, now: dt.datetime) -> None:
+    """A learning path for every contact, the same per contact external id in both tenants: a lesson done by
+    half, a failed quiz attempt by a third, the whole path by a quarter and by ``LEARNER`` (certificates);
+    ``LEARNER`` also gets a magic link and a learner session, whose tokens the readers take from here."""
+    from accounts.models import Contact
+    from learning.links import issue_link
+    from learning.models import Enrollment, LearnerSession, LinkPurpose, Step
+    from learning.progress import complete_step, submit_quiz
+    from learning.services import enroll
+    from surveys.tokens import new_token
+    from tests.learning.portal_helpers import portal_path
+
+    path = portal_path(tenant)
+    contacts = list(Contact.objects.filter(tenant=tenant).order_by("external_id"))
+    enroll(tenant=tenant, contact_ids=[c.pk for c in contacts])
+    enrollments = {e.contact_id: e for e in Enrollment.objects.filter(tenant=tenant, path=path)}
+    steps = {s.key: s for s in Step.objects.filter(tenant=tenant, version=path.current_version)}
+    for n, contact in enumerate(contacts):
+        enrollment, at = enrollments[contact.pk], now - dt.timedelta(days=n % 10, hours=2)
+        if n % 3 == 0:
+            submit_quiz(tenant=tenant, enrollment=enrollment, step=steps["check"], answers=[[1], [0, 2]])
+        done = list(steps) if n % 4 == 0 or contact.external_id == LEARNER else ["welcome"] if n % 2 == 0 else []
+        for key in done:
+            complete_step(tenant=tenant, enrollment=enrollment, step=steps[key], done_at=at, evidence={"kind": key})
+    learner = next(c for c in contacts if c.external_id == LEARNER)
+    session_token, session_hash = new_token()
+    LearnerSession.objects.create(tenant=tenant, contact=learner, token_hash=session_hash, created_at=now,
+                                  last_seen_at=now, expires_at=now + dt.timedelta(days=30))
+    LEARNER_TOKENS[tenant.pk] = {"session": session_token,
+                                 "link": issue_link(tenant=tenant, contact=learner, purpose=LinkPurpose.INVITATION)}
 
 
 def _surveys(tenant, now: dt.datetime) -> None:
@@ -349,7 +387,7 @@ def _qa(tenant, size: Size, today: dt.date) -> None:
                       scores=[ScoreInput(criterion=c, score=1 + (n + i) % 5) for i, c in enumerate(criteria)])
 
 
-def _learning(tenant) -> None:
+def _learning_authoring(tenant) -> None:
     """Two learning paths, the same in both tenants: "Admin onboarding" (for IT admins, v1 then v2 published,
     every admin enrolled on v1, a third of them with its first step done; a draft with a step of each kind
     and a lesson image) and "Everyone basics" (for everyone, published once). B's larger load enrolls more

@@ -191,6 +191,14 @@ EXCLUDED: dict[str, str] = {
 # Detail pages and per-object reports of tenant A's own objects, each of which has a twin in tenant B with
 # the same external id, name and email: kwarg values come from :func:`_values`.
 OWN_OBJECTS: dict[str, list[Ask]] = {
+    # The learner portal (issue 13): the learner's own path, step and certificate (the "learner" reader holds
+    # A's learner session), the public certificate, the magic link's page and the sign-in form.
+    "learner-path": [Ask(who=("learner",))],
+    "learner-step": [Ask(who=("learner",))],
+    "learner-certificate": [Ask(who=("learner",))],
+    "certificate-verify": [Ask(who=("anonymous",))],
+    "learner-link": [Ask(who=("anonymous",))],
+    "learner-sign-in": [Ask(who=("anonymous",))],
     "account-detail": [Ask(), Ask(htmx="timeline"), Ask("?kind=csm.call&kind=ticket.opened", htmx="timeline"),
                        Ask("?kind=ticket.resolved&kind=ticket.reopened&kind=contact.first_seen")],
     "account-usage": [Ask(), Ask("?window=90"), Ask(htmx="usage"), Ask("?page=1", htmx="contacts")],
@@ -369,6 +377,10 @@ class Readers:
 
 def _readers(a) -> Readers:
     clients = {"admin": a.client_for(a.admin), "api": a.api(), "anonymous": Client()}
+    from learning.portal.sessions import COOKIE
+
+    clients["learner"] = Client()
+    clients["learner"].cookies[COOKIE] = lookalike.LEARNER_TOKENS[a.tenant.pk]["session"]
     for name, role in (("manager", Role.MANAGER), ("agent", Role.AGENT), ("csm", Role.CSM)):
         client = Client()
         client.force_login(lookalike.staff_user(role))
@@ -379,7 +391,7 @@ def _readers(a) -> Readers:
 def _values(a) -> dict[str, object]:
     from accounts.models import AccountNote, Contact, CsmTask, CustomerAccount, Job, Membership
     from health.usage.models import CatalogEntry
-    from learning.models import Enrollment, LearningPath, LessonImage, PathVersion, Step
+    from learning.models import LearningPath, LessonImage, PathVersion, Step
     from support.models import (
         Agent,
         Article,
@@ -434,12 +446,20 @@ def _values(a) -> dict[str, object]:
             "campaign_pk": Campaign.objects.get(name="Relationship NPS").pk,
             "task_pk": CsmTask.objects.order_by("due_on", "source_id")[0].pk,
             "logo_tenant_slug": a.tenant.slug, "surveylogo_pk": logo.pk, "logo_key": logo.key,
-            "enrollment_pk": Enrollment.objects.filter(contact=contact).order_by("path__slug")[0].pk,
             "learningpath_pk": learning_path.pk,
             "pathversion_pk": PathVersion.objects.get(path=learning_path, number=1).pk,
             "step_pk": Step.objects.get(version__path=learning_path, version__number__isnull=True, position=1).pk,
             "image_tenant_slug": a.tenant.slug, "lessonimage_pk": lesson_image.pk, "image_key": lesson_image.key,
+            **_learning_values(a, contact),
         }
+
+
+def _learning_values(a, contact) -> dict[str, object]:
+    from learning.models import Enrollment
+
+    enrollment = Enrollment.objects.get(contact=contact, path__name="Pipeline basics")  # lookalike._learning_portal
+    return {"enrollment_pk": enrollment.pk, "step_key": "welcome", "certificate_code": enrollment.certificate_code,
+            "link_token": lookalike.LEARNER_TOKENS[a.tenant.pk]["link"], "learner_tenant_slug": a.tenant.slug}
 
 
 

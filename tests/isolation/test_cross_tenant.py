@@ -125,6 +125,77 @@ def test_public_image_never_serves_another_image(worlds, b_objects, route_name, 
         assert png(4, 4, text=B_ONLY) not in response.content
 
 
+def learner_routes() -> list[Route]:
+    return [r for r in all_routes() if r.route.startswith(("learn/", "certificates/")) and r.object_kwargs]
+
+
+LEARNER_OBJECTS = {"enrollment_pk", "step_key"}
+
+
+@pytest.mark.parametrize("route", [r for r in learner_routes() if set(r.object_kwargs) <= LEARNER_OBJECTS],
+                         ids=lambda r: r.route)
+def test_learner_portal_reaches_only_the_learners_own_objects(route: Route, worlds, b_objects):
+    """A learner of tenant A (signed in through a magic link) names B's enrollment, or A's own enrollment with a
+    step key that only B has: 404 by every method, nothing changes. The session names the tenant and the
+    contact; the URL's ids are looked up through them (learning.portal.access)."""
+    from tests.learning.portal_helpers import learner_client
+
+    a, _ = worlds
+    a_objects = one_of_each(a, "alpha-only")
+    learner = learner_client(a, a_objects["enrollment"].contact)
+    # The certificate page needs a completed enrollment: then the completed ones are tried.
+    which = "completed_enrollment" if route.name == "learner-certificate" else "enrollment"
+    own = {"enrollment_pk": a_objects[which].pk, "step_key": a_objects["learning_step"].key}
+    assert learner.get(route.fill(own)).status_code == 200  # the control: the learner's own object answers
+    b_values = {k: OBJECT_KWARGS[k](b_objects) for k in route.object_kwargs} | {"enrollment_pk": b_objects[which].pk}
+    tries = [b_values] + ([own | {"step_key": b_values["step_key"]}] if "step_key" in route.object_kwargs else [])
+    for values in tries:
+        url = route.fill(values)
+        before = snapshot()
+        _assert_refused(_try_all_methods(learner, url), url)
+        assert snapshot() == before, f"{url} changed data"
+
+
+@pytest.mark.parametrize("route", [r for r in learner_routes() if r.object_kwargs == ["link_token"]
+                                   or r.object_kwargs == ["certificate_code"]], ids=lambda r: r.route)
+def test_learner_link_and_certificate_codes_name_only_their_own_tenant(route: Route, worlds, b_objects):
+    """A magic link's token and a certificate's code are looked up before any scope: a well-shaped string that
+    is none, or B's stored link hash tried as a token, is 404 by every method and changes nothing; B's own
+    code shows B's tenant only."""
+    from django.test import Client
+
+    from surveys.tokens import new_token
+
+    a, b = worlds
+    one_of_each(a, "alpha-only")
+    kwarg = route.object_kwargs[0]
+    from learning.models import LearnerLink
+
+    with b.scope():
+        b_hash = LearnerLink.objects.get(contact=b_objects["enrollment"].contact).token_hash
+    for forged in (new_token()[0], b_hash[:22]):
+        url = route.fill({kwarg: forged})
+        before = snapshot()
+        _assert_refused(_try_all_methods(Client(), url), url)
+        assert snapshot() == before, f"{url} changed data"
+    page = Client().get(route.fill({kwarg: OBJECT_KWARGS[kwarg](b_objects)}))
+    assert page.status_code == 200 and "alpha-only" not in page.content.decode()
+    assert b.tenant.name in page.content.decode() and a.tenant.name not in page.content.decode()
+
+
+def test_learner_sign_in_of_one_tenant_never_emails_another_tenants_contact(worlds, b_objects):
+    """A's sign-in page given the email of a contact that only B has: the same answer as any address, and no
+    link or email in either tenant."""
+    from django.test import Client
+
+    a, _ = worlds
+    before = snapshot()
+    response = Client().post(reverse("learner-sign-in", args=[a.tenant.slug]),
+                             {"email": b_objects["contact"].email})
+    assert response.status_code == 200 and B_ONLY not in response.content.decode()
+    assert snapshot() == before
+
+
 # Bookkeeping that a request may update without changing any tenant's data.
 NOT_DATA = {"last_used_at"}
 
