@@ -99,6 +99,8 @@ REACHED_FROM: dict[str, str] = {
     "survey-settings": "survey-list",
     "campaign-list": "survey-list",
     "campaign-create": "survey-list",
+    # Until the "Learning" entry of the bar exists (issue 13's authoring part adds it): from the account list.
+    "learning-overview": "account-list",
 }
 
 

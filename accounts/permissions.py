@@ -59,6 +59,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # managers) define surveys. Agents answer tickets, not survey definitions.
     "surveys.view": ALL_ROLES,
     "surveys.manage": STAFF_WRITERS,
+    # Learning paths (issue 13): everyone reads the figures; the roles that manage surveys author paths.
+    "learning.view": ALL_ROLES,
+    "learning.manage": STAFF_WRITERS,
 }
 
 
