@@ -58,6 +58,8 @@ OBJECT_KWARGS: dict[str, Callable[[dict], object]] = {
     "help_slug": lambda o: o["tenant"].slug,
     "category_slug": lambda o: o["article_category"].slug,
     "article_slug": lambda o: o["article"].slug,
+    # Learning (issue 13): a published path with a completed enrollment (its report would show them).
+    "learningpath_pk": lambda o: o["learning_path"].pk,
 }
 
 
@@ -83,7 +85,8 @@ def one_of_each(b: TenantWorld, marker: str) -> dict:
         callback = Callback.objects.create(tenant=b.tenant, external_id=f"{marker}-callback", contact=contact,
                                            ticket=ticket, phone="+15550001", requested_at=job.created_at,
                                            due_at=job.created_at, note=marker)
-    kb = _knowledge_and_sla(b, marker) | _qa(b, ticket, marker) | _surveys(b, contact, ticket, marker)
+    kb = (_knowledge_and_sla(b, marker) | _qa(b, ticket, marker) | _surveys(b, contact, ticket, marker)
+          | _learning(b, contact, marker))
     return kb | {"account": account, "note": note, "contact": contact, "job": job, "api_key": b.api_key,
             "membership": membership, "catalog_entry": catalog_entry, "ticket": ticket, "macro": macro,
             "callback": callback}
@@ -159,6 +162,23 @@ def _surveys(b, contact, ticket, marker) -> dict:
         logo = set_logo(tenant=b.tenant, survey=survey, data=png(4, 4, text=marker), by=None)
     return {"survey": survey, "campaign": campaign, "survey_invitation": link.invitation, "survey_token": link.token,
             "task": task, "survey_logo": logo}
+
+
+def _learning(b, contact, marker) -> dict:
+    from django.utils import timezone
+
+    from learning.models import Enrollment, EnrollmentStatus, StepProgress
+    from tests.learning.helpers import published_path
+
+    now = timezone.now()
+    with b.scope():
+        path = published_path(b.tenant, f"{marker} path")
+        enrollment = Enrollment.objects.create(tenant=b.tenant, contact=contact, path=path,
+                                               version=path.current_version, status=EnrollmentStatus.COMPLETED,
+                                               enrolled_at=now, completed_at=now)
+        StepProgress.objects.create(tenant=b.tenant, enrollment=enrollment, step=path.current_version.steps.get(),
+                                    done_at=now)
+    return {"learning_path": path}
 
 
 def _sending(b, contact, survey, marker) -> None:

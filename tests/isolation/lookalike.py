@@ -135,6 +135,7 @@ def load(tenant, size: Size, *, twins: bool = False) -> None:
             qualify_ticket(ticket=ticket, now=now)
         _qa(tenant, size, today)
         _surveys(tenant, now)
+        _learning(tenant, now)
         start = fiscal_year_start(tenant=tenant, today=today)
         month = start
         while month <= today:
@@ -236,6 +237,41 @@ def _surveys(tenant, now: dt.datetime) -> None:
     start_campaign(tenant=tenant, campaign=campaign, by=None, now=now)
     run_campaigns(tenant=tenant, now=now)
     _closed_loop(tenant, now)
+
+
+def _learning(tenant, now: dt.datetime) -> None:
+    """Two published paths (the same names and steps in both tenants), every contact enrolled through the
+    targeting pass, and per contact external id the same progress: a third completed (at varied durations),
+    a third with the first step done, a third untouched. B, with more contacts, moves every count, rate,
+    percentile, drop-off and trained figure of A's learning pages if a query loses its tenant. Progress is
+    written directly: the portal's progress service is another part of issue 13."""
+    from accounts.models import Contact
+    from learning.models import Enrollment, EnrollmentStatus, Step, StepProgress
+    from learning.paths.services import PathData, StepData, publish, save_path, save_steps
+    from learning.services import enroll
+
+    for name, targeting in (("Admin onboarding", {"personas": ["admin"]}), ("Everyone basics", {})):
+        path = save_path(tenant=tenant, path=None, data=PathData(name=name, targeting=targeting))
+        save_steps(tenant=tenant, path=path, steps=[StepData(kind="lesson", title=f"{name} {i}", key=f"s{i}",
+                                                             body_markdown=f"Step {i}") for i in range(3)])
+        publish(tenant=tenant, path=path, by=None)
+    contacts = list(Contact.objects.filter(tenant=tenant).order_by("external_id").values_list("pk", flat=True))
+    enroll(tenant=tenant, contact_ids=contacts)
+    rank = {pk: n for n, pk in enumerate(contacts)}
+    steps = {}
+    for step in Step.objects.filter(tenant=tenant, version__number__isnull=False):
+        steps.setdefault(step.version_id, []).append(step)
+    for e in Enrollment.objects.filter(tenant=tenant).order_by("contact__external_id", "path__name"):
+        n = rank[e.contact_id]
+        done = steps[e.version_id] if n % 3 == 0 else steps[e.version_id][:1] if n % 3 == 1 else []
+        for i, step in enumerate(sorted(done, key=lambda s: s.position)):
+            StepProgress.objects.create(tenant=tenant, enrollment=e, step=step,
+                                        done_at=e.enrolled_at + dt.timedelta(minutes=(i + 1) * (n % 7 + 1)))
+        if n % 3 == 0:
+            e.status, e.completed_at = EnrollmentStatus.COMPLETED, e.enrolled_at + dt.timedelta(hours=n % 5 + 1)
+        elif n % 3 == 1:
+            e.status, e.started_at = EnrollmentStatus.STARTED, e.enrolled_at
+        e.save(update_fields=["status", "completed_at", "started_at"])
 
 
 def _invitations(tenant, now: dt.datetime) -> None:

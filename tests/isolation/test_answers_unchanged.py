@@ -175,6 +175,8 @@ CHECKED: dict[str, list[Ask]] = {
     "task-list": [Ask(), Ask("?show=all&status=all"), Ask("?show=all&status=done"), Ask("?show=all&overdue=on"),
                   Ask("?show=all", htmx="results"), Ask(who=("csm",))],
     "survey-loop": [Ask(), Ask("?start={days_90}&end={today}"), Ask(who=("csm",))],
+    # Learning (issue 13): the CSM's figures.
+    "learning-overview": [Ask(p) for p in PERIODS] + [Ask(htmx="results"), Ask(who=("csm", "agent"))],
 }
 
 # Route name -> why it is not read here. Each is also shown to refuse GET (405) by the main test.
@@ -229,6 +231,8 @@ OWN_OBJECTS: dict[str, list[Ask]] = {
     "campaign-edit": [Ask()],
     "task-detail": [Ask()],
     "survey-logo-file": [Ask(who=("anonymous",))],
+    "learning-path-report": [Ask(p) for p in PERIODS] + [Ask(htmx="results")],
+    "account-learning": [Ask(), Ask(who=("csm",))],
 }
 
 # Object routes not read with A's own objects, and why. Each is also shown to refuse GET (405).
@@ -378,6 +382,7 @@ def _values(a) -> dict[str, object]:
         Team,
         Ticket,
     )
+    from learning.models import LearningPath
     from surveys.models import Campaign, Survey, SurveyLogo
 
     today = lookalike.today_of(a.tenant)
@@ -416,6 +421,7 @@ def _values(a) -> dict[str, object]:
             "campaign_pk": Campaign.objects.get(name="Relationship NPS").pk,
             "task_pk": CsmTask.objects.order_by("due_on", "source_id")[0].pk,
             "logo_tenant_slug": a.tenant.slug, "surveylogo_pk": logo.pk, "logo_key": logo.key,
+            "learningpath_pk": LearningPath.objects.get(name="Everyone basics").pk,
         }
 
 
