@@ -45,11 +45,22 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 
+from accounts.access import fetch_one
 from learning.models import EnrollmentStatus, LearningPath, Step
 from support.reports.periods import local_start
 
 if TYPE_CHECKING:
     from accounts.models import Tenant
+
+
+def report_paths(*, tenant: Tenant) -> list[LearningPath]:
+    """The paths of the overview, in the learner's order (priority, then name)."""
+    return list(LearningPath.objects.filter(tenant=tenant).order_by("priority", "name", "pk"))
+
+
+def get_report_path(*, tenant: Tenant, pk: int) -> LearningPath:
+    """This tenant's path, or 404 (another tenant's is "no such path", like a missing one)."""
+    return fetch_one(LearningPath.objects.filter(tenant=tenant), "learning path", pk=pk)
 
 
 def rows_of(sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:

@@ -9,11 +9,10 @@ import datetime as dt
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
-from accounts.access import fetch_one, get_account_for_tenant
+from accounts.access import get_account_for_tenant
 from accounts.permissions import requires
 from accounts.selectors import tenant_today
 from cs_platform.web.pages import render_list
-from learning.models import LearningPath
 from learning.reports import coverage, display, selectors
 from support.reports.forms import PeriodForm
 
@@ -44,7 +43,7 @@ def learning_overview(request: HttpRequest) -> HttpResponse:
                      "training_coverage": display.percent(training["coverage"])}
     if form.is_valid():
         start, end = form.dates()
-        paths = list(LearningPath.objects.filter(tenant=request.tenant).order_by("priority", "name", "pk"))
+        paths = selectors.report_paths(tenant=request.tenant)
         figures = selectors.path_figures(tenant=request.tenant, start=start, end=end, path_ids=[p.pk for p in paths])
         context.update(period=_shown_period(form), rows=[
             {"path": p, "figures": figures[p.pk], "rate": display.percent(figures[p.pk]["completion_rate"]),
@@ -56,7 +55,7 @@ def learning_overview(request: HttpRequest) -> HttpResponse:
 @requires("learning.view")
 def path_report(request: HttpRequest, learningpath_pk: int) -> HttpResponse:
     """One path: the funnel, the drop-off by step and the time to complete over the period's cohort."""
-    path = fetch_one(LearningPath.objects.filter(tenant=request.tenant), "learning path", pk=learningpath_pk)
+    path = selectors.get_report_path(tenant=request.tenant, pk=learningpath_pk)
     form = _period_form(request)
     context: dict = {"form": form, "path": path, "definitions": display.DEFINITIONS}
     if form.is_valid():

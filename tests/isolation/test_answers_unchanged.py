@@ -368,6 +368,7 @@ def _readers(a) -> Readers:
 def _values(a) -> dict[str, object]:
     from accounts.models import AccountNote, Contact, CsmTask, CustomerAccount, Job, Membership
     from health.usage.models import CatalogEntry
+    from learning.models import LearningPath
     from support.models import (
         Agent,
         Article,
@@ -382,7 +383,6 @@ def _values(a) -> dict[str, object]:
         Team,
         Ticket,
     )
-    from learning.models import LearningPath
     from surveys.models import Campaign, Survey, SurveyLogo
 
     today = lookalike.today_of(a.tenant)
