@@ -53,8 +53,9 @@ def _wanted(tenant: Tenant, contact_ids: Sequence[int]) -> tuple[set[tuple[int, 
     facts = _facts(tenant, contact_ids)
     completed: set[tuple[int, int]] = set()
     if any(o.requires for o in offers):
-        completed = set(Enrollment.objects.filter(tenant=tenant, contact_id__in=list(facts),
-                                                  status=EnrollmentStatus.COMPLETED)
+        completed = set(Enrollment.objects.filter(tenant=tenant, status=EnrollmentStatus.COMPLETED)
+                        .extra(where=['"learning_enrollment"."contact_id" = ANY(%s::bigint[])'],  # noqa: S610
+                               params=[list(facts)])  # one parameter, not an IN list of 50,000
                         .values_list("contact_id", "path_id"))
     wanted = {(cid, o.path_id) for cid, f in facts.items() for o in offers
               if matches(o.rule, f) and all((cid, r) in completed for r in o.requires)}
@@ -66,6 +67,8 @@ _INSERT_ENROLLMENTS = """
     SELECT %(tenant)s, pair.contact_id, pair.path_id, pair.version_id, %(status)s, %(now)s
     FROM unnest(%(contacts)s::bigint[], %(paths)s::bigint[], %(versions)s::bigint[])
          AS pair(contact_id, path_id, version_id)
+    WHERE NOT EXISTS (SELECT 1 FROM learning_enrollment e
+                      WHERE e.tenant_id = %(tenant)s AND e.contact_id = pair.contact_id AND e.path_id = pair.path_id)
     ON CONFLICT DO NOTHING
     RETURNING 1
 """
@@ -74,9 +77,10 @@ _INSERT_ENROLLMENTS = """
 def _insert_enrollments(tenant: Tenant, pairs: Sequence[tuple[int, int]], versions: dict[int, int]) -> int:
     """Insert the (contact, path) pairs not enrolled yet, pinned to each path's current version: one statement
     whatever their number (three arrays unnested), and exactly the rows inserted are counted (RETURNING
-    answers for inserted rows only; a pair enrolled already, or by a concurrent call, is skipped by the unique
-    (tenant, contact, path)). The other columns take their database defaults (source "targeting", no
-    reminders, no certificate)."""
+    answers for inserted rows only). A pair enrolled already is left out by the anti-join, an index probe per
+    pair (a rerun of a 50,000-contact import: 7.0 s with ON CONFLICT alone, which tries each insert first); one
+    enrolled meanwhile by a concurrent call is skipped by the unique (tenant, contact, path). The other columns
+    take their database defaults (source "targeting", no reminders, no certificate)."""
     params = {"tenant": tenant.pk, "status": EnrollmentStatus.ENROLLED, "now": timezone.now(),
               "contacts": [c for c, _ in pairs], "paths": [p for _, p in pairs],
               "versions": [versions[p] for _, p in pairs]}
