@@ -17,6 +17,7 @@ embedded server)::
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import sys
@@ -37,13 +38,15 @@ from django.db import connection, transaction  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from accounts.models import Contact, Tenant  # noqa: E402
+from accounts.selectors import tenant_today  # noqa: E402
 from accounts.services.contacts import upsert_contacts  # noqa: E402
 from accounts.services.customers import upsert_accounts  # noqa: E402
 from accounts.services.tenants import create_tenant, delete_tenants  # noqa: E402
 from accounts.tenancy import tenant_scope  # noqa: E402
 from learning import services  # noqa: E402
-from learning.models import Enrollment  # noqa: E402
+from learning.models import Enrollment, LearningPath  # noqa: E402
 from learning.paths.services import PathData, StepData, publish, save_path, save_steps  # noqa: E402
+from learning.reports import selectors as report_selectors  # noqa: E402
 from learning.targeting import matches  # noqa: E402
 
 BATCH = 1000
@@ -206,7 +209,24 @@ def passes(tenant: Tenant, ids: list[int], args) -> list[dict]:
                                                                                   contact_ids=moved))
     figures.append({**row, **result})
     figures.append({"what": "enrollments stored", "rows": Enrollment.objects.filter(tenant=tenant).count()})
+    figures.extend(report_figures(tenant))
     return figures
+
+
+def report_figures(tenant: Tenant) -> list[dict]:
+    """The CSM's figures over the import's cohort: the overview's selector (every path) and the largest
+    path's drop-off by step (every enrollment x every step of its version)."""
+    today = tenant_today(tenant)
+    start, end = today.replace(day=1), today + dt.timedelta(days=1)
+    row, figures = timed("report: path_figures, every path", lambda: report_selectors.path_figures(
+        tenant=tenant, start=start, end=end))
+    biggest = max(figures, key=lambda pk: figures[pk]["enrolled"])
+    path = LearningPath.objects.get(tenant=tenant, pk=biggest)
+    rows = [{**row, "paths": len(figures), "enrollments": sum(f["enrolled"] for f in figures.values())}]
+    row, _ = timed("report: step_dropoff, largest path", lambda: report_selectors.step_dropoff(
+        tenant=tenant, path=path, start=start, end=end))
+    rows.append({**row, "enrollments": figures[biggest]["enrolled"]})
+    return rows
 
 
 def main() -> None:
