@@ -78,7 +78,7 @@ def _insert_enrollments(tenant: Tenant, pairs: Sequence[tuple[int, int]], versio
     """Insert the (contact, path) pairs not enrolled yet, pinned to each path's current version: one statement
     whatever their number (three arrays unnested), and exactly the rows inserted are counted (RETURNING
     answers for inserted rows only). A pair enrolled already is left out by the anti-join, an index probe per
-    pair (a rerun of a 50,000-contact import: 7.0 s with ON CONFLICT alone, which tries each insert first); one
+    pair, so a rerun inserts nothing rather than trying every insert and letting ON CONFLICT refuse it; one
     enrolled meanwhile by a concurrent call is skipped by the unique (tenant, contact, path). The other columns
     take their database defaults (source "targeting", no reminders, no certificate)."""
     params = {"tenant": tenant.pk, "status": EnrollmentStatus.ENROLLED, "now": timezone.now(),
