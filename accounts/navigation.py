@@ -101,6 +101,7 @@ REACHED_FROM: dict[str, str] = {
     "campaign-list": "survey-list",
     "campaign-create": "survey-list",
     "learning-path-create": "learning-path-list",
+    "learning-overview": "learning-path-list",
 }
 
 

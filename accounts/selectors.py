@@ -223,8 +223,12 @@ def contact_ids(*, tenant: Tenant) -> list[int]:
 def contact_targeting_rows(*, tenant: Tenant, contact_ids: Sequence[int]) -> QuerySet:
     """``(id, persona, knowledge_level, lifecycle_stage, tier, plan)`` of these contacts, in one query:
     what learning paths target (learning.targeting)."""
-    return Contact.objects.filter(tenant=tenant, pk__in=list(contact_ids)).values_list(
-        "pk", "persona", "knowledge_level", "account__lifecycle_stage", "account__tier", "account__plan")
+    # = ANY(array): one parameter. An IN list of a 50,000-contact import's ids took 2.0 s, this 0.24 s
+    # (bench/learning_enroll.py).
+    return (Contact.objects.filter(tenant=tenant)
+            .extra(where=['"accounts_contact"."id" = ANY(%s::bigint[])'], params=[list(contact_ids)])  # noqa: S610
+            .values_list("pk", "persona", "knowledge_level", "account__lifecycle_stage", "account__tier",
+                         "account__plan"))
 
 
 def targeting_values(*, tenant: Tenant, limit: int = 50) -> dict[str, list[str]]:

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Tenant
@@ -60,32 +60,54 @@ def _wanted(tenant: Tenant, contact_ids: Sequence[int]) -> tuple[set[tuple[int, 
     facts = _facts(tenant, contact_ids)
     completed: set[tuple[int, int]] = set()
     if any(o.requires for o in offers):
-        completed = set(Enrollment.objects.filter(tenant=tenant, contact_id__in=list(facts),
-                                                  status=EnrollmentStatus.COMPLETED)
+        completed = set(Enrollment.objects.filter(tenant=tenant, status=EnrollmentStatus.COMPLETED)
+                        .extra(where=['"learning_enrollment"."contact_id" = ANY(%s::bigint[])'],  # noqa: S610
+                               params=[list(facts)])  # one parameter, not an IN list of 50,000
                         .values_list("contact_id", "path_id"))
     wanted = {(cid, o.path_id) for cid, f in facts.items() for o in offers
               if matches(o.rule, f) and all((cid, r) in completed for r in o.requires)}
     return wanted, {o.path_id: o.version_id for o in offers}, list(facts)
 
 
+_INSERT_ENROLLMENTS = """
+    INSERT INTO learning_enrollment (tenant_id, contact_id, path_id, version_id, status, enrolled_at)
+    SELECT %(tenant)s, pair.contact_id, pair.path_id, pair.version_id, %(status)s, %(now)s
+    FROM unnest(%(contacts)s::bigint[], %(paths)s::bigint[], %(versions)s::bigint[])
+         AS pair(contact_id, path_id, version_id)
+    WHERE NOT EXISTS (SELECT 1 FROM learning_enrollment e
+                      WHERE e.tenant_id = %(tenant)s AND e.contact_id = pair.contact_id AND e.path_id = pair.path_id)
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+"""
+
+
+def _insert_enrollments(tenant: Tenant, pairs: Sequence[tuple[int, int]], versions: dict[int, int]) -> int:
+    """Insert the (contact, path) pairs not enrolled yet, pinned to each path's current version: one statement
+    whatever their number (three arrays unnested), and exactly the rows inserted are counted (RETURNING
+    answers for inserted rows only). A pair enrolled already is left out by the anti-join, an index probe per
+    pair, so a rerun inserts nothing rather than trying every insert and letting ON CONFLICT refuse it; one
+    enrolled meanwhile by a concurrent call is skipped by the unique (tenant, contact, path). The other columns
+    take their database defaults (source "targeting", no reminders, no certificate)."""
+    params = {"tenant": tenant.pk, "status": EnrollmentStatus.ENROLLED, "now": timezone.now(),
+              "contacts": [c for c, _ in pairs], "paths": [p for _, p in pairs],
+              "versions": [versions[p] for _, p in pairs]}
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_ENROLLMENTS, params)
+        return len(cursor.fetchall())
+
+
 def enroll(*, tenant: Tenant, contact_ids: Sequence[int]) -> int:
     """Enroll these contacts in every published path whose rule matches them, in one pass (a handful of
     queries and one multi-row insert, whatever the number of contacts); an existing enrollment, whatever
     its status, is left alone (the unique (tenant, contact, path) makes a rerun or a race a no-op).
-    Answers how many enrollments were created."""
+    Answers exactly how many enrollments this call created."""
     if not contact_ids:
         return 0
     with transaction.atomic():
         wanted, versions, _ = _wanted(tenant, contact_ids)
         if not wanted:
             return 0
-        now = timezone.now()
-        Enrollment.objects.bulk_create(
-            [Enrollment(tenant=tenant, contact_id=c, path_id=p, version_id=versions[p], enrolled_at=now)
-             for c, p in sorted(wanted)],
-            ignore_conflicts=True, batch_size=5000)
-        # ignore_conflicts gives no ids back; count what this call inserted by its timestamp instead.
-        return Enrollment.objects.filter(tenant=tenant, enrolled_at=now, contact_id__in=list(contact_ids)).count()
+        return _insert_enrollments(tenant, sorted(wanted), versions)
 
 
 @transaction.atomic
@@ -115,10 +137,8 @@ def reevaluate(*, tenant: Tenant, contact_ids: Sequence[int]) -> dict[str, int]:
         # A learner coming back starts the path's current version: the one they left may be long gone.
         Enrollment.objects.filter(tenant=tenant, pk__in=[pk for pk, p in back if p == path_id]).update(
             status=EnrollmentStatus.ENROLLED, withdrawn_at=None, enrolled_at=now, version_id=versions[path_id])
-    Enrollment.objects.bulk_create(
-        [Enrollment(tenant=tenant, contact_id=c, path_id=p, version_id=versions[p], enrolled_at=now) for c, p in new],
-        ignore_conflicts=True, batch_size=5000)
-    return {"enrolled": len(new), "withdrawn": len(withdraw), "reenrolled": len(back)}
+    enrolled = _insert_enrollments(tenant, new, versions) if new else 0
+    return {"enrolled": enrolled, "withdrawn": len(withdraw), "reenrolled": len(back)}
 
 
 def enroll_new_contacts(*, tenant: Tenant, contact_ids: Sequence[int]) -> int:

@@ -153,6 +153,10 @@ RAW_SQL_ALLOWED = {
     "support/reports/distributions.py": "a reports selector (the duration histograms in one query), beside "
                                         "selectors.py, built from sql.py's inclusion and attribution SQL",
     "support/reports/services.py": "the support-cost upsert serialised per tenant by an advisory lock",
+    "learning/services.py": "enrollment: one INSERT ... ON CONFLICT DO NOTHING RETURNING from unnest() arrays, which "
+                            "counts exactly the rows it inserted",
+    "learning/reports/selectors.py": "the learning figures: per-path cohort aggregates with percentile_cont, the "
+                                     "drop-off by step (correlated per enrollment and step) and trained contacts",
 }
 # View modules allowed to import another app's models, with the reason.
 CROSS_APP_VIEW_IMPORT_ALLOWED = {

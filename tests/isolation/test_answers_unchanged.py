@@ -178,6 +178,8 @@ CHECKED: dict[str, list[Ask]] = {
     # Learning paths (issue 13): the authoring pages.
     "learning-path-list": [Ask(who=("admin", "agent"))],
     "learning-path-create": [Ask()],
+    # Learning (issue 13): the CSM's figures.
+    "learning-overview": [Ask(p) for p in PERIODS] + [Ask(htmx="results"), Ask(who=("csm", "agent"))],
 }
 
 # Route name -> why it is not read here. Each is also shown to refuse GET (405) by the main test.
@@ -250,6 +252,8 @@ OWN_OBJECTS: dict[str, list[Ask]] = {
     "learning-path-preview": [Ask()],
     "learning-version-preview": [Ask()],
     "lesson-image-file": [Ask(who=("anonymous",))],
+    "learning-path-report": [Ask(p) for p in PERIODS] + [Ask(htmx="results")],
+    "account-learning": [Ask(), Ask(who=("csm",))],
 }
 
 # Object routes not read with A's own objects, and why. Each is also shown to refuse GET (405).

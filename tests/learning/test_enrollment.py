@@ -136,3 +136,22 @@ def test_nothing_to_enroll(world_a, ids):
         published_path(world_a.tenant, "Everyone")
         assert enroll(tenant=world_a.tenant, contact_ids=ids) == 0
         assert reevaluate(tenant=world_a.tenant, contact_ids=ids)["enrolled"] == 0
+
+
+def test_enroll_counts_exactly_the_rows_it_inserted(world_a, monkeypatch):
+    """Two passes within the same instant (a clock that does not move between them, as two batches of a fast
+    import may see): the second answers only its own new enrollment. Counting rows of this ``enrolled_at``
+    afterwards, as enroll once did, answered 2 here."""
+    import datetime as dt
+
+    tenant = world_a.tenant
+    instant = dt.datetime(2026, 1, 5, 12, tzinfo=dt.UTC)
+    monkeypatch.setattr(services.timezone, "now", lambda: instant)
+    with world_a.scope():
+        everyone = published_path(tenant, "Everyone")
+        first, second = world_a.contacts[0], world_a.contacts[1]
+        assert enroll(tenant=tenant, contact_ids=[first.pk]) == 1
+        assert enroll(tenant=tenant, contact_ids=[first.pk, second.pk]) == 1
+        assert enroll(tenant=tenant, contact_ids=[first.pk, second.pk]) == 0
+        assert statuses(everyone) == {first.external_id: "enrolled", second.external_id: "enrolled"}
+        assert set(Enrollment.objects.values_list("enrolled_at", flat=True)) == {instant}

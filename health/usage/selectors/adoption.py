@@ -72,8 +72,8 @@ USAGE_DEFINITIONS: dict[str, str] = {
     "seats": "Seats purchased under the current contract (blank when not recorded).",
     "contacts_known": "Contacts known: contacts of this account in the platform, whatever their activity.",
     "activated": "Activated: contacts of the account with at least one usage event ever (up to today).",
-    "trained": "Trained users: contacts who completed at least one learning path. 0 until learning paths "
-               "are recorded.",
+    "trained": "Trained users: contacts of the account who completed at least one learning path (ever, up "
+               "to now).",
     "active": "Active: contacts of the account with at least one usage event in the window.",
     "milestones": "Value milestones reached: catalog entries marked as value milestones that the account has "
                   "used at least once since its contract start (ever, when no contract start is recorded), "

@@ -22,8 +22,10 @@ pytestmark = pytest.mark.django_db
 
 T0 = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
 ACCOUNT_KINDS = {"account.created", "account.updated", "contact.first_seen", "csm.note", "csm.call", "csm.meeting",
-                 "csm.email", "ticket.opened", "ticket.resolved", "ticket.reopened", "surveys.answered"}
-CONTACT_KINDS = {"contact.first_seen", "ticket.opened", "ticket.resolved", "ticket.reopened", "surveys.answered"}
+                 "csm.email", "ticket.opened", "ticket.resolved", "ticket.reopened", "surveys.answered",
+                 "learning.enrolled", "learning.step_done", "learning.path_completed"}
+CONTACT_KINDS = {"contact.first_seen", "ticket.opened", "ticket.resolved", "ticket.reopened", "surveys.answered",
+                 "learning.enrolled", "learning.step_done", "learning.path_completed"}
 
 
 def note(world, account, *, at=T0, kind="note", subject="Kick-off", author=None) -> AccountNote:
@@ -304,11 +306,12 @@ def test_account_and_contact_page_queries_do_not_grow_with_events(world_a):
         assert (_queries(client, url), _queries(client, url, **{"HX-Request": "true"})) == small[url]
     response = client.get(account_url)
     assert len(response.context["timeline"]) == 50 and response.context["timeline_next"]
-    # One query per source (contacts, notes, tickets opened, ticket status, survey answers) on top of the page's own.
+    # One query per source (contacts, notes, tickets opened, ticket status, survey answers, learning enrollments,
+    # steps and completions) on top of the page's own.
     with CaptureQueriesContext(connection) as ctx:
         client.get(account_url + "?before=" + quote(response.context["timeline_next"]),
                    headers={"HX-Request": "true"})
     timeline_queries = [q["sql"] for q in ctx.captured_queries if "ORDER BY" in q["sql"] and "LIMIT 51" in q["sql"]]
-    assert len(timeline_queries) == 5, timeline_queries
-    assert small[account_url][0] <= 16 and small[contact_url][0] <= 12, small
+    assert len(timeline_queries) == 8, timeline_queries
+    assert small[account_url][0] <= 19 and small[contact_url][0] <= 12, small  # learning: 3 sources
 
