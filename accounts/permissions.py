@@ -59,6 +59,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # managers) define surveys. Agents answer tickets, not survey definitions.
     "surveys.view": ALL_ROLES,
     "surveys.manage": STAFF_WRITERS,
+    # Learning paths (issue 13): every staff role reads them; the roles that manage surveys manage them.
+    "learning.view": ALL_ROLES,
+    "learning.manage": STAFF_WRITERS,
 }
 
 
