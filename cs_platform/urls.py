@@ -16,6 +16,7 @@ tenant_urlpatterns = [
     path("", include("health.urls")),
     path("", include("support.urls")),
     path("", include("surveys.urls")),
+    path("", include("learning.urls")),
 ]
 
 urlpatterns = [
