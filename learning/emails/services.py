@@ -36,11 +36,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from cs_platform.tenant_rows import replace_row, row_for
 from learning.emails.models import LearningPolicy
 from learning.emails.render import PathLine, learning_email
 from learning.links import LIFETIME, issue_links
@@ -67,16 +68,8 @@ POLICY_FIELDS = ("invitations_enabled", "reminders_enabled", "stalled_days", "ma
 
 
 def policy_for(*, tenant: Tenant) -> LearningPolicy:
-    """The tenant's one policy row, created with the defaults on first use (two first uses at once: the
-    loser's insert fails the one-per-tenant constraint and reads the winner's row)."""
-    found = LearningPolicy.objects.filter(tenant=tenant).first()
-    if found is not None:
-        return found
-    try:
-        with transaction.atomic():
-            return LearningPolicy.objects.create(tenant=tenant)
-    except IntegrityError:
-        return LearningPolicy.objects.get(tenant=tenant)
+    """The tenant's one policy row, created with the defaults on first use."""
+    return row_for(LearningPolicy, tenant=tenant)
 
 
 @dataclass
@@ -90,13 +83,8 @@ class PolicyData:
 
 def save_policy(*, tenant: Tenant, data: PolicyData, by: AbstractBaseUser | None) -> LearningPolicy:
     """Replace the policy's values, recording who changed it (``updated_at`` is the when)."""
-    with transaction.atomic():
-        policy = LearningPolicy.objects.select_for_update().get(pk=policy_for(tenant=tenant).pk)
-        for name in POLICY_FIELDS:
-            setattr(policy, name, getattr(data, name))
-        policy.updated_by = by
-        policy.save()
-    return policy
+    return replace_row(LearningPolicy, tenant=tenant, values={name: getattr(data, name) for name in POLICY_FIELDS},
+                       by=by)
 
 
 # --- the senders ------------------------------------------------------------------------------------
@@ -125,6 +113,17 @@ def _reachable(rows: QuerySet, tenant: Tenant) -> QuerySet:
 def _next_contacts(due: QuerySet, after: int, size: int) -> list[int]:
     return list(due.filter(contact_id__gt=after).order_by("contact_id").values_list("contact_id", flat=True)
                 .distinct()[:size])
+
+
+def _open_chunk(tenant: Tenant, due: QuerySet, after: int, size: int,
+                result: EmailResult) -> tuple[list[int], dict[int, list[Enrollment]]] | None:
+    """In the chunk's transaction: the tenant's lock (else ``busy``), then the next contacts (by id) and their
+    due enrollments grouped by contact; None when busy or nothing is left."""
+    if not _try_lock(tenant):
+        result.busy = True
+        return None
+    contact_ids = _next_contacts(due, after, size)
+    return (contact_ids, _by_contact(due, contact_ids)) if contact_ids else None
 
 
 def _by_contact(due: QuerySet, contact_ids: list[int]) -> dict[int, list[Enrollment]]:
@@ -177,13 +176,9 @@ def send_invitations(*, tenant: Tenant, now: dt.datetime | None = None, limit: i
 
     def chunk(after: int, size: int, result: EmailResult) -> tuple[int, int] | None:
         with transaction.atomic():
-            if not _try_lock(tenant):
-                result.busy = True
+            if (opened := _open_chunk(tenant, due, after, size, result)) is None:
                 return None
-            contact_ids = _next_contacts(due, after, size)
-            if not contact_ids:
-                return None
-            groups = _by_contact(due, contact_ids)
+            contact_ids, groups = opened
             lines = {e.pk: PathLine(e.path.name) for rows in groups.values() for e in rows}
             _queue(tenant=tenant, kind="invitation", purpose=LinkPurpose.INVITATION, groups=groups, lines=lines,
                    language=language, now=now)
@@ -238,13 +233,9 @@ def send_reminders(*, tenant: Tenant, now: dt.datetime | None = None, limit: int
 
     def chunk(after: int, size: int, result: EmailResult) -> tuple[int, int] | None:
         with transaction.atomic():
-            if not _try_lock(tenant):
-                result.busy = True
+            if (opened := _open_chunk(tenant, due, after, size, result)) is None:
                 return None
-            contact_ids = _next_contacts(due, after, size)
-            if not contact_ids:
-                return None
-            groups = _by_contact(due, contact_ids)
+            contact_ids, groups = opened
             budget = fatigue.load_budget(
                 tenant=tenant, policy=survey_policy, now=now, contact_ids=list(groups),
                 account_ids=[rows[0].contact.account_id for rows in groups.values()],

@@ -73,7 +73,8 @@ def test_enroll_enrolls_the_tickets_contact_once_and_the_invitation_follows(
         assert send_invitations(tenant=world_a.tenant).emails == 1
 
 
-def test_enroll_leaves_a_started_enrollment_and_brings_a_withdrawn_one_back(world_a, django_capture_on_commit_callbacks):
+def test_enroll_leaves_a_started_enrollment_and_brings_a_withdrawn_one_back(world_a,
+                                                                            django_capture_on_commit_callbacks):
     path = covering_path(world_a, reset_article(world_a), action="enroll")
     started, withdrawn = world_a.contacts[:2]
     with world_a.scope():
