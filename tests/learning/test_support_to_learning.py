@@ -133,6 +133,21 @@ def test_a_failure_in_learning_never_fails_the_support_write(world_a, django_cap
         assert ArticleSuggestion.objects.filter(ticket=ticket, sent_to_customer_at__isnull=False).exists()
 
 
+def test_a_failing_enrollment_after_commit_is_logged_not_raised(world_a, django_capture_on_commit_callbacks,
+                                                                monkeypatch, caplog):
+    path = covering_path(world_a, reset_article(world_a), action="enroll")
+
+    def broken(**kwargs):
+        raise RuntimeError("enrollment failed")
+
+    monkeypatch.setattr("learning.tickets.services.enroll_from_ticket", broken)
+    ticket = password_ticket(world_a, django_capture_on_commit_callbacks)  # raises nothing: robust on-commit
+    assert "Reset your password" in reply(world_a, ticket)
+    assert "enrollment failed" in caplog.text
+    with world_a.scope():
+        assert not Enrollment.objects.filter(path=path).exists()
+
+
 def test_another_tenants_path_on_a_look_alike_article_does_nothing(world_a, world_b,
                                                                   django_capture_on_commit_callbacks):
     reset_article(world_a)
