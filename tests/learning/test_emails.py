@@ -393,3 +393,55 @@ def test_settings_page_is_for_the_roles_that_manage_learning(world_a):
 def test_enrollment_status_values_are_the_models(world_a):
     # The senders select by these: a renamed status would silently email nobody.
     assert {EnrollmentStatus.ENROLLED, EnrollmentStatus.STARTED} <= set(EnrollmentStatus.values)
+
+
+# ------------------------------------------------------------------------------------- a real Celery worker
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_runs_the_tenants_learning_emails_from_the_broker():
+    """The task as the beat's fan-out enqueues it, taken from the real broker by a worker in its own process
+    (tests/test_celery_worker.py's harness): the invitation is queued and delivered, in the tenant's scope."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+    import time
+    import uuid
+
+    from django.conf import settings
+
+    from tests.conftest import build_world
+    from tests.test_celery_worker import ROOT, _stop, database_url_of_this_test_run
+
+    world, other = build_world("alpha", "Alpha Analytics"), build_world("bravo", "Bravo Billing")
+    setup_paths(world, contacts=world.contacts[:1])
+    setup_paths(other, contacts=other.contacts[:1])
+    queue = f"test-learning-{uuid.uuid4().hex[:12]}"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cs_platform.settings_test",
+           "DATABASE_URL": database_url_of_this_test_run(), "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+           "CS_VAR_DIR": str(settings.VAR_DIR), "PYTHONUNBUFFERED": "1"}
+    log = tempfile.NamedTemporaryFile("w+", prefix="celery-learning-", suffix=".log", delete=False)  # noqa: SIM115
+    worker = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "celery", "-A", "cs_platform", "worker", "--pool=solo", "--loglevel=INFO",
+         "-Q", queue, "--hostname", f"{queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        send_learning_emails_for_tenant.apply_async(args=[world.tenant.pk], queue=queue)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and worker.poll() is None:
+            if [m.status for m in outbox(world)] == ["sent"]:
+                break
+            time.sleep(0.5)
+        log.seek(0)
+        output = log.read()
+        assert [m.status for m in outbox(world)] == ["sent"], output
+        with world.scope():
+            assert Enrollment.objects.filter(invited_at__isnull=False).count() == 2
+        assert outbox(other) == []  # the other tenant's contact: not this task's
+        with other.scope():
+            assert not Enrollment.objects.filter(invited_at__isnull=False).exists()
+    finally:
+        _stop(worker)
+        log.close()
+        os.unlink(log.name)
