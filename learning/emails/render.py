@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 KINDS = ("invitation", "reminder")
 MAX_SUBJECT = 300
+COLOUR = "#0969da"  # a path has no brand colour (a survey has): the platform's link blue
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ def learning_email(*, kind: str, tenant: Tenant, language: str, contact_name: st
         "link_once": text("link_once", language, date=expires_on, url=tokens.absolute(sign_in_path(tenant.slug))),
         "why": survey_text("why", language, tenant=tenant.name),
         "stop": text("stop", language, tenant=tenant.name),
+        "colour": COLOUR,
     }
     return Email(
         # One line: a line break in a tenant's name would make the mail backend refuse the header forever.

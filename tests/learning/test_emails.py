@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 
 import pytest
 from django.db import connection, transaction
@@ -26,8 +27,10 @@ from learning.models import Enrollment, EnrollmentStatus, LearnerLink
 from learning.services import enroll
 from surveys.models import Invitation, InvitationStatus, OptOut, OutboxMessage, Trigger
 from surveys.sending.services import policy_for as survey_policy_for
+from tests.conftest import build_world
 from tests.learning.helpers import published_path
 from tests.surveys.helpers import make_survey
+from tests.test_celery_worker import running_worker
 
 NOW = dt.datetime(2026, 3, 10, 15, 0, tzinfo=dt.UTC)
 DAY = dt.timedelta(days=1)
@@ -402,46 +405,19 @@ def test_enrollment_status_values_are_the_models(world_a):
 def test_a_real_worker_runs_the_tenants_learning_emails_from_the_broker():
     """The task as the beat's fan-out enqueues it, taken from the real broker by a worker in its own process
     (tests/test_celery_worker.py's harness): the invitation is queued and delivered, in the tenant's scope."""
-    import os
-    import subprocess
-    import sys
-    import tempfile
-    import time
-    import uuid
-
-    from django.conf import settings
-
-    from tests.conftest import build_world
-    from tests.test_celery_worker import ROOT, _stop, database_url_of_this_test_run
-
     world, other = build_world("alpha", "Alpha Analytics"), build_world("bravo", "Bravo Billing")
     setup_paths(world, contacts=world.contacts[:1])
     setup_paths(other, contacts=other.contacts[:1])
-    queue = f"test-learning-{uuid.uuid4().hex[:12]}"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cs_platform.settings_test",
-           "DATABASE_URL": database_url_of_this_test_run(), "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-           "CS_VAR_DIR": str(settings.VAR_DIR), "PYTHONUNBUFFERED": "1"}
-    log = tempfile.NamedTemporaryFile("w+", prefix="celery-learning-", suffix=".log", delete=False)  # noqa: SIM115
-    worker = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "celery", "-A", "cs_platform", "worker", "--pool=solo", "--loglevel=INFO",
-         "-Q", queue, "--hostname", f"{queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-    try:
+    with running_worker() as (worker, queue, read_log):
         send_learning_emails_for_tenant.apply_async(args=[world.tenant.pk], queue=queue)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and worker.poll() is None:
             if [m.status for m in outbox(world)] == ["sent"]:
                 break
             time.sleep(0.5)
-        log.seek(0)
-        output = log.read()
-        assert [m.status for m in outbox(world)] == ["sent"], output
+        assert [m.status for m in outbox(world)] == ["sent"], read_log()
         with world.scope():
             assert Enrollment.objects.filter(invited_at__isnull=False).count() == 2
         assert outbox(other) == []  # the other tenant's contact: not this task's
         with other.scope():
             assert not Enrollment.objects.filter(invited_at__isnull=False).exists()
-    finally:
-        _stop(worker)
-        log.close()
-        os.unlink(log.name)
