@@ -67,6 +67,7 @@ NAV: tuple[NavGroup, ...] = (
         NavLink("Members", "member-list", "members.manage"),
         NavLink("API keys", "apikey-list", "apikeys.manage"),
         NavLink("Tenant settings", "tenant-settings", "tenant.manage"),
+        NavLink("Learning emails", "learning-settings", "learning.manage"),
     )),
 )
 

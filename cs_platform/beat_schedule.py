@@ -66,4 +66,10 @@ SCHEDULE = {
         "task": "surveys.loop.tasks.sweep_follow_ups_all_tenants",
         "schedule": crontab(minute="*/10"),
     },
+    # Learning: invitations of newly enrolled contacts and reminders of stalled learners, queued in the
+    # surveys' outbox (one email per contact per run; a rerun sends nothing twice).
+    "send-learning-emails": {
+        "task": "learning.emails.tasks.send_learning_emails_all_tenants",
+        "schedule": crontab(minute="*/5"),
+    },
 }

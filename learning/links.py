@@ -11,6 +11,7 @@ by the token's hash only, like the survey page's (DESIGN.md tenancy rule 4).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils import timezone
@@ -32,15 +33,29 @@ def link_path(token: str) -> str:
     return f"/learn/link/{token}/"
 
 
+def sign_in_path(tenant_slug: str) -> str:
+    """The portal's sign-in page of a tenant, where a learner asks for a new link (no secret in it: it can
+    be shown in a ticket's reply or an email after the link there has expired)."""
+    return f"/learn/{tenant_slug}/sign-in/"
+
+
 def issue_link(*, tenant: Tenant, contact: Contact, purpose: str, now: dt.datetime | None = None) -> str:
     """A new link for ``contact``; answers the token (it goes in an email and nowhere else)."""
+    return issue_links(tenant=tenant, contact_ids=[contact.pk], purpose=purpose, now=now)[contact.pk]
+
+
+def issue_links(*, tenant: Tenant, contact_ids: Sequence[int], purpose: str,
+                now: dt.datetime | None = None) -> dict[int, str]:
+    """One new link per contact in one insert (the emails' chunks): answers ``{contact id: token}``."""
     if purpose not in LinkPurpose.values:
         raise ValueError(f"purpose is one of {', '.join(LinkPurpose.values)}")
     now = now or timezone.now()
-    token, token_hash = new_token()
-    LearnerLink.objects.create(tenant=tenant, contact=contact, token_hash=token_hash, purpose=purpose,
-                               created_at=now, expires_at=now + LIFETIME[purpose])
-    return token
+    tokens = {contact_id: new_token() for contact_id in dict.fromkeys(contact_ids)}
+    LearnerLink.objects.bulk_create([
+        LearnerLink(tenant=tenant, contact_id=contact_id, token_hash=token_hash, purpose=purpose, created_at=now,
+                    expires_at=now + LIFETIME[purpose])
+        for contact_id, (_, token_hash) in tokens.items()])
+    return {contact_id: token for contact_id, (token, _) in tokens.items()}
 
 
 def _find(token: str, *, lock: bool) -> LearnerLink | None:

@@ -303,3 +303,7 @@ class LessonImage(TenantOwnedModel):
     uploaded_at = models.DateTimeField()
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")
+
+
+# The emails' policy lives in its sub-domain package; imported here so the app's models are all in one place.
+from learning.emails.models import LearningPolicy  # noqa: E402, F401

@@ -160,6 +160,10 @@ def rows_the_seed_does_not_write(tenant: Tenant) -> None:
                                       expires_at=later, last_seen_at=now)
         LessonImage.objects.create(path=path, content_type="image/png", data=png(2, 2), size=10, width=2, height=2,
                                    digest="0" * 64, key=f"key-{tenant.slug}", uploaded_at=now)
+        # Issue 13's learning emails: the tenant's policy.
+        from learning.emails.services import policy_for as learning_policy_for
+
+        learning_policy_for(tenant=tenant)
         UsagePending.objects.create(batch_id=uuid.uuid4(), created_at=now, events=0, account_ids=[], contact_ids=[],
                                     days=[], event_names=[], counts=[], seen_contact_ids=[], seen_first=[],
                                     seen_last=[])

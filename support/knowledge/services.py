@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 
 import markdown
 import nh3
@@ -47,6 +48,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import Tenant
+from learning.tickets import services as learning_tickets
 from support.models import (
     Article,
     ArticleCategory,
@@ -277,9 +279,12 @@ def help_center_url(tenant: Tenant, article: Article) -> str:
     return f"{str(base).rstrip('/')}{path}"
 
 
-def suggestions_message(*, tenant: Tenant, articles: list[Article]) -> str:
+def suggestions_message(*, tenant: Tenant, articles: list[Article], extra: Sequence[str] = ()) -> str:
+    """The reply; ``extra`` lines (the learning paths that cover the articles) follow the articles."""
     lines = ["These articles from our help center may answer your question:", ""]
     lines += [f"- {a.title}: {help_center_url(tenant, a)}" for a in articles]
+    if extra:
+        lines += ["", *extra]
     lines += ["", "If they do not, just reply: an agent will answer you."]
     return "\n".join(lines)
 
@@ -291,14 +296,20 @@ def suggestions_external_id(ticket: Ticket) -> str:
 def send_suggestions(*, tenant: Tenant, ticket: Ticket, articles: list[Article], sent_at: dt.datetime) -> bool:
     """Record the sending as an outbound public ``bot`` interaction on the ticket's channel (the channel
     integration delivers it); its external_id is derived from the ticket, so a re-run never sends twice.
-    A bot message is not a first response (METRICS.md counts agents only). Returns False if already sent."""
+    A bot message is not a first response (METRICS.md counts agents only). Returns False if already sent.
+
+    Support to learning (issue 13) hooks in here, where the articles reach the customer: the paths covering
+    them add their recommendation to the message or enroll the contact after commit
+    (learning.tickets.services.articles_sent, which never fails this write)."""
     external_id = suggestions_external_id(ticket)
     if Interaction.objects.filter(tenant=tenant, external_id=external_id).exists():
         return False
+    extra = learning_tickets.articles_sent(tenant=tenant, contact_id=ticket.contact_id,
+                                           article_ids=[a.pk for a in articles])
     append_interaction(tenant=tenant, ticket=ticket, data=InteractionData(
         external_id=external_id, channel=ticket.channel, direction=Direction.OUTBOUND,
         author_type=AuthorType.BOT, is_internal=False, started_at=sent_at,
-        body=suggestions_message(tenant=tenant, articles=articles),
+        body=suggestions_message(tenant=tenant, articles=articles, extra=extra),
     ))
     return True
 

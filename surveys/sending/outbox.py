@@ -31,7 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cs_platform.bulk import BulkResult, validate_batch
-from surveys.sending.emails import from_address
+from surveys.sending.emails import Email, from_address, new_message_id
 from surveys.sending.inputs import BounceItem
 from surveys.sending.models import OutboxMessage
 
@@ -150,3 +150,19 @@ def record_bounces(*, tenant: Tenant, items: Sequence[Any], now: dt.datetime | N
         OutboxMessage.objects.bulk_update(changed, ["status", "bounce_reason", "bounced_at", "body_text",
                                                     "body_html", "headers", "updated_at"])
     return result
+
+
+# --- emails of other apps -------------------------------------------------------------------------------
+
+
+def queue_emails(*, tenant: Tenant, emails: Sequence[tuple[str, Email]], now: dt.datetime | None = None) -> int:
+    """Queue emails that belong to no invitation (the learning app's invitations and reminders), in the
+    caller's transaction and one insert: delivered, retried, blanked and bounced like survey emails.
+    ``emails`` are ``(to_email, Email)`` pairs; answers how many were queued."""
+    now = now or timezone.now()
+    OutboxMessage.objects.bulk_create([
+        OutboxMessage(tenant=tenant, invitation=None, to_email=to_email, subject=email.subject,
+                      body_text=email.body_text, body_html=email.body_html, headers=email.headers,
+                      message_id=new_message_id(), next_attempt_at=now)
+        for to_email, email in emails])
+    return len(emails)

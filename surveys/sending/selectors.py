@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, QuerySet
 
 from surveys.models import Survey
-from surveys.sending.models import Invitation, InvitationStatus, OutboxMessage, SuppressionReason, SurveyPolicy
+from surveys.sending.models import Invitation, InvitationStatus, OptOut, OutboxMessage, SuppressionReason, SurveyPolicy
 
 if TYPE_CHECKING:
     from accounts.models import Tenant
@@ -54,3 +54,9 @@ def policy(*, tenant: Tenant) -> SurveyPolicy:
     the settings page writes nothing (surveys.sending.services.policy_for creates the row when it is used)."""
     found = SurveyPolicy.objects.filter(tenant=tenant).select_related("updated_by").first()
     return found or SurveyPolicy(tenant=tenant)
+
+
+def opted_out_contacts(*, tenant: Tenant) -> QuerySet:
+    """The ids of the tenant's opted-out contacts, as a subquery for other apps' email selections (the
+    learning emails honour the surveys' opt-out)."""
+    return OptOut.objects.filter(tenant=tenant).values("contact_id")

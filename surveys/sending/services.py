@@ -23,10 +23,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.selectors import api_contact_rows
+from cs_platform.tenant_rows import replace_row, row_for
 from support.records.selectors import ticket_by_external_id
 from surveys import tokens
 from surveys.languages import resolve
@@ -61,16 +62,8 @@ POLICY_FIELDS = ("contact_cooldown_days", "account_monthly_limit", "default_lang
 
 
 def policy_for(*, tenant: Tenant) -> SurveyPolicy:
-    """The tenant's one policy row, created with the defaults on first use. Two first uses at once: the
-    loser's insert waits for the winner's, fails the one-per-tenant constraint, and reads its row."""
-    found = SurveyPolicy.objects.filter(tenant=tenant).first()
-    if found is not None:
-        return found
-    try:
-        with transaction.atomic():
-            return SurveyPolicy.objects.create(tenant=tenant)
-    except IntegrityError:
-        return SurveyPolicy.objects.get(tenant=tenant)
+    """The tenant's one policy row, created with the defaults on first use (cs_platform.tenant_rows)."""
+    return row_for(SurveyPolicy, tenant=tenant)
 
 
 @dataclass
@@ -88,13 +81,8 @@ class PolicyData:
 
 def save_policy(*, tenant: Tenant, data: PolicyData, by: AbstractBaseUser | None) -> SurveyPolicy:
     """Replace the policy's values, recording who changed it (``updated_at`` is the when)."""
-    with transaction.atomic():
-        policy = SurveyPolicy.objects.select_for_update().get(pk=policy_for(tenant=tenant).pk)
-        for name in POLICY_FIELDS:
-            setattr(policy, name, getattr(data, name))
-        policy.updated_by = by
-        policy.save()
-    return policy
+    return replace_row(SurveyPolicy, tenant=tenant, values={name: getattr(data, name) for name in POLICY_FIELDS},
+                       by=by)
 
 
 # --- the sender -------------------------------------------------------------------------------------

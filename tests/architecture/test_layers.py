@@ -145,6 +145,8 @@ RAW_SQL_ALLOWED = {
     "surveys/services.py": "the default survey's first use, under an advisory lock per tenant and kind",
     "surveys/sending/services.py": "the sender's decisions per tenant under pg_try_advisory_xact_lock (a second run "
                                    "skips instead of passing the fatigue budget twice)",
+    "learning/emails/services.py": "the learning emails' decisions per tenant under pg_try_advisory_xact_lock (a "
+                                   "second run stops instead of emailing a contact twice)",
     "support/records/backlog.py": "the backlog's open spans: derived (written) by records.services.tickets and "
                                   "read by reports.families; one module keeps the write and the read of "
                                   "the span table to one definition",

@@ -132,6 +132,7 @@ def load(tenant, size: Size, *, twins: bool = False) -> None:
                          due_at=t.first_response_due_at)
                 for t in Ticket.objects.filter(tenant=tenant, first_response_due_at__isnull=False)
             ], ignore_conflicts=True)
+        _learning_paths(tenant)
         for ticket in Ticket.objects.filter(tenant=tenant).order_by("external_id")[:size.tickets // 2]:
             qualify_ticket(ticket=ticket, now=now)
         _qa(tenant, size, today)
@@ -146,6 +147,20 @@ def load(tenant, size: Size, *, twins: bool = False) -> None:
             record_support_cost(tenant=tenant, month=month, amount=Decimal("1300.00"), currency="USD",
                                 team_name=support_demo.FRONTLINE)
             month = (month + dt.timedelta(days=32)).replace(day=1)
+
+
+def _learning_paths(tenant) -> None:
+    """A published learning path per knowledge-base article (recommend and enroll in turn), made before the
+    tickets are qualified: the ticket page's learning panel and the replies' recommendations get look-alike
+    rows (issue 13, support to learning)."""
+    from learning.paths.services import PathData, StepData, publish, save_path, save_steps
+    from support.models import Article
+
+    for n, article in enumerate(Article.objects.filter(tenant=tenant, is_published=True).order_by("slug")):
+        path = save_path(tenant=tenant, path=None, data=PathData(
+            name=f"Learn: {article.title}"[:200], support_action="enroll" if n % 2 else "recommend"))
+        save_steps(tenant=tenant, path=path, steps=[StepData(kind="article", title="Read", article=article)])
+        publish(tenant=tenant, path=path, by=None)
 
 
 def _notes(tenant, accounts: list[dict], now: dt.datetime) -> None:

@@ -171,6 +171,8 @@ CHECKED: dict[str, list[Ask]] = {
                            Ask("?status=sent", htmx="results"), Ask(who=("agent",))],
     "survey-outbox": [Ask(), Ask("?status=pending"), Ask("?page=2", htmx="results")],
     "survey-settings": [Ask(), Ask(who=("csm",))],
+    # Learning (issue 13): the email settings.
+    "learning-settings": [Ask(), Ask(who=("csm",))],
     # The closed loop (issue 12): CSM tasks and the loop's figures.
     "task-list": [Ask(), Ask("?show=all&status=all"), Ask("?show=all&status=done"), Ask("?show=all&overdue=on"),
                   Ask("?show=all", htmx="results"), Ask(who=("csm",))],
@@ -238,6 +240,7 @@ OWN_OBJECTS: dict[str, list[Ask]] = {
     "survey-public-answer": [Ask(who=("anonymous",))],
     "survey-public-opt-out": [Ask(who=("anonymous",))],
     "ticket-csat": [Ask(who=STAFF), Ask(htmx="ticket-csat")],
+    "ticket-learning-paths": [Ask(who=STAFF), Ask(htmx="ticket-learning")],
     "campaign-detail": [Ask()],
     "campaign-edit": [Ask()],
     "task-detail": [Ask()],
