@@ -66,4 +66,9 @@ SCHEDULE = {
         "task": "surveys.loop.tasks.sweep_follow_ups_all_tenants",
         "schedule": crontab(minute="*/10"),
     },
+    # Learning: product tasks that the post-merge completion missed (a failure, a lost process, a stale cache).
+    "sweep-product-tasks": {
+        "task": "learning.tasks.sweep_product_tasks_all_tenants",
+        "schedule": crontab(minute="*/10"),
+    },
 }

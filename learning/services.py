@@ -10,11 +10,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import Tenant
 from accounts.selectors import contact_targeting_rows
-from learning.models import Enrollment, EnrollmentStatus, LearningPath, Prerequisite, TargetingRule
+from learning import product_tasks
+from learning.models import Enrollment, EnrollmentStatus, LearningPath, Prerequisite, Step, StepKind, TargetingRule
 from learning.targeting import ContactFacts, Rule, matches
 
 log = logging.getLogger(__name__)
@@ -26,18 +28,20 @@ class _Offer:
     version_id: int
     rule: Rule
     requires: frozenset[int]
+    has_product_task: bool
 
 
 def _offers(tenant: Tenant) -> list[_Offer]:
     """The published paths with their rules and prerequisites: three queries whatever the contacts."""
+    tasks = Step.objects.filter(tenant=tenant, version_id=OuterRef("current_version_id"), kind=StepKind.PRODUCT_TASK)
     paths = list(LearningPath.objects.filter(tenant=tenant, is_published=True, current_version__isnull=False)
-                 .order_by("priority", "pk"))
+                 .annotate(has_product_task=Exists(tasks)).order_by("priority", "pk"))
     rules = {r.path_id: r for r in TargetingRule.objects.filter(tenant=tenant, path__in=paths)}
     requires: dict[int, set[int]] = {}
     for p, r in Prerequisite.objects.filter(tenant=tenant, path__in=paths).values_list("path_id", "requires_id"):
         requires.setdefault(p, set()).add(r)
-    return [_Offer(p.pk, p.current_version_id, Rule.of(rules.get(p.pk)), frozenset(requires.get(p.pk, ())))
-            for p in paths]
+    return [_Offer(p.pk, p.current_version_id, Rule.of(rules.get(p.pk)), frozenset(requires.get(p.pk, ())),
+                   p.has_product_task) for p in paths]
 
 
 def _facts(tenant: Tenant, contact_ids: Sequence[int]) -> dict[int, ContactFacts]:
@@ -46,9 +50,17 @@ def _facts(tenant: Tenant, contact_ids: Sequence[int]) -> dict[int, ContactFacts
             for pk, persona, level, stage, tier, plan in rows}
 
 
-def _wanted(tenant: Tenant, contact_ids: Sequence[int]) -> tuple[set[tuple[int, int]], dict[int, int], list[int]]:
-    """(contact, path) pairs that should be enrolled, each path's current version, the contacts found.
-    A path with prerequisites is offered once the contact has completed all of them."""
+@dataclass(frozen=True)
+class _Wanted:
+    pairs: set[tuple[int, int]]  # (contact, path) that should be enrolled
+    versions: dict[int, int]  # path -> its current version
+    found: list[int]  # the contacts that exist
+    task_paths: frozenset[int]  # paths whose current version has a product task
+
+
+def _wanted(tenant: Tenant, contact_ids: Sequence[int]) -> _Wanted:
+    """(contact, path) pairs that should be enrolled, each path's current version, the contacts found, the
+    paths with product tasks. A path with prerequisites is offered once the contact has completed all of them."""
     offers = _offers(tenant)
     facts = _facts(tenant, contact_ids)
     completed: set[tuple[int, int]] = set()
@@ -58,7 +70,32 @@ def _wanted(tenant: Tenant, contact_ids: Sequence[int]) -> tuple[set[tuple[int, 
                         .values_list("contact_id", "path_id"))
     wanted = {(cid, o.path_id) for cid, f in facts.items() for o in offers
               if matches(o.rule, f) and all((cid, r) in completed for r in o.requires)}
-    return wanted, {o.path_id: o.version_id for o in offers}, list(facts)
+    return _Wanted(wanted, {o.path_id: o.version_id for o in offers}, list(facts),
+                   frozenset(o.path_id for o in offers if o.has_product_task))
+
+
+# Contacts per catch-up task: a 50,000-contact import enqueues 25 small messages, not one huge one.
+CATCH_UP_TASK_CONTACTS = 2000
+
+
+def _catch_up_on_commit(tenant: Tenant, pairs: set[tuple[int, int]], task_paths: frozenset[int]) -> None:
+    """Contacts just enrolled in a path with a product task may have done it already (an event before the
+    enrollment counts, learning.product_tasks): once the enrollment commits, a Celery task looks at their
+    history. No query: the offers said which paths have product tasks."""
+    contacts = sorted({c for c, p in pairs if p in task_paths})
+    if not contacts:
+        return
+    from learning.tasks import catch_up_product_tasks  # the tasks module imports product_tasks, which needs us
+
+    tenant_id = tenant.pk
+
+    def enqueue() -> None:
+        product_tasks.forget_waiting(tenant_id)  # this process's merges see the new waiting names at once
+        for start in range(0, len(contacts), CATCH_UP_TASK_CONTACTS):
+            catch_up_product_tasks.delay(tenant_id, contacts[start:start + CATCH_UP_TASK_CONTACTS])
+
+    # robust: a broker that is down loses the catch-up, not the enrollment (the sweep does it later).
+    transaction.on_commit(enqueue, robust=True)
 
 
 def enroll(*, tenant: Tenant, contact_ids: Sequence[int]) -> int:
@@ -69,7 +106,8 @@ def enroll(*, tenant: Tenant, contact_ids: Sequence[int]) -> int:
     if not contact_ids:
         return 0
     with transaction.atomic():
-        wanted, versions, _ = _wanted(tenant, contact_ids)
+        found = _wanted(tenant, contact_ids)
+        wanted, versions = found.pairs, found.versions
         if not wanted:
             return 0
         now = timezone.now()
@@ -77,6 +115,7 @@ def enroll(*, tenant: Tenant, contact_ids: Sequence[int]) -> int:
             [Enrollment(tenant=tenant, contact_id=c, path_id=p, version_id=versions[p], enrolled_at=now)
              for c, p in sorted(wanted)],
             ignore_conflicts=True, batch_size=5000)
+        _catch_up_on_commit(tenant, wanted, found.task_paths)
         # ignore_conflicts gives no ids back; count what this call inserted by its timestamp instead.
         return Enrollment.objects.filter(tenant=tenant, enrolled_at=now, contact_id__in=list(contact_ids)).count()
 
@@ -89,7 +128,8 @@ def reevaluate(*, tenant: Tenant, contact_ids: Sequence[int]) -> dict[str, int]:
     nothing the second time. Answers ``{"enrolled": n, "withdrawn": n, "reenrolled": n}``."""
     if not contact_ids:
         return {"enrolled": 0, "withdrawn": 0, "reenrolled": 0}
-    wanted, versions, found = _wanted(tenant, contact_ids)
+    targets = _wanted(tenant, contact_ids)
+    wanted, versions, found = targets.pairs, targets.versions, targets.found
     existing = {(c, p): (pk, status) for pk, c, p, status in Enrollment.objects.filter(
         tenant=tenant, contact_id__in=found, path_id__in=list(versions)).values_list("pk", "contact_id", "path_id",
                                                                                     "status")}
@@ -98,6 +138,7 @@ def reevaluate(*, tenant: Tenant, contact_ids: Sequence[int]) -> dict[str, int]:
                 if key not in wanted and status == EnrollmentStatus.ENROLLED]
     back = [(pk, key[1]) for key, (pk, status) in existing.items()
             if key in wanted and status == EnrollmentStatus.WITHDRAWN]
+    contacts = {pk: key[0] for key, (pk, _) in existing.items()}
     new = sorted(wanted - set(existing))
     Enrollment.objects.filter(tenant=tenant, pk__in=withdraw).update(status=EnrollmentStatus.WITHDRAWN,
                                                                      withdrawn_at=now)
@@ -108,6 +149,7 @@ def reevaluate(*, tenant: Tenant, contact_ids: Sequence[int]) -> dict[str, int]:
     Enrollment.objects.bulk_create(
         [Enrollment(tenant=tenant, contact_id=c, path_id=p, version_id=versions[p], enrolled_at=now) for c, p in new],
         ignore_conflicts=True, batch_size=5000)
+    _catch_up_on_commit(tenant, set(new) | {(contacts[pk], p) for pk, p in back}, targets.task_paths)
     return {"enrolled": len(new), "withdrawn": len(withdraw), "reenrolled": len(back)}
 
 

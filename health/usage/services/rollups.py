@@ -33,6 +33,7 @@ from django.db import connection, transaction
 from accounts.models import Tenant
 from accounts.services.contacts import record_contacts_seen
 from accounts.tenancy import tenant_scope
+from learning import product_tasks
 
 logger = logging.getLogger(__name__)
 
@@ -138,12 +139,45 @@ def _merge_chunk(tenant: Tenant, chunk: int, between_steps) -> MergeResult:
         )
         seen = {contact_id: (first, last) for contact_id, first, last in cursor.fetchall()}
         result.contacts_seen = record_contacts_seen(tenant=tenant, seen=seen)
+        _complete_product_tasks_on_commit(tenant, cursor, params)
         cursor.execute(f"DELETE FROM {PENDING} WHERE tenant_id = %(tenant)s AND batch_id = ANY(%(batches)s::uuid[])",  # noqa: S608
                        params)
         assert cursor.rowcount == len(batch_ids), "claimed rows are locked: nobody else can delete them"
     result.batches = len(batch_ids)
     result.events = sum(row[1] for row in claimed)
     return result
+
+
+def _complete_product_tasks_on_commit(tenant: Tenant, cursor, params: dict) -> None:
+    """Learning's product tasks done by these batches' events (``learning.product_tasks``): when open
+    enrollments of the tenant wait for some event names (a cached answer: a tenant without product tasks
+    pays nothing more), the chunk's buckets of those names go to learning once the merge commits. After the
+    commit, and robust: completing a task never holds nor fails the merge (the sweep catches a failure)."""
+    names = product_tasks.waiting_event_names(tenant)
+    if not names:
+        return
+    cursor.execute(
+        f"""
+        SELECT b.contact_id, b.event_name, min(b.day), max(b.day)
+        FROM {PENDING} p
+        CROSS JOIN LATERAL unnest(p.contact_ids, p.days, p.event_names) AS b(contact_id, day, event_name)
+        WHERE p.tenant_id = %(tenant)s AND p.batch_id = ANY(%(batches)s::uuid[])
+          AND b.contact_id IS NOT NULL AND b.event_name = ANY(%(names)s::text[])
+        GROUP BY 1, 2 ORDER BY 1, 2
+        """,  # noqa: S608
+        {**params, "names": sorted(names)},
+    )
+    rows = cursor.fetchall()
+    if not rows:
+        return
+    buckets = product_tasks.Buckets([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
+                                    [r[3] for r in rows])
+
+    def complete() -> None:
+        with tenant_scope(tenant):
+            product_tasks.complete_after_merge(tenant=tenant, buckets=buckets)
+
+    transaction.on_commit(complete, robust=True)
 
 
 def pending_batches(*, tenant: Tenant) -> int:
