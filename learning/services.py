@@ -171,3 +171,19 @@ def enroll_new_contacts(*, tenant: Tenant, contact_ids: Sequence[int]) -> int:
     except Exception:
         log.exception("learning: enrolling %d new contacts of tenant %s failed", len(contact_ids), tenant.pk)
         return 0
+
+
+def targeting_changed(*, tenant: Tenant, contact_ids: Sequence[int]) -> dict[str, int]:
+    """Re-targeting (DESIGN.md "Data that flows"): these contacts' persona or knowledge level, or their
+    account's lifecycle stage, tier or plan, just changed; re-evaluate them (:func:`reevaluate`: new matches
+    enrolled, unstarted enrollments that no longer match withdrawn, never a duplicate).
+
+    Called by ``accounts.services`` the way :func:`enroll_new_contacts` is: once per write with every affected
+    contact (an account's change: all its contacts), after the write has committed, in the tenant's scope.
+    It must never fail that write: an error is logged and answered as ``{}``.
+    """
+    try:
+        return reevaluate(tenant=tenant, contact_ids=contact_ids)
+    except Exception:
+        log.exception("learning: re-evaluating %d contacts of tenant %s failed", len(contact_ids), tenant.pk)
+        return {}
