@@ -135,6 +135,7 @@ def load(tenant, size: Size, *, twins: bool = False) -> None:
             qualify_ticket(ticket=ticket, now=now)
         _qa(tenant, size, today)
         _surveys(tenant, now)
+        _learning(tenant, now)
         start = fiscal_year_start(tenant=tenant, today=today)
         month = start
         while month <= today:
@@ -201,6 +202,33 @@ def _agent_users(tenant, *, domain: str) -> list:
     agents = [(m.user, m.role) for m in members if m.role == Role.AGENT]
     demo = Membership.objects.filter(tenant=tenant, user__email=DEMO_EMAIL).select_related("user").first()
     return ([(demo.user, demo.role)] if demo and domain == DATA.staff_domain else []) + agents
+
+
+def _learning(tenant, now: dt.datetime) -> None:
+    """The same learning paths (slugs, steps) in both tenants, every contact enrolled, and the same external
+    completions: a paths list or a contact's enrollments that lost its tenant grows or changes."""
+    from accounts.models import Contact
+    from learning.external.services import record_completions
+    from learning.paths.services import PathData, StepData, publish, save_path, save_steps
+    from learning.services import enroll
+
+    first = None
+    for name in ("Admin onboarding", "Reporting basics"):
+        path = save_path(tenant=tenant, path=None, data=PathData(
+            name=name, targeting={"personas": ["admin"]} if first is None else {},
+            prerequisites=[first] if first else []))
+        save_steps(tenant=tenant, path=path, steps=[
+            StepData(kind="lesson", title="Welcome", key="welcome"),
+            StepData(kind="product_task", title="Create a report", key="report", event_name="report.viewed")])
+        publish(tenant=tenant, path=path, by=None)
+        first = first or path
+    contacts = list(Contact.objects.filter(tenant=tenant).order_by("external_id").values_list("pk", "external_id"))
+    enroll(tenant=tenant, contact_ids=[pk for pk, _ in contacts])
+    result = record_completions(tenant=tenant, items=[
+        {"contact": external_id, "path": "reporting-basics", "step": "welcome",
+         "completed_at": (now - dt.timedelta(days=n % 30)).isoformat(), "score": n % 101}
+        for n, (_, external_id) in enumerate(contacts[:300])])
+    assert not result.rejected, result.rejected[:3]
 
 
 def _surveys(tenant, now: dt.datetime) -> None:
