@@ -9,6 +9,7 @@ another run cannot take the message, and it is stopped (with its process group) 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -66,13 +67,10 @@ def _stop(worker: subprocess.Popen) -> None:
             worker.wait(timeout=15)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_real_worker_runs_a_tenant_task_from_the_broker():
-    assert not settings.CELERY_TASK_ALWAYS_EAGER
-    tenant, other = TenantFactory(slug="worker-a"), TenantFactory(slug="worker-b")
-    job = _old_finished_job(tenant, "external_id,name\nacc-1,Acme\n")
-    others_job = _old_finished_job(other, "external_id,name\nacc-1,Acme\n")
-
+@contextlib.contextmanager
+def real_worker():
+    """A Celery worker in its own process on a queue of its own, against this test run's database; yields
+    ``(queue, read_log)``; stopped with its process group whatever happens."""
     queue = f"test-worker-{uuid.uuid4().hex[:12]}"
     env = {
         **os.environ,
@@ -88,27 +86,47 @@ def test_real_worker_runs_a_tenant_task_from_the_broker():
          "-Q", queue, "--hostname", f"{queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
     )
-    try:
-        prune_job_payloads.apply_async(args=[tenant.pk], queue=queue)
-        deadline = time.monotonic() + DEADLINE_SECONDS
-        while time.monotonic() < deadline:
-            if worker.poll() is not None:
-                break
-            job.refresh_from_db()
-            if job.input_text == "":
-                break
-            time.sleep(0.5)
-        job.refresh_from_db()
+
+    def read_log() -> str:
         log.seek(0)
-        output = log.read()
+        return log.read()
+
+    try:
+        yield worker, queue, read_log
+    finally:
+        _stop(worker)
+        log.close()
+        os.unlink(log.name)
+    assert worker.returncode is not None
+
+
+def wait_for(worker: subprocess.Popen, done) -> None:
+    """Poll ``done()`` until it is true, the worker dies or ``DEADLINE_SECONDS`` pass."""
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while time.monotonic() < deadline and worker.poll() is None and not done():
+        time.sleep(0.5)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_real_worker_runs_a_tenant_task_from_the_broker():
+    assert not settings.CELERY_TASK_ALWAYS_EAGER
+    tenant, other = TenantFactory(slug="worker-a"), TenantFactory(slug="worker-b")
+    job = _old_finished_job(tenant, "external_id,name\nacc-1,Acme\n")
+    others_job = _old_finished_job(other, "external_id,name\nacc-1,Acme\n")
+
+    with real_worker() as (worker, queue, read_log):
+        prune_job_payloads.apply_async(args=[tenant.pk], queue=queue)
+
+        def pruned() -> bool:
+            job.refresh_from_db()
+            return job.input_text == ""
+
+        wait_for(worker, pruned)
+        job.refresh_from_db()
+        output = read_log()
         assert worker.poll() is None, f"the worker died (code {worker.returncode}):\n{output}"
         assert job.input_text == "", f"payload not pruned within {DEADLINE_SECONDS}s; worker log:\n{output}"
         assert "prune_job_payloads" in output and "succeeded" in output, output
         # The task ran in its tenant's scope: the other tenant's equally old job kept its payload.
         others_job.refresh_from_db()
         assert others_job.input_text != ""
-    finally:
-        _stop(worker)
-        log.close()
-        os.unlink(log.name)
-    assert worker.returncode is not None

@@ -246,3 +246,27 @@ def test_an_enrollment_in_a_path_with_a_product_task_enqueues_its_catch_up(
         with django_capture_on_commit_callbacks(execute=True):
             enroll(tenant=world_a.tenant, contact_ids=[c.pk for c in world_a.contacts])
         assert sent == [(world_a.tenant.pk, sorted(c.pk for c in world_a.contacts))]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_merges_the_batch_and_completes_the_task(world_a):
+    """The whole chain off the request path: a committed batch, the merge task taken from the broker by a real
+    worker, its after-commit completion, the enrollment completed (tests/test_celery_worker.py's worker)."""
+    from health.usage.tasks import merge_usage_rollups
+    from tests.test_celery_worker import real_worker, wait_for
+
+    with world_a.scope():
+        path = task_path(world_a.tenant)
+        enroll(tenant=world_a.tenant, contact_ids=[world_a.contacts[0].pk])
+        ingest_events(tenant=world_a.tenant, items=[event("e1", template="blank", public=True, at=timezone.now())])
+
+    def completed() -> bool:
+        with world_a.scope():
+            return Enrollment.objects.filter(path=path, status=EnrollmentStatus.COMPLETED).exists()
+
+    with real_worker() as (worker, queue, read_log):
+        merge_usage_rollups.apply_async(args=[world_a.tenant.pk], queue=queue)
+        wait_for(worker, completed)
+        assert completed(), read_log()
+    with world_a.scope():
+        assert StepProgress.objects.get().evidence["event_id"] == "e1"
