@@ -199,13 +199,21 @@ def forget_waiting(tenant_id: int | None = None) -> None:
 
 @dataclass(frozen=True)
 class Buckets:
-    """Where to look for matching events: parallel lists, one entry per (contact, event name) with the first
-    and last local day it was seen on."""
+    """Where to look for matching events: parallel lists, one entry per (contact, event name, time range):
+    the events of that name the contact sent within ``[since, until)``. A merge gives each batch's contact's
+    exact range (its first and last event in the batch: seconds for live traffic, so each look-up reads a few
+    index entries); the catch-up gives whole local days (from the rollups)."""
 
     contact_ids: list[int]
     event_names: list[str]
-    first_days: list[dt.date]
-    last_days: list[dt.date]
+    since: list[dt.datetime]
+    until: list[dt.datetime]
+
+    @classmethod
+    def of_days(cls, rows: Sequence[tuple[int, str, dt.date, dt.date]], tenant: Tenant) -> Buckets:
+        """From (contact, name, first local day, last local day) rows."""
+        bounds = [day_bounds(tenant, first, last) for _, _, first, last in rows]
+        return cls([r[0] for r in rows], [r[1] for r in rows], [b[0] for b in bounds], [b[1] for b in bounds])
 
     def __bool__(self) -> bool:
         return bool(self.contact_ids)
@@ -214,8 +222,9 @@ class Buckets:
 # For each (contact, name) bucket: that contact's open enrollments with an undone product-task step of that
 # name in their version; for each, the earliest event of the bucket's days matching every pair of the step's
 # event_match (a property missing, JSON null, an object or an array never matches, as in mismatches()).
-# %(since)s/%(until)s are constants around all buckets (partition pruning); the per-bucket day bounds make
-# each lateral look-up a short range of the (tenant, occurred_at) index.
+# %(since)s/%(until)s are constants around all buckets (partition pruning); the per-bucket bounds make each
+# lateral look-up a short range of the (tenant, occurred_at) index (the events table has no contact index on
+# purpose: it would cost every ingested event).
 _COMPLETE_SQL = """
 WITH buckets AS (
     SELECT * FROM unnest(%(contacts)s::bigint[], %(names)s::text[], %(firsts)s::timestamptz[],
@@ -254,7 +263,8 @@ SELECT %(tenant)s, f.enrollment_id, f.step_id, GREATEST(f.occurred_at, f.enrolle
                           FROM jsonb_object_keys(f.event_match) m(key))),
        0
 FROM found f
-ORDER BY f.enrollment_id, f.step_id
+-- A (contact, name) may come in several buckets (several batches of a chunk): the earliest event goes in first.
+ORDER BY f.enrollment_id, f.step_id, f.occurred_at, f.event_id
 ON CONFLICT (tenant_id, enrollment_id, step_id) DO NOTHING
 RETURNING enrollment_id
 """
@@ -266,13 +276,11 @@ def complete_from_buckets(*, tenant: Tenant, buckets: Buckets) -> list[int]:
     (enrollment, step) and ``ON CONFLICT DO NOTHING``): a rerun completes nothing twice."""
     if not buckets:
         return []
-    bounds = [day_bounds(tenant, first, last) for first, last in zip(buckets.first_days, buckets.last_days,
-                                                                      strict=True)]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_COMPLETE_SQL, {
             "tenant": tenant.pk, "contacts": buckets.contact_ids, "names": buckets.event_names,
-            "firsts": [b[0] for b in bounds], "lasts": [b[1] for b in bounds],
-            "since": min(b[0] for b in bounds), "until": max(b[1] for b in bounds)})
+            "firsts": buckets.since, "lasts": buckets.until,
+            "since": min(buckets.since), "until": max(buckets.until)})
         enrollment_ids = sorted({row[0] for row in cursor.fetchall()})
         if enrollment_ids:
             from learning.progress import refresh_status  # progress -> services -> this module's callers
@@ -339,6 +347,5 @@ def catch_up(*, tenant: Tenant, contact_ids: Sequence[int] | None = None) -> lis
                 "names": sorted({r[2] for r in rows})})
             wanted = {(r[0], r[2]) for r in rows}
             seen = [row for row in cursor.fetchall() if (row[0], row[1]) in wanted]
-        done += complete_from_buckets(tenant=tenant, buckets=Buckets(
-            [r[0] for r in seen], [r[1] for r in seen], [r[2] for r in seen], [r[3] for r in seen]))
+        done += complete_from_buckets(tenant=tenant, buckets=Buckets.of_days(seen, tenant))
     return done

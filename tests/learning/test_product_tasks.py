@@ -218,12 +218,10 @@ def test_completion_is_set_based(world_a, django_capture_on_commit_callbacks, dj
         ingest_events(tenant=tenant, items=[
             event(f"e{i}", contact=c.external_id, account=c.account.external_id, template="blank", public=True)
             for i, c in enumerate(world_a.contacts)])
-        buckets = product_tasks.Buckets(
-            [c.pk for c in world_a.contacts], ["pipeline.created"] * 4, [timezone.localdate()] * 4,
-            [timezone.localdate()] * 4)
-        buckets = product_tasks.Buckets(buckets.contact_ids, buckets.event_names,
-                                        [d - dt.timedelta(days=1) for d in buckets.first_days],
-                                        [d + dt.timedelta(days=1) for d in buckets.last_days])
+        day = timezone.localdate()
+        buckets = product_tasks.Buckets.of_days(
+            [(c.pk, "pipeline.created", day - dt.timedelta(days=1), day + dt.timedelta(days=1))
+             for c in world_a.contacts], tenant)
         # The insert, the status refresh, and the offer of the paths completion unlocks (learning.services.enroll,
         # a handful of queries): the same for 4 contacts as for 4,000.
         with django_assert_max_num_queries(16):
