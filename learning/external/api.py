@@ -59,17 +59,17 @@ class PathSerializer(serializers.ModelSerializer):
     @extend_schema_field(StepSerializer(many=True))
     def get_steps(self, path: LearningPath) -> list[dict]:
         version = path.current_version
-        return StepSerializer(version.steps.all() if version else [], many=True).data
+        return StepSerializer(version.step_list if version else [], many=True).data
 
     @extend_schema_field({"type": "object", "properties": {f: {"type": "array", "items": {"type": "string"}}
                                                            for f in RULE_FIELDS}})
     def get_targeting(self, path: LearningPath) -> dict[str, list[str]]:
-        rule = next(iter(path.targeting_rules.all()), None)
+        rule = next(iter(path.rule_list), None)
         return {name: list(getattr(rule, name) or []) if rule else [] for name in RULE_FIELDS}
 
     @extend_schema_field({"type": "array", "items": {"type": "string"}})
     def get_prerequisites(self, path: LearningPath) -> list[str]:
-        return [p.requires.slug for p in path.prerequisites.all()]
+        return [p.requires.slug for p in path.prerequisite_list]
 
 
 class StepProgressSerializer(serializers.Serializer):
@@ -105,10 +105,10 @@ class EnrollmentSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(StepProgressSerializer(many=True))
     def get_progress(self, enrollment: Enrollment) -> list[dict]:
-        done = {p.step_id: p for p in enrollment.progress.all()}
+        done = {p.step_id: p for p in enrollment.progress_list}
         rows = [{"key": s.key, "kind": s.kind, "title": s.title, "required": s.is_required,
                  "done_at": done[s.pk].done_at if s.pk in done else None,
-                 "evidence": done[s.pk].evidence if s.pk in done else None} for s in enrollment.version.steps.all()]
+                 "evidence": done[s.pk].evidence if s.pk in done else None} for s in enrollment.version.step_list]
         return StepProgressSerializer(rows, many=True).data
 
 
