@@ -46,9 +46,8 @@ from django.utils import timezone
 
 from accounts.inputs import ContactItem
 from accounts.models import Contact, CustomerAccount, KnowledgeLevel, Tenant
-from accounts.services.retargeting import CONTACT_TARGETING_FIELDS, targeting_changed
+from accounts.services.hooks import CONTACT_TARGETING_FIELDS, after_commit_in_scope, targeting_changed
 from accounts.services.upserts import _watched_changes, _write
-from accounts.tenancy import tenant_scope
 from cs_platform.bulk import BulkResult, validate_batch
 from learning import services as learning_services
 
@@ -60,12 +59,7 @@ def _contacts_created(tenant: Tenant, contact_ids: Sequence[int]) -> None:
     if not contact_ids:
         return
     ids = sorted(contact_ids)
-
-    def enroll() -> None:
-        with tenant_scope(tenant):
-            learning_services.enroll_new_contacts(tenant=tenant, contact_ids=ids)
-
-    transaction.on_commit(enroll, robust=True)
+    after_commit_in_scope(tenant, lambda: learning_services.enroll_new_contacts(tenant=tenant, contact_ids=ids))
 
 
 def upsert_contacts(*, tenant: Tenant, items: Sequence[Any]) -> BulkResult:

@@ -15,7 +15,7 @@ from django.db.models.functions import Lower
 
 from accounts.inputs import AccountItem
 from accounts.models import Contact, CustomerAccount, Membership, Role, Tenant
-from accounts.services.retargeting import ACCOUNT_TARGETING_FIELDS, targeting_changed
+from accounts.services.hooks import ACCOUNT_TARGETING_FIELDS, targeting_changed
 from accounts.services.upserts import _watched_changes, _write
 from cs_platform.bulk import BulkResult, validate_batch
 
@@ -63,7 +63,7 @@ def upsert_accounts(*, tenant: Tenant, items: Sequence[Any]) -> BulkResult:
 
 def _accounts_retargeted(tenant: Tenant, account_ids: Sequence[int]) -> None:
     """The contacts of accounts whose stage, tier or plan changed go to learning's re-evaluation after commit
-    (:func:`accounts.services.retargeting.targeting_changed`), in one call: one query for their ids."""
+    (:func:`accounts.services.hooks.targeting_changed`), in one call: one query for their ids."""
     if account_ids:
         targeting_changed(tenant, list(Contact.objects.filter(tenant=tenant, account_id__in=account_ids)
                                        .order_by("pk").values_list("pk", flat=True)))
