@@ -196,3 +196,16 @@ def test_completions_cost_a_bounded_number_of_queries_per_item(world_a, django_a
              for c in world_a.contacts]
     with django_assert_max_num_queries(10 + 25 * len(items)):
         assert post(world_a, items).json()["accepted"] == len(items)
+
+
+def test_a_withdrawn_enrollment_is_reopened_by_an_external_completion(world_a):
+    path = two_step_path(world_a)
+    with world_a.scope():
+        enroll(tenant=world_a.tenant, contact_ids=[world_a.contacts[2].pk])
+        Enrollment.objects.filter(path=path).update(status=EnrollmentStatus.WITHDRAWN, withdrawn_at=timezone.now())
+    body = post(world_a, {"contact": "user-2", "path": path.slug, "step": "welcome",
+                          "completed_at": timezone.now().isoformat()}).json()
+    assert body["accepted"] == 1 and body["completions"][0]["status"] == "started"
+    with world_a.scope():
+        enrollment = Enrollment.objects.get(path=path, contact=world_a.contacts[2])
+        assert enrollment.withdrawn_at is None and enrollment.source == EnrollmentSource.TARGETING

@@ -268,3 +268,18 @@ def test_a_real_worker_merges_the_batch_and_completes_the_task(world_a):
         assert completed(), read_log()
     with world_a.scope():
         assert StepProgress.objects.get().evidence["event_id"] == "e1"
+
+
+def test_the_catch_up_finds_an_event_on_the_tenants_local_day_not_the_utc_one(
+        world_a, django_capture_on_commit_callbacks):
+    """02:30 UTC is the evening before in Los Angeles (the world's tenant zone): the rollups file it under that
+    local day, and the look-up must read that local day's instants."""
+    two_days_ago = (timezone.now() - dt.timedelta(days=2)).astimezone(dt.UTC)
+    sent = two_days_ago.replace(hour=2, minute=30, second=0, microsecond=0)
+    ingest_and_merge(world_a, [event("evening", template="blank", public=True, at=sent)],
+                     django_capture_on_commit_callbacks)
+    with world_a.scope():
+        task_path(world_a.tenant)
+        enroll(tenant=world_a.tenant, contact_ids=[world_a.contacts[0].pk])
+        assert len(product_tasks.catch_up(tenant=world_a.tenant, contact_ids=[world_a.contacts[0].pk])) == 1
+        assert StepProgress.objects.get().evidence["event_id"] == "evening"
