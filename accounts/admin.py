@@ -22,7 +22,7 @@ from django.http import HttpRequest
 from accounts.models import ApiKey, Contact, CustomerAccount, Job, Membership, Tenant
 from accounts.permissions import PERMISSIONS
 from accounts.services.contacts import delete_contact, save_contact
-from accounts.services.customers import CSM_ROLES
+from accounts.services.customers import CSM_ROLES, save_account
 from accounts.tenancy import TenantOwnedModel, tenant_scope
 
 ADMIN_ROLES = PERMISSIONS["tenant.manage"]
@@ -305,6 +305,11 @@ class CustomerAccountAdmin(TenantScopedAdmin):
     search_fields = ("name", "external_id", "domain")
     ordering = ("name",)
     inlines = (ContactInline,)
+
+    # Through the service, as every writer: a change of stage, tier or plan re-targets the account's contacts.
+    def save_model(self, request: HttpRequest, obj: CustomerAccount, form: forms.ModelForm, change: bool) -> None:
+        with tenant_scope(obj.tenant):
+            save_account(tenant=obj.tenant, account=obj)
 
 
 @admin.register(Contact)

@@ -163,11 +163,13 @@ def figure(what: str, events: int, seconds: float, **extra) -> dict:
             **extra}
 
 
-def setup_tenant(accounts: int) -> tuple[Tenant, str]:
+def setup_tenant(accounts: int, product_tasks: bool = False) -> tuple[Tenant, str]:
     slug = f"bench-{uuid.uuid4().hex[:8]}"
     tenant = create_tenant(slug=slug, name="Ingest benchmark", admin_email=f"admin@{slug}.test",
                            timezone_name="America/Los_Angeles")
     with tenant_scope(tenant):
+        if product_tasks:
+            publish_product_tasks(tenant)
         items = [{"external_id": f"acc-{a}", "name": f"Company {a}", "seats": 20} for a in range(accounts)]
         for offset in range(0, len(items), BATCH):
             upsert_accounts(tenant=tenant, items=items[offset:offset + BATCH])
@@ -177,6 +179,21 @@ def setup_tenant(accounts: int) -> tuple[Tenant, str]:
             upsert_contacts(tenant=tenant, items=contacts[offset:offset + BATCH])
         _, raw_key = create_api_key(tenant=tenant, name="bench", scopes=["ingest"])
     return tenant, raw_key
+
+
+def publish_product_tasks(tenant: Tenant) -> None:
+    """A published path of two product tasks (learning.events) that every contact is enrolled in as it
+    is created: one completed by the first event of a common name, one waiting for a property no event has, so
+    every merge chunk also runs the completion statement over its contacts (the cost a tenant with product
+    tasks pays after each batch, off the request path)."""
+    from learning.paths.services import PathData, StepData, publish, save_path, save_steps
+
+    path = save_path(tenant=tenant, path=None, data=PathData(name="Bench onboarding"))
+    save_steps(tenant=tenant, path=path, steps=[
+        StepData(kind="product_task", title="Use feature 0", event_name=NAMES[0], event_match={"source": "web"}),
+        StepData(kind="product_task", title="Use feature 1 on mobile", event_name=NAMES[2],
+                 event_match={"source": "mobile"})])
+    publish(tenant=tenant, path=path, by=None)
 
 
 def ids_of(tenant: Tenant) -> tuple[dict[str, int], dict[str, int]]:
@@ -502,9 +519,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (gthread when > 1)")
     parser.add_argument("--clients", type=int, default=6, help="concurrent HTTP client threads")
+    parser.add_argument("--product-tasks", action="store_true",
+                        help="every contact enrolled in a path of two product tasks (their completion runs in "
+                             "each merge)")
     args = parser.parse_args()
 
-    tenant, raw_key = setup_tenant(args.accounts)
+    tenant, raw_key = setup_tenant(args.accounts, product_tasks=args.product_tasks)
     work = Workload(args.events, args.accounts, args.days)
     try:
         # Every step reads and writes the scratch tenant's rows: row-level security shows them in its scope.

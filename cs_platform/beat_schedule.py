@@ -72,4 +72,9 @@ SCHEDULE = {
         "task": "learning.emails.tasks.send_learning_emails_all_tenants",
         "schedule": crontab(minute="*/5"),
     },
+    # Learning: product tasks that the post-merge completion missed (a failure, a lost process, a stale cache).
+    "sweep-product-tasks": {
+        "task": "learning.tasks.sweep_product_tasks_all_tenants",
+        "schedule": crontab(minute="*/10"),
+    },
 }

@@ -10,16 +10,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import Tenant
 from accounts.selectors import contact_targeting_rows
+from learning import events as learning_events
 from learning.models import (
     Enrollment,
     EnrollmentSource,
     EnrollmentStatus,
     LearningPath,
     Prerequisite,
+    Step,
+    StepKind,
     TargetingRule,
 )
 from learning.targeting import ContactFacts, Rule, matches
@@ -33,18 +37,20 @@ class _Offer:
     version_id: int
     rule: Rule
     requires: frozenset[int]
+    has_product_task: bool
 
 
 def _offers(tenant: Tenant) -> list[_Offer]:
     """The published paths with their rules and prerequisites: three queries whatever the contacts."""
+    tasks = Step.objects.filter(tenant=tenant, version_id=OuterRef("current_version_id"), kind=StepKind.PRODUCT_TASK)
     paths = list(LearningPath.objects.filter(tenant=tenant, is_published=True, current_version__isnull=False)
-                 .order_by("priority", "pk"))
+                 .annotate(has_product_task=Exists(tasks)).order_by("priority", "pk"))
     rules = {r.path_id: r for r in TargetingRule.objects.filter(tenant=tenant, path__in=paths)}
     requires: dict[int, set[int]] = {}
     for p, r in Prerequisite.objects.filter(tenant=tenant, path__in=paths).values_list("path_id", "requires_id"):
         requires.setdefault(p, set()).add(r)
-    return [_Offer(p.pk, p.current_version_id, Rule.of(rules.get(p.pk)), frozenset(requires.get(p.pk, ())))
-            for p in paths]
+    return [_Offer(p.pk, p.current_version_id, Rule.of(rules.get(p.pk)), frozenset(requires.get(p.pk, ())),
+                   p.has_product_task) for p in paths]
 
 
 def _facts(tenant: Tenant, contact_ids: Sequence[int]) -> dict[int, ContactFacts]:
@@ -53,9 +59,17 @@ def _facts(tenant: Tenant, contact_ids: Sequence[int]) -> dict[int, ContactFacts
             for pk, persona, level, stage, tier, plan in rows}
 
 
-def _wanted(tenant: Tenant, contact_ids: Sequence[int]) -> tuple[set[tuple[int, int]], dict[int, int], list[int]]:
-    """(contact, path) pairs that should be enrolled, each path's current version, the contacts found.
-    A path with prerequisites is offered once the contact has completed all of them."""
+@dataclass(frozen=True)
+class _Wanted:
+    pairs: set[tuple[int, int]]  # (contact, path) that should be enrolled
+    versions: dict[int, int]  # path -> its current version
+    found: list[int]  # the contacts that exist
+    task_paths: frozenset[int]  # paths whose current version has a product task
+
+
+def _wanted(tenant: Tenant, contact_ids: Sequence[int]) -> _Wanted:
+    """(contact, path) pairs that should be enrolled, each path's current version, the contacts found, the
+    paths with product tasks. A path with prerequisites is offered once the contact has completed all of them."""
     offers = _offers(tenant)
     facts = _facts(tenant, contact_ids)
     completed: set[tuple[int, int]] = set()
@@ -66,7 +80,32 @@ def _wanted(tenant: Tenant, contact_ids: Sequence[int]) -> tuple[set[tuple[int, 
                         .values_list("contact_id", "path_id"))
     wanted = {(cid, o.path_id) for cid, f in facts.items() for o in offers
               if matches(o.rule, f) and all((cid, r) in completed for r in o.requires)}
-    return wanted, {o.path_id: o.version_id for o in offers}, list(facts)
+    return _Wanted(wanted, {o.path_id: o.version_id for o in offers}, list(facts),
+                   frozenset(o.path_id for o in offers if o.has_product_task))
+
+
+# Contacts per catch-up task: a 50,000-contact import enqueues 25 small messages, not one huge one.
+CATCH_UP_TASK_CONTACTS = 2000
+
+
+def _catch_up_on_commit(tenant: Tenant, pairs: set[tuple[int, int]], task_paths: frozenset[int]) -> None:
+    """Contacts just enrolled in a path with a product task may have done it already (an event before the
+    enrollment counts, learning.events): once the enrollment commits, a Celery task looks at their
+    history. No query: the offers said which paths have product tasks."""
+    contacts = sorted({c for c, p in pairs if p in task_paths})
+    if not contacts:
+        return
+    from learning.tasks import catch_up_product_tasks  # the tasks module imports product_tasks, which needs us
+
+    tenant_id = tenant.pk
+
+    def enqueue() -> None:
+        learning_events.forget_waiting(tenant_id)  # this process's merges see the new waiting names at once
+        for start in range(0, len(contacts), CATCH_UP_TASK_CONTACTS):
+            catch_up_product_tasks.delay(tenant_id, contacts[start:start + CATCH_UP_TASK_CONTACTS])
+
+    # robust: a broker that is down loses the catch-up, not the enrollment (the sweep does it later).
+    transaction.on_commit(enqueue, robust=True)
 
 
 _INSERT_ENROLLMENTS = """
@@ -104,10 +143,13 @@ def enroll(*, tenant: Tenant, contact_ids: Sequence[int]) -> int:
     if not contact_ids:
         return 0
     with transaction.atomic():
-        wanted, versions, _ = _wanted(tenant, contact_ids)
+        found = _wanted(tenant, contact_ids)
+        wanted, versions = found.pairs, found.versions
         if not wanted:
             return 0
-        return _insert_enrollments(tenant, sorted(wanted), versions)
+        created = _insert_enrollments(tenant, sorted(wanted), versions)
+        _catch_up_on_commit(tenant, wanted, found.task_paths)
+        return created
 
 
 @transaction.atomic
@@ -115,11 +157,12 @@ def reevaluate(*, tenant: Tenant, contact_ids: Sequence[int]) -> dict[str, int]:
     """After a change of persona, knowledge level or account stage/tier/plan: enroll the new matches,
     withdraw enrollments of published paths that no longer match and were not started, and re-enroll a
     withdrawn enrollment that matches again (the same row: never a duplicate); enrollments whose source is
-    not targeting (by hand, support, external) are left alone. Running it twice changes
-    nothing the second time. Answers ``{"enrolled": n, "withdrawn": n, "reenrolled": n}``."""
+    not targeting (by hand, support, external) are left alone. Running it twice changes nothing the second
+    time. Answers ``{"enrolled": n, "withdrawn": n, "reenrolled": n}``."""
     if not contact_ids:
         return {"enrolled": 0, "withdrawn": 0, "reenrolled": 0}
-    wanted, versions, found = _wanted(tenant, contact_ids)
+    targets = _wanted(tenant, contact_ids)
+    wanted, versions, found = targets.pairs, targets.versions, targets.found
     existing = {(c, p): (pk, status, source) for pk, c, p, status, source in Enrollment.objects.filter(
         tenant=tenant, contact_id__in=found, path_id__in=list(versions)).values_list(
             "pk", "contact_id", "path_id", "status", "source")}
@@ -130,6 +173,7 @@ def reevaluate(*, tenant: Tenant, contact_ids: Sequence[int]) -> dict[str, int]:
                 if key not in wanted and status == EnrollmentStatus.ENROLLED and source == EnrollmentSource.TARGETING]
     back = [(pk, key[1]) for key, (pk, status, source) in existing.items()
             if key in wanted and status == EnrollmentStatus.WITHDRAWN and source == EnrollmentSource.TARGETING]
+    contacts = {pk: key[0] for key, (pk, _, _) in existing.items()}
     new = sorted(wanted - set(existing))
     Enrollment.objects.filter(tenant=tenant, pk__in=withdraw).update(status=EnrollmentStatus.WITHDRAWN,
                                                                      withdrawn_at=now)
@@ -138,6 +182,7 @@ def reevaluate(*, tenant: Tenant, contact_ids: Sequence[int]) -> dict[str, int]:
         Enrollment.objects.filter(tenant=tenant, pk__in=[pk for pk, p in back if p == path_id]).update(
             status=EnrollmentStatus.ENROLLED, withdrawn_at=None, enrolled_at=now, version_id=versions[path_id])
     enrolled = _insert_enrollments(tenant, new, versions) if new else 0
+    _catch_up_on_commit(tenant, set(new) | {(contacts[pk], p) for pk, p in back}, targets.task_paths)
     return {"enrolled": enrolled, "withdrawn": len(withdraw), "reenrolled": len(back)}
 
 
@@ -159,3 +204,19 @@ def enroll_new_contacts(*, tenant: Tenant, contact_ids: Sequence[int]) -> int:
     except Exception:
         log.exception("learning: enrolling %d new contacts of tenant %s failed", len(contact_ids), tenant.pk)
         return 0
+
+
+def targeting_changed(*, tenant: Tenant, contact_ids: Sequence[int]) -> dict[str, int]:
+    """Re-targeting (DESIGN.md "Data that flows"): these contacts' persona or knowledge level, or their
+    account's lifecycle stage, tier or plan, just changed; re-evaluate them (:func:`reevaluate`: new matches
+    enrolled, unstarted enrollments that no longer match withdrawn, never a duplicate).
+
+    Called by ``accounts.services`` the way :func:`enroll_new_contacts` is: once per write with every affected
+    contact (an account's change: all its contacts), after the write has committed, in the tenant's scope.
+    It must never fail that write: an error is logged and answered as ``{}``.
+    """
+    try:
+        return reevaluate(tenant=tenant, contact_ids=contact_ids)
+    except Exception:
+        log.exception("learning: re-evaluating %d contacts of tenant %s failed", len(contact_ids), tenant.pk)
+        return {}

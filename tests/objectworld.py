@@ -101,10 +101,33 @@ def one_of_each(b: TenantWorld, marker: str) -> dict:
                                            ticket=ticket, phone="+15550001", requested_at=job.created_at,
                                            due_at=job.created_at, note=marker)
     kb = _knowledge_and_sla(b, marker) | _qa(b, ticket, marker) | _surveys(b, contact, ticket, marker)
-    kb |= _learning_authoring(b, contact, kb["article"], marker) | _learning_portal(b, contact, marker)
+    kb |= (_learning_authoring(b, contact, kb["article"], marker) | _learning_portal(b, contact, marker)
+           | _learning_api(b, contact, marker))
     return kb | {"account": account, "note": note, "contact": contact, "job": job, "api_key": b.api_key,
             "membership": membership, "catalog_entry": catalog_entry, "ticket": ticket, "macro": macro,
             "callback": callback}
+
+
+def _learning_api(b, contact, marker) -> dict:
+    """A published path with a product task, the contact enrolled and one step completed by an external LMS
+    (evidence carrying the marker's score path): a leaking enrollments list or completion would show them."""
+    from learning.external.services import record_completions
+    from learning.paths.services import PathData, StepData, publish, save_path, save_steps
+    from learning.services import enroll
+
+    with b.scope():
+        path = save_path(tenant=b.tenant, path=None, data=PathData(name=f"{marker} API path",
+                                                                   slug=f"{marker}-api-path"))
+        save_steps(tenant=b.tenant, path=path, steps=[
+            StepData(kind="lesson", title=f"{marker} lesson", key=f"{marker}-lesson"),
+            StepData(kind="product_task", title=f"{marker} task", event_name=f"{marker}.event")])
+        publish(tenant=b.tenant, path=path, by=None)
+        enroll(tenant=b.tenant, contact_ids=[contact.pk])
+        result = record_completions(tenant=b.tenant, items=[{
+            "contact": contact.external_id, "path": path.slug, "step": f"{marker}-lesson",
+            "completed_at": "2026-01-15T12:00:00+00:00"}])
+        assert result.accepted == 1, result.as_dict()
+    return {"api_path": path}
 
 
 def _knowledge_and_sla(b, marker) -> dict:

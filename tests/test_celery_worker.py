@@ -17,7 +17,6 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
@@ -69,10 +68,9 @@ def _stop(worker: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def running_worker() -> Iterator[tuple[subprocess.Popen, str, Callable[[], str]]]:
-    """A worker in its own process on a queue of its own, against this test run's database and broker:
-    yields the process, the queue to send to, and a function answering its log so far; stopped (with its
-    process group) whatever happens."""
+def real_worker():
+    """A Celery worker in its own process on a queue of its own, against this test run's database; yields
+    ``(queue, read_log)``; stopped with its process group whatever happens."""
     queue = f"test-worker-{uuid.uuid4().hex[:12]}"
     env = {
         **os.environ,
@@ -99,6 +97,14 @@ def running_worker() -> Iterator[tuple[subprocess.Popen, str, Callable[[], str]]
         _stop(worker)
         log.close()
         os.unlink(log.name)
+    assert worker.returncode is not None
+
+
+def wait_for(worker: subprocess.Popen, done) -> None:
+    """Poll ``done()`` until it is true, the worker dies or ``DEADLINE_SECONDS`` pass."""
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while time.monotonic() < deadline and worker.poll() is None and not done():
+        time.sleep(0.5)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -108,16 +114,14 @@ def test_real_worker_runs_a_tenant_task_from_the_broker():
     job = _old_finished_job(tenant, "external_id,name\nacc-1,Acme\n")
     others_job = _old_finished_job(other, "external_id,name\nacc-1,Acme\n")
 
-    with running_worker() as (worker, queue, read_log):
+    with real_worker() as (worker, queue, read_log):
         prune_job_payloads.apply_async(args=[tenant.pk], queue=queue)
-        deadline = time.monotonic() + DEADLINE_SECONDS
-        while time.monotonic() < deadline:
-            if worker.poll() is not None:
-                break
+
+        def pruned() -> bool:
             job.refresh_from_db()
-            if job.input_text == "":
-                break
-            time.sleep(0.5)
+            return job.input_text == ""
+
+        wait_for(worker, pruned)
         job.refresh_from_db()
         output = read_log()
         assert worker.poll() is None, f"the worker died (code {worker.returncode}):\n{output}"
@@ -126,4 +130,3 @@ def test_real_worker_runs_a_tenant_task_from_the_broker():
         # The task ran in its tenant's scope: the other tenant's equally old job kept its payload.
         others_job.refresh_from_db()
         assert others_job.input_text != ""
-    assert worker.returncode is not None

@@ -46,8 +46,8 @@ from django.utils import timezone
 
 from accounts.inputs import ContactItem
 from accounts.models import Contact, CustomerAccount, KnowledgeLevel, Tenant
-from accounts.services.upserts import _write
-from accounts.tenancy import tenant_scope
+from accounts.services.hooks import CONTACT_TARGETING_FIELDS, after_commit_in_scope, targeting_changed
+from accounts.services.upserts import _watched_changes, _write
 from cs_platform.bulk import BulkResult, validate_batch
 from learning import services as learning_services
 
@@ -59,12 +59,7 @@ def _contacts_created(tenant: Tenant, contact_ids: Sequence[int]) -> None:
     if not contact_ids:
         return
     ids = sorted(contact_ids)
-
-    def enroll() -> None:
-        with tenant_scope(tenant):
-            learning_services.enroll_new_contacts(tenant=tenant, contact_ids=ids)
-
-    transaction.on_commit(enroll, robust=True)
+    after_commit_in_scope(tenant, lambda: learning_services.enroll_new_contacts(tenant=tenant, contact_ids=ids))
 
 
 def upsert_contacts(*, tenant: Tenant, items: Sequence[Any]) -> BulkResult:
@@ -102,8 +97,10 @@ def upsert_contacts(*, tenant: Tenant, items: Sequence[Any]) -> BulkResult:
             continue
         data["account_id"] = account_id
         prepared[index] = data
-    # Registered after _write's transaction: with no outer one it has committed, and the hook runs now.
+    retargeted = _watched_changes(Contact, tenant, prepared, CONTACT_TARGETING_FIELDS)
+    # Registered after _write's transaction: with no outer one it has committed, and the hooks run now.
     _contacts_created(tenant, _write(Contact, tenant, prepared, CONTACT_FIELDS, result))
+    targeting_changed(tenant, retargeted)
     return result
 
 
@@ -114,9 +111,13 @@ def save_contact(*, tenant: Tenant, contact: Contact) -> Contact:
     contact.tenant = tenant
     if contact.email:
         contact.email = contact.email.strip().lower()
+    before = None if creating else Contact.objects.filter(tenant=tenant, pk=contact.pk).values_list(
+        *CONTACT_TARGETING_FIELDS).first()
     contact.save()
     if creating:
         _contacts_created(tenant, [contact.pk])
+    elif before != tuple(getattr(contact, name) for name in CONTACT_TARGETING_FIELDS):
+        targeting_changed(tenant, [contact.pk])
     return contact
 
 

@@ -14,8 +14,9 @@ from django.db import transaction
 from django.db.models.functions import Lower
 
 from accounts.inputs import AccountItem
-from accounts.models import CustomerAccount, Membership, Role, Tenant
-from accounts.services.upserts import _write
+from accounts.models import Contact, CustomerAccount, Membership, Role, Tenant
+from accounts.services.hooks import ACCOUNT_TARGETING_FIELDS, targeting_changed
+from accounts.services.upserts import _watched_changes, _write
 from cs_platform.bulk import BulkResult, validate_batch
 
 CSM_ROLES = (Role.ADMIN, Role.MANAGER, Role.CSM)
@@ -54,8 +55,18 @@ def upsert_accounts(*, tenant: Tenant, items: Sequence[Any]) -> BulkResult:
         elif email == "":
             data["owner_csm_id"] = None
         prepared[index] = data
+    retargeted = _watched_changes(CustomerAccount, tenant, prepared, ACCOUNT_TARGETING_FIELDS)
     _write(CustomerAccount, tenant, prepared, ACCOUNT_FIELDS, result)
+    _accounts_retargeted(tenant, retargeted)
     return result
+
+
+def _accounts_retargeted(tenant: Tenant, account_ids: Sequence[int]) -> None:
+    """The contacts of accounts whose stage, tier or plan changed go to learning's re-evaluation after commit
+    (:func:`accounts.services.hooks.targeting_changed`), in one call: one query for their ids."""
+    if account_ids:
+        targeting_changed(tenant, list(Contact.objects.filter(tenant=tenant, account_id__in=account_ids)
+                                       .order_by("pk").values_list("pk", flat=True)))
 
 
 @transaction.atomic
@@ -73,5 +84,9 @@ def backdate_updated_at(*, tenant: Tenant, stamps: Mapping[str, dt.datetime]) ->
 def save_account(*, tenant: Tenant, account: CustomerAccount) -> CustomerAccount:
     """Create or update one account from a validated form (the form checked every field)."""
     account.tenant = tenant
+    before = None if account._state.adding else (
+        CustomerAccount.objects.filter(tenant=tenant, pk=account.pk).values_list(*ACCOUNT_TARGETING_FIELDS).first())
     account.save()
+    if before is not None and before != tuple(getattr(account, name) for name in ACCOUNT_TARGETING_FIELDS):
+        _accounts_retargeted(tenant, [account.pk])
     return account

@@ -3,6 +3,7 @@ and write the prepared rows in one transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -18,6 +19,18 @@ def _apply(obj: Any, values: dict[str, Any]) -> bool:
             setattr(obj, name, value)
             changed = True
     return changed
+
+
+def _watched_changes(model, tenant: Tenant, prepared: dict[int, dict], watched: Collection[str]) -> list[int]:
+    """Ids of the existing rows that these items will change in one of the ``watched`` fields (one query, and
+    none when no item carries such a field): read before the write, as the write keeps no old values."""
+    touching = {v["external_id"]: v for v in prepared.values() if any(name in v for name in watched)}
+    if not touching:
+        return []
+    rows = model.objects.filter(tenant=tenant, external_id__in=list(touching)).values("pk", "external_id", *watched)
+    return sorted(row["pk"] for row in rows
+                  if any(name in touching[row["external_id"]] and touching[row["external_id"]][name] != row[name]
+                         for name in watched))
 
 
 def _write(model, tenant: Tenant, prepared: dict[int, dict], fields: tuple[str, ...], result: BulkResult) -> list[int]:

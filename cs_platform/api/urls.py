@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from accounts import urls as accounts_urls
 from health import urls as health_urls
+from learning.external import urls as learning_urls
 from support import urls as support_urls
 from surveys import urls as surveys_urls
 
@@ -15,4 +16,5 @@ urlpatterns = [
     path("v1/", include(health_urls.api_urlpatterns)),
     path("v1/", include(support_urls.api_urlpatterns)),
     path("v1/", include(surveys_urls.api_urlpatterns)),
+    path("v1/", include(learning_urls.api_urlpatterns)),
 ]

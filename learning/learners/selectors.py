@@ -9,8 +9,8 @@ from typing import Any
 from django.db.models import Count
 
 from accounts.models import Contact, Tenant
+from learning.events import describe
 from learning.models import Enrollment, EnrollmentStatus, LearningPath, QuizAttempt, Step, StepKind, StepProgress
-from learning.product_tasks import describe
 
 
 @dataclass

@@ -31,7 +31,7 @@ from django_ratelimit.core import is_ratelimited
 from accounts.selectors import tenant_by_slug
 from accounts.tenancy import tenant_scope
 from cs_platform.client import client_ip
-from learning import product_tasks
+from learning import events as learning_events
 from learning.links import find_link, usable_link
 from learning.models import Enrollment, EnrollmentStatus, Step, StepKind
 from learning.portal import selectors
@@ -342,7 +342,7 @@ def _quiz_page(request: HttpRequest, learner: Learner, t: Chrome, enrollment: En
 
 
 def _task(request: HttpRequest, learner: Learner, t: Chrome, enrollment: Enrollment, step: Step) -> HttpResponse:
-    state = product_tasks.task_state(tenant=learner.tenant, enrollment=enrollment, step=step)
+    state = learning_events.task_state(tenant=learner.tenant, enrollment=enrollment, step=step)
     context = {"t": t, "learner": learner, "enrollment": enrollment, "step": step, "kind": t["kind_product_task"],
                "task": _task_view(t, learner.tenant, step, state), "target": TASK_TARGET,
                "path_url": reverse("learner-path", args=[enrollment.pk])}
@@ -354,10 +354,10 @@ def _task(request: HttpRequest, learner: Learner, t: Chrome, enrollment: Enrollm
     return _render(request, "learning/portal/task.html", context)
 
 
-def _task_view(t: Chrome, tenant: Tenant, step: Step, state: product_tasks.TaskState) -> dict:
+def _task_view(t: Chrome, tenant: Tenant, step: Step, state: learning_events.TaskState) -> dict:
     """What the learner reads about a product task: done with its evidence, or what it waits for and why the
     latest near miss did not count."""
-    wanted = [t.format("task_wanted", field=k, value=product_tasks.match_text(v))
+    wanted = [t.format("task_wanted", field=k, value=learning_events.match_text(v))
               for k, v in (step.event_match or {}).items()]
     view = {"done": state.done, "wanted": wanted, "waiting": t.format("task_waiting", event=step.event_name)}
     if state.done:
@@ -375,7 +375,7 @@ def _task_view(t: Chrome, tenant: Tenant, step: Step, state: product_tasks.TaskS
 
 
 def _mismatch(t: Chrome, item) -> str:
-    """One failed pair of the match: ``(key, wanted, got)`` (learning.product_tasks.mismatches) or its dict."""
+    """One failed pair of the match: ``(key, wanted, got)`` (learning.events.mismatches) or its dict."""
     if isinstance(item, dict):
         key, wanted, got = item.get("key"), item.get("wanted"), item.get("got")
     else:

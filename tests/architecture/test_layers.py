@@ -139,6 +139,8 @@ RAW_SQL_ALLOWED = {
                              "the app role's grants (the migration operation)",
     "health/usage/services/retention.py": "retention: DELETE per partition (the events table has no model manager)",
     "health/usage/services/rollups.py": "the rollup merge: set-based upsert from the pending batches",
+    "learning/events.py": "product tasks completed set-based from the usage events (INSERT ... SELECT with "
+                                 "a LATERAL look-up per waiting step, partition-pruned) and the near-miss reads",
     "support/knowledge/selectors.py": "frequent terms: ts_stat() over the compiled ORM subquery",
     "support/qa/selectors.py": "calibration pairs: a self-join of reviews in one query",
     "support/qa/services.py": "QA sampling: per-agent random sample in one statement, under an advisory lock",

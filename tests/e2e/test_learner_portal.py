@@ -13,13 +13,13 @@ from django.utils import timezone
 
 from accounts.tenancy import tenant_scope
 from health.usage.services.ingest import ingest_events
+from health.usage.services.rollups import merge_pending_usage
 from learning.links import issue_link, link_path
 from learning.models import Enrollment, EnrollmentStatus, LinkPurpose, StepProgress
-from learning.progress import complete_step
 from learning.services import enroll
 from tests.e2e.conftest import off_the_event_loop
 from tests.factories import AccountFactory, ContactFactory, TenantFactory
-from tests.learning.portal_helpers import portal_path, step_of
+from tests.learning.portal_helpers import portal_path
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -127,13 +127,9 @@ def test_a_learner_signs_in_by_link_and_completes_a_path_on_a_phone(live_server,
                 "event_id": "evt-pipeline-1", "account": "kuzey", "contact": "ayse", "name": "pipeline.created",
                 "occurred_at": occurred.isoformat(), "properties": {"plan": "pro"}}])
             assert result.accepted == 1, result
-            # TODO(learning.product_tasks): the completion of product tasks by ingested usage events is another
-            # engineer's part; until the lead wires it at merge, the step is completed the way it will be, with
-            # the evidence that completion writes.
-            fresh = Enrollment.objects.get(pk=enrollment.pk)
-            complete_step(tenant=tenant, enrollment=fresh, step=step_of(fresh, "first-pipeline"), done_at=occurred,
-                          evidence={"kind": "event", "event_id": "evt-pipeline-1", "event_name": "pipeline.created",
-                                    "occurred_at": occurred.isoformat()})
+            # What the worker's merge task does: fold the batch, then (after its commit) complete the product
+            # tasks its events match (learning.events).
+            merge_pending_usage(tenant=tenant)
 
     off_the_event_loop(ingest_and_complete)
     page.reload()

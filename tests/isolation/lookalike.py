@@ -140,6 +140,7 @@ def load(tenant, size: Size, *, twins: bool = False) -> None:
         learning_demo.seed_learning(tenant=tenant, today=today)  # paths, enrollments, progress (issue 13)
         _learning_authoring(tenant)
         _learning_portal(tenant, now)
+        _learning_api(tenant, now)
         start = fiscal_year_start(tenant=tenant, today=today)
         month = start
         while month <= today:
@@ -257,6 +258,33 @@ def _learning_portal(tenant, now: dt.datetime) -> None:
                                   last_seen_at=now, expires_at=now + dt.timedelta(days=30))
     LEARNER_TOKENS[tenant.pk] = {"session": session_token,
                                  "link": issue_link(tenant=tenant, contact=learner, purpose=LinkPurpose.INVITATION)}
+
+
+def _learning_api(tenant, now: dt.datetime) -> None:
+    """The same learning paths (slugs, steps) in both tenants, every contact enrolled, and the same external
+    completions: a paths list or a contact's enrollments that lost its tenant grows or changes."""
+    from accounts.models import Contact
+    from learning.external.services import record_completions
+    from learning.paths.services import PathData, StepData, publish, save_path, save_steps
+    from learning.services import enroll
+
+    first = None
+    for name in ("API onboarding", "Reporting basics"):
+        path = save_path(tenant=tenant, path=None, data=PathData(
+            name=name, targeting={"personas": ["admin"]} if first is None else {},
+            prerequisites=[first] if first else []))
+        save_steps(tenant=tenant, path=path, steps=[
+            StepData(kind="lesson", title="Welcome", key="welcome"),
+            StepData(kind="product_task", title="Create a report", key="report", event_name="report.viewed")])
+        publish(tenant=tenant, path=path, by=None)
+        first = first or path
+    contacts = list(Contact.objects.filter(tenant=tenant).order_by("external_id").values_list("pk", "external_id"))
+    enroll(tenant=tenant, contact_ids=[pk for pk, _ in contacts])
+    result = record_completions(tenant=tenant, items=[
+        {"contact": external_id, "path": "reporting-basics", "step": "welcome",
+         "completed_at": (now - dt.timedelta(days=n % 30)).isoformat(), "score": n % 101}
+        for n, (_, external_id) in enumerate(contacts[:300])])
+    assert not result.rejected, result.rejected[:3]
 
 
 def _surveys(tenant, now: dt.datetime) -> None:

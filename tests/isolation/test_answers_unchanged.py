@@ -182,6 +182,8 @@ CHECKED: dict[str, list[Ask]] = {
     "learning-path-create": [Ask()],
     # Learning (issue 13): the CSM's figures.
     "learning-overview": [Ask(p) for p in PERIODS] + [Ask(htmx="results"), Ask(who=("csm", "agent"))],
+    # Learning (issue 13): the paths of the API.
+    "api-learning-paths": [Ask(who=("api",)), Ask("?limit=1", who=("api",), follow_next=True)],
 }
 
 # Route name -> why it is not read here. Each is also shown to refuse GET (405) by the main test.
@@ -236,6 +238,7 @@ OWN_OBJECTS: dict[str, list[Ask]] = {
     "survey-detail": [Ask(), Ask("?page=2"), Ask(htmx="results")],
     "survey-edit": [Ask()],
     "api-account-survey-responses": [Ask(who=("api",))],
+    "api-contact-enrollments": [Ask(who=("api",))],
     # The public survey page of A's link (anonymous; the token names A's invitation, see _values).
     "survey-public-answer": [Ask(who=("anonymous",))],
     "survey-public-opt-out": [Ask(who=("anonymous",))],

@@ -30,7 +30,7 @@ from surveys.sending.services import policy_for as survey_policy_for
 from tests.conftest import build_world
 from tests.learning.helpers import published_path
 from tests.surveys.helpers import make_survey
-from tests.test_celery_worker import running_worker
+from tests.test_celery_worker import real_worker
 
 NOW = dt.datetime(2026, 3, 10, 15, 0, tzinfo=dt.UTC)
 DAY = dt.timedelta(days=1)
@@ -408,7 +408,7 @@ def test_a_real_worker_runs_the_tenants_learning_emails_from_the_broker():
     world, other = build_world("alpha", "Alpha Analytics"), build_world("bravo", "Bravo Billing")
     setup_paths(world, contacts=world.contacts[:1])
     setup_paths(other, contacts=other.contacts[:1])
-    with running_worker() as (worker, queue, read_log):
+    with real_worker() as (worker, queue, read_log):
         send_learning_emails_for_tenant.apply_async(args=[world.tenant.pk], queue=queue)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and worker.poll() is None:

@@ -13,6 +13,8 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
+from health.usage.services.ingest import ingest_events
+from health.usage.services.rollups import merge_pending_usage
 from learning.links import issue_link, link_path
 from learning.models import Enrollment, EnrollmentStatus, LearnerLink, LearnerSession, QuizAttempt, StepProgress
 from learning.paths.services import StepData, publish, save_steps
@@ -336,7 +338,7 @@ def test_a_passed_quiz_completes_the_step_and_keeps_showing_its_result(portal):
 # --- product tasks --------------------------------------------------------------------------------------
 
 
-def test_a_product_task_shows_what_it_waits_for_then_its_evidence(portal):
+def test_a_product_task_shows_what_it_waits_for_then_its_evidence(portal, django_capture_on_commit_callbacks):
     a = portal["world"]
     learner = learner_client(a, portal["contact"])
     url = step_url(portal["mine"], "first-pipeline")
@@ -347,13 +349,15 @@ def test_a_product_task_shows_what_it_waits_for_then_its_evidence(portal):
     poll = learner.get(url, headers={"HX-Request": "true", "HX-Target": "task-state"})
     assert poll.status_code == 200 and "<html" not in text(poll) and 'id="task-state"' in text(poll)
     at = dt.datetime(2026, 11, 30, 17, 5, tzinfo=dt.UTC)
+    contact = portal["contact"]
     with a.scope():
-        enrollment = Enrollment.objects.get(pk=portal["mine"].pk)
-        # TODO(learning.product_tasks): the lead wires the completion by ingested usage events at merge; the
-        # evidence has the shape that completion writes.
-        complete_step(tenant=a.tenant, enrollment=enrollment, step=step_of(enrollment, "first-pipeline"),
-                      done_at=at, evidence={"kind": "event", "event_id": 7, "event_name": "pipeline.created",
-                                            "occurred_at": at.isoformat()})
+        # The event arrives through ingestion; the merge's after-commit hook completes the task (learning.events).
+        result = ingest_events(tenant=a.tenant, items=[{
+            "event_id": "evt-1", "account": contact.account.external_id, "contact": contact.external_id,
+            "name": "pipeline.created", "occurred_at": at.isoformat(), "properties": {"plan": "pro"}}])
+        assert result.accepted == 1, result
+        with django_capture_on_commit_callbacks(execute=True):
+            merge_pending_usage(tenant=a.tenant)
     done = text(learner.get(url, headers={"HX-Request": "true", "HX-Target": "task-state"}))
     # The tenant's zone is America/Los_Angeles: 17:05 UTC is 09:05 there.
     assert "Completed by the event “pipeline.created” at 2026-11-30 09:05." in done
@@ -361,12 +365,11 @@ def test_a_product_task_shows_what_it_waits_for_then_its_evidence(portal):
 
 
 def test_a_near_miss_is_explained(portal, monkeypatch):
-    """The near-miss explanation is another engineer's (learning.product_tasks); the page shows what the
+    """The near-miss explanation is another engineer's (learning.events); the page shows what the
     TaskState interface carries."""
-    from learning import product_tasks
 
     at = dt.datetime(2026, 11, 30, 17, 5, tzinfo=dt.UTC)
-    monkeypatch.setattr(product_tasks, "task_state", lambda **_: product_tasks.TaskState(
+    monkeypatch.setattr(learning_events, "task_state", lambda **_: learning_events.TaskState(
         done=False, waiting_for="x", near_miss={"event_name": "pipeline.created", "occurred_at": at,
                                                 "mismatches": [("plan", "pro", "free"), ("region", "eu", None)]}))
     learner = learner_client(portal["world"], portal["contact"])

@@ -23,6 +23,7 @@ per tenant and process) and run by ``health.tasks.merge_usage_rollups``.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
@@ -33,6 +34,7 @@ from django.db import connection, transaction
 from accounts.models import Tenant
 from accounts.services.contacts import record_contacts_seen
 from accounts.tenancy import tenant_scope
+from learning import events as learning_events
 
 logger = logging.getLogger(__name__)
 
@@ -138,12 +140,60 @@ def _merge_chunk(tenant: Tenant, chunk: int, between_steps) -> MergeResult:
         )
         seen = {contact_id: (first, last) for contact_id, first, last in cursor.fetchall()}
         result.contacts_seen = record_contacts_seen(tenant=tenant, seen=seen)
+        _complete_product_tasks_on_commit(tenant, cursor, params)
         cursor.execute(f"DELETE FROM {PENDING} WHERE tenant_id = %(tenant)s AND batch_id = ANY(%(batches)s::uuid[])",  # noqa: S608
                        params)
         assert cursor.rowcount == len(batch_ids), "claimed rows are locked: nobody else can delete them"
     result.batches = len(batch_ids)
     result.events = sum(row[1] for row in claimed)
     return result
+
+
+def _complete_product_tasks_on_commit(tenant: Tenant, cursor, params: dict) -> None:
+    """Learning's product tasks done by these batches' events (``learning.events``): when open
+    enrollments of the tenant wait for some event names (a cached answer: a tenant without product tasks
+    pays nothing more), the chunk's buckets of those names go to learning once the merge commits. After the
+    commit, and robust: completing a task never holds nor fails the merge (the sweep catches a failure)."""
+    names = learning_events.waiting_event_names(tenant)
+    if not names:
+        return
+    # Per batch and contact: the names it sent (of those waited for) and the exact time range of its events in
+    # that batch (the staged seen times), so the look-up of the matching event reads seconds of the events
+    # table, not days. Not merged across batches: a historical import's batches may lie months apart.
+    cursor.execute(
+        f"""
+        WITH named AS MATERIALIZED (
+            SELECT p.batch_id, b.contact_id, b.event_name
+            FROM {PENDING} p
+            CROSS JOIN LATERAL unnest(p.contact_ids, p.event_names) AS b(contact_id, event_name)
+            WHERE p.tenant_id = %(tenant)s AND p.batch_id = ANY(%(batches)s::uuid[])
+              AND b.contact_id IS NOT NULL AND b.event_name = ANY(%(names)s::text[])
+        ), seen AS MATERIALIZED (
+            SELECT p.batch_id, s.contact_id, s.first_at, s.last_at
+            FROM {PENDING} p
+            CROSS JOIN LATERAL unnest(p.seen_contact_ids, p.seen_first, p.seen_last) AS s(contact_id, first_at, last_at)
+            WHERE p.tenant_id = %(tenant)s AND p.batch_id = ANY(%(batches)s::uuid[])
+              AND s.contact_id IN (SELECT contact_id FROM named)
+        )
+        -- A hash join (nested loops are off in the merge's transaction): not buckets x contacts comparisons.
+        SELECT DISTINCT n.contact_id, n.event_name, s.first_at, s.last_at
+        FROM named n JOIN seen s ON s.batch_id = n.batch_id AND s.contact_id = n.contact_id
+        ORDER BY 1, 2, 3
+        """,  # noqa: S608
+        {**params, "names": sorted(names)},
+    )
+    rows = cursor.fetchall()
+    if not rows:
+        return
+    tick = dt.timedelta(microseconds=1)  # the last event's time included: ranges are [since, until)
+    buckets = learning_events.Buckets([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
+                                    [r[3] + tick for r in rows])
+
+    def complete() -> None:
+        with tenant_scope(tenant):
+            learning_events.complete_after_merge(tenant=tenant, buckets=buckets)
+
+    transaction.on_commit(complete, robust=True)
 
 
 def pending_batches(*, tenant: Tenant) -> int:
