@@ -364,18 +364,22 @@ def test_a_product_task_shows_what_it_waits_for_then_its_evidence(portal, django
     assert "hx-trigger" not in done  # done: the polling stops
 
 
-def test_a_near_miss_is_explained(portal, monkeypatch):
-    """The near-miss explanation is another engineer's (learning.events); the page shows what the
-    TaskState interface carries."""
-
+def test_a_near_miss_is_explained(portal, django_capture_on_commit_callbacks):
+    """An event of the task's name whose properties differ does not complete it; the page says what differed."""
+    a, contact = portal["world"], portal["contact"]
     at = dt.datetime(2026, 11, 30, 17, 5, tzinfo=dt.UTC)
-    monkeypatch.setattr(learning_events, "task_state", lambda **_: learning_events.TaskState(
-        done=False, waiting_for="x", near_miss={"event_name": "pipeline.created", "occurred_at": at,
-                                                "mismatches": [("plan", "pro", "free"), ("region", "eu", None)]}))
+    with a.scope():
+        result = ingest_events(tenant=a.tenant, items=[{
+            "event_id": "evt-near", "account": contact.account.external_id, "contact": contact.external_id,
+            "name": "pipeline.created", "occurred_at": at.isoformat(), "properties": {"plan": "free"}}])
+        assert result.accepted == 1, result
+        with django_capture_on_commit_callbacks(execute=True):
+            merge_pending_usage(tenant=a.tenant)
     learner = learner_client(portal["world"], portal["contact"])
     page = text(learner.get(step_url(portal["mine"], "first-pipeline")))
     assert "We saw “pipeline.created” at 2026-11-30 09:05, but it did not match:" in page
-    assert "plan was “free”, not “pro”" in page and "region was missing (wanted “eu”)" in page
+    assert "plan was “free”, not “pro”" in page
+    assert "Not complete yet" in page
 
 
 # --- certificates ---------------------------------------------------------------------------------------
