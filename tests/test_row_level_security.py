@@ -160,6 +160,12 @@ def rows_the_seed_does_not_write(tenant: Tenant) -> None:
                                       expires_at=later, last_seen_at=now)
         LessonImage.objects.create(path=path, content_type="image/png", data=png(2, 2), size=10, width=2, height=2,
                                    digest="0" * 64, key=f"key-{tenant.slug}", uploaded_at=now)
+        # Health scores (issue 14, step 1): the default scorecard, its version and a score.
+        from health.scores.models import HealthScore
+        from health.scores.services import ensure_default_scorecard
+
+        HealthScore.objects.create(account=contact.account, day=now.date(), score=50, band="yellow", confidence=1,
+                                   version=ensure_default_scorecard(tenant=tenant).current_version, computed_at=now)
         # Issue 13's learning emails: the tenant's policy.
         from learning.emails.services import policy_for as learning_policy_for
 

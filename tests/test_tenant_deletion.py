@@ -51,6 +51,15 @@ def _fill_support(world) -> None:
 
         published_path(world.tenant)
         assert enroll(tenant=world.tenant, contact_ids=[c.pk for c in world.contacts]) >= 1
+        # The default scorecard with a score (RESTRICT: the version goes with its scores).
+        from django.utils import timezone
+
+        from health.scores.models import HealthScore
+        from health.scores.services import ensure_default_scorecard
+
+        version = ensure_default_scorecard(tenant=world.tenant).current_version
+        HealthScore.objects.create(account=world.accounts[0], day="2026-11-30", version=version, score=50,
+                                   band="yellow", confidence=1, computed_at=timezone.now())
 
 
 def test_deleting_a_tenant_removes_all_its_rows_and_leaves_the_other_alone(worlds):

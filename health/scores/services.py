@@ -1,0 +1,98 @@
+"""Every write of scorecards (DESIGN.md: keyword-only, typed, atomic): the tenant's default scorecard, saving
+a scorecard with a new immutable version when its definition changes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Tenant
+from health.scores.definitions import DefinitionError, clean_definition, default_definition
+from health.scores.models import MAX_NAME, Scorecard, ScorecardVersion
+
+DEFAULT_NAME = "Default"
+MAX_MATCH_VALUES = 20
+
+
+class ScorecardError(ValueError):
+    """Bad scorecard input; ``field`` names what is wrong (a page or the API shows it as a 4xx)."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class ScorecardData:
+    name: str
+    definition: dict
+    lifecycle_stages: Sequence[str] = field(default_factory=list)
+    tiers: Sequence[str] = field(default_factory=list)
+    priority: int = 100
+
+
+def _values(values: Sequence[str], name: str) -> list[str]:
+    if not isinstance(values, (list, tuple)) or len(values) > MAX_MATCH_VALUES or any(
+            not isinstance(v, str) or not v.strip() or len(v) > 64 for v in values):
+        raise ScorecardError(f"at most {MAX_MATCH_VALUES} values of 1 to 64 characters", name)
+    return sorted({v.strip().casefold() for v in values})
+
+
+def _new_version(*, tenant: Tenant, scorecard: Scorecard, definition: dict,
+                 by: AbstractBaseUser | None) -> ScorecardVersion:
+    last = ScorecardVersion.objects.filter(tenant=tenant, scorecard=scorecard).order_by("-number").first()
+    version = ScorecardVersion.objects.create(tenant=tenant, scorecard=scorecard,
+                                              number=(last.number + 1) if last else 1,
+                                              definition=definition, created_at=timezone.now(), created_by=by)
+    Scorecard.objects.filter(tenant=tenant, pk=scorecard.pk).update(current_version=version,
+                                                                   updated_at=timezone.now())
+    scorecard.current_version = version
+    return version
+
+
+def ensure_default_scorecard(*, tenant: Tenant) -> Scorecard:
+    """The tenant's default scorecard, created with the default definition (version 1) on first use; two
+    first uses at once make one (the unique default per tenant decides, the loser reads the winner's)."""
+    found = Scorecard.objects.filter(tenant=tenant, is_default=True).select_related("current_version").first()
+    if found is not None:
+        return found
+    try:
+        with transaction.atomic():
+            scorecard = Scorecard.objects.create(tenant=tenant, name=DEFAULT_NAME, is_default=True, priority=1000)
+            _new_version(tenant=tenant, scorecard=scorecard, definition=default_definition(), by=None)
+            return scorecard
+    except IntegrityError:
+        return Scorecard.objects.select_related("current_version").get(tenant=tenant, is_default=True)
+
+
+@transaction.atomic
+def save_scorecard(*, tenant: Tenant, scorecard: Scorecard | None, data: ScorecardData,
+                   by: AbstractBaseUser | None) -> Scorecard:
+    """Create a scorecard or update one; a definition different from the current version's becomes the next
+    version (versions never change: the scores computed with one stay reproducible). All or nothing."""
+    name = (data.name or "").strip()
+    if not name or len(name) > MAX_NAME:
+        raise ScorecardError(f"a name of 1 to {MAX_NAME} characters", "name")
+    if isinstance(data.priority, bool) or not isinstance(data.priority, int) or not 0 <= data.priority <= 1000:
+        raise ScorecardError("a whole number from 0 to 1000", "priority")
+    stages, tiers = _values(data.lifecycle_stages, "lifecycle_stages"), _values(data.tiers, "tiers")
+    try:
+        definition = clean_definition(data.definition)
+    except DefinitionError as error:
+        raise ScorecardError(str(error), error.field) from None
+    if Scorecard.objects.filter(tenant=tenant, name=name).exclude(pk=scorecard.pk if scorecard else None).exists():
+        raise ScorecardError("another scorecard has this name", "name")
+    if scorecard is not None and scorecard.is_default and (stages or tiers):
+        raise ScorecardError("the default scorecard applies to every account no other matches", "lifecycle_stages")
+    scorecard = scorecard or Scorecard(tenant=tenant)
+    scorecard.name, scorecard.priority = name, data.priority
+    scorecard.lifecycle_stages, scorecard.tiers = stages, tiers
+    scorecard.save()
+    current = scorecard.current_version
+    if current is None or current.definition != definition:
+        _new_version(tenant=tenant, scorecard=scorecard, definition=definition, by=by)
+    return scorecard
