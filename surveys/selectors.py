@@ -3,9 +3,11 @@ latest responses, the API rows, the account's responses, and the timeline source
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, Max, Prefetch, Q, QuerySet
 from django.urls import reverse
 
 from accounts.timeline.registry import EventKind, TimelineEvent, TimelineQuery, TimelineSource, keyset
@@ -91,3 +93,25 @@ TIMELINE_SOURCE = TimelineSource(name="surveys.responses", kinds=(SURVEY_ANSWERE
                                  account_events=timeline_answers, contact_events=timeline_answers)
 
 
+
+
+def _answers(tenant: Tenant, kind: str, account_ids: Sequence[int] | None, until: dt.datetime) -> QuerySet:
+    rows = SurveyResponse.objects.filter(tenant=tenant, survey__kind=kind, submitted_at__lt=until)
+    return rows if account_ids is None else rows.filter(account_id__in=list(account_ids))
+
+
+def latest_nps_by_account(*, tenant: Tenant, account_ids: Sequence[int] | None,
+                          until: dt.datetime) -> dict[int, int]:
+    """The latest NPS answer (0-10) of each account submitted before ``until``, by the account recorded on the
+    answer; ties on the instant go to the later answer (higher id). One query (DISTINCT ON)."""
+    rows = (_answers(tenant, Kind.NPS, account_ids, until).order_by("account_id", "-submitted_at", "-id")
+            .distinct("account_id").values_list("account_id", "score"))
+    return dict(rows)
+
+
+def mean_csat_by_account(*, tenant: Tenant, account_ids: Sequence[int] | None, since: dt.datetime,
+                         until: dt.datetime) -> dict[int, float]:
+    """The mean CSAT (1-5) of each account's answers submitted in ``[since, until)``, one query."""
+    rows = (_answers(tenant, Kind.CSAT, account_ids, until).filter(submitted_at__gte=since)
+            .values("account_id").annotate(mean=Avg("score")).values_list("account_id", "mean"))
+    return {account_id: float(mean) for account_id, mean in rows}

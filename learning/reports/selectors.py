@@ -44,9 +44,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
+from django.db.models import Count
 
 from accounts.access import fetch_one
-from learning.models import EnrollmentStatus, LearningPath, Step
+from learning.models import Enrollment, EnrollmentStatus, LearningPath, Step
 from support.reports.periods import local_start
 
 if TYPE_CHECKING:
@@ -222,3 +223,15 @@ def tenant_training(*, tenant: Tenant) -> dict[str, Any]:
     seats = row["seats"]
     return {"trained": row["trained"], "seats": seats, "accounts_with_seats": row["accounts_with_seats"],
             "coverage": row["trained"] / seats if seats else None}
+
+
+def trained_contacts_as_of(*, tenant: Tenant, account_ids: Sequence[int] | None,
+                           until: dt.datetime) -> dict[int, int]:
+    """Trained contacts per account as of an instant: contacts of the account (their current one) with an
+    enrollment completed before ``until`` (the health score's training adoption, which must ignore later
+    completions; :func:`trained_contacts_by_account` counts ever). One query."""
+    rows = Enrollment.objects.filter(tenant=tenant, completed_at__lt=until, contact__account__isnull=False)
+    if account_ids is not None:
+        rows = rows.filter(contact__account_id__in=list(account_ids))
+    return dict(rows.values("contact__account_id").annotate(n=Count("contact_id", distinct=True))
+                .values_list("contact__account_id", "n"))

@@ -6,6 +6,7 @@ Every function takes the tenant explicitly and filters by it, even though the sc
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import (
@@ -36,9 +37,11 @@ from support.models import (
     Channel,
     Direction,
     Interaction,
+    Priority,
     Team,
     TeamManager,
     Ticket,
+    TicketOpenSpan,
     TicketStatus,
     TicketStatusChange,
 )
@@ -269,3 +272,32 @@ TIMELINE_SOURCES = (
     TimelineSource(name="support.ticket_status", kinds=(TICKET_RESOLVED, TICKET_REOPENED),
                    account_events=timeline_ticket_status, contact_events=timeline_ticket_status),
 )
+
+
+def _by_account(queryset: QuerySet, account_field: str, account_ids: Sequence[int] | None) -> QuerySet:
+    return queryset if account_ids is None else queryset.filter(**{f"{account_field}__in": list(account_ids)})
+
+
+def tickets_created_by_account(*, tenant: Tenant, account_ids: Sequence[int] | None, since: dt.datetime,
+                               until: dt.datetime) -> dict[int, int]:
+    """Tickets of each account created in ``[since, until)`` (accounts without any are absent), one query:
+    the health score's tickets-per-seat input."""
+    rows = _by_account(Ticket.objects.filter(tenant=tenant, account__isnull=False, created_at__gte=since,
+                                             created_at__lt=until), "account_id", account_ids)
+    return dict(rows.values("account_id").annotate(n=Count("id")).values_list("account_id", "n"))
+
+
+HIGH_PRIORITIES = (Priority.HIGH, Priority.URGENT)
+
+
+def open_high_priority_by_account(*, tenant: Tenant, account_ids: Sequence[int] | None,
+                                  at: dt.datetime) -> dict[int, int]:
+    """High or urgent tickets of each account open at instant ``at`` (the open spans' rule: open at T when
+    ``opened_at < T <= closed_at``), one query. The priority is the ticket's current one (priority changes
+    keep no history)."""
+    spans = TicketOpenSpan.objects.filter(tenant=tenant, opened_at__lt=at, ticket__priority__in=HIGH_PRIORITIES,
+                                          ticket__account__isnull=False).filter(
+        Q(closed_at__isnull=True) | Q(closed_at__gte=at))
+    rows = _by_account(spans, "ticket__account_id", account_ids)
+    return dict(rows.values("ticket__account_id").annotate(n=Count("ticket_id", distinct=True))
+                .values_list("ticket__account_id", "n"))

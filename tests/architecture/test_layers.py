@@ -129,7 +129,10 @@ RAW_SQL_ALLOWED = {
     "accounts/services/contacts.py": "contacts first met in usage events: one INSERT ... ON CONFLICT from "
                                      "unnest() arrays, and the batched last-seen UPDATE",
     "health/usage/selectors/adoption.py": "set-based adoption figures over the rollups view (one query per family); "
-                                          "its `_rows` also runs account_usage.py's reads of the usage tab",
+                                          "its `_rows` also runs account_usage.py's reads of the usage tab and "
+                                          "health/scores/inputs.py's score inputs (one statement per family)",
+    "health/scores/services.py": "the score recompute: one chunk per tenant at a time under "
+                                 "pg_advisory_xact_lock",
     "health/usage/selectors/catalog.py": "unknown event names: a grouped anti-join over the rollups view",
     "health/usage/services/ingest.py": "ingestion: COPY into the staging table and the set-based insert from it",
     "health/usage/services/partitions.py": "the events table's monthly partitions, created and dropped through the "

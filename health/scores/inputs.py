@@ -1,0 +1,205 @@
+"""Every component input (health.scores.components) of many accounts as of one local day d, set-based: one
+statement per input family whatever the number of accounts (METRICS.md "Health": from data up to the end of
+d only, d in the tenant's time zone).
+
+Families and where they come from:
+- usage (one SQL statement over the ``health_usage_rollups`` view, whose ``day`` is already the tenant's local
+  day, so windows are date arithmetic as in health.usage.selectors.adoption): active users trend, license
+  utilization, breadth, depth, onboarding milestones, plus the account fields (seats, contract start, renewal
+  date, lifecycle stage, tier) read in the same statement;
+- feature category per seat (one statement, only when some scorecard counts a category);
+- training adoption: learning.reports.selectors.trained_contacts_as_of;
+- NPS and CSAT: surveys.selectors (latest NPS answer by d; mean CSAT over the 90 days ending d);
+- support: support.records.selectors (tickets created in the 30 days ending d, high/urgent tickets open at
+  the end of d) and support.sla.selectors (breaches whose due time fell in the 30 days ending d).
+
+Decisions the docs leave open:
+- Tenure and days to renewal use the account's *current* contract fields (``contract_start``,
+  ``renewal_date``), not history, until the retention issue adds subscription periods; a backfill of past
+  days therefore sees today's renewal date. Tenure is None before the contract start; days to renewal may
+  be negative (a renewal date already passed and not moved).
+- Onboarding milestones have data only in the account's first 90 days (d - contract start from 0 to 89)
+  and only when the catalog has value milestones; milestones count from the contract start on.
+- Active users trend = active users in the 30 days ending d / active users in the 30 days before; None when
+  nobody was active in the earlier window (a ratio over nothing).
+- Missing data is None: no seats (or 0) for every per-seat input; counts of nothing over a recorded seat
+  count are real zeros (0 tickets per seat, 0 open tickets, 0 breaches are good news, not missing data).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from accounts.models import Tenant
+from health.usage.selectors.adoption import _rows, window_start
+from learning.reports.selectors import trained_contacts_as_of
+from support.records.selectors import open_high_priority_by_account, tickets_created_by_account
+from support.sla.selectors import sla_breaches_by_account
+from surveys.selectors import latest_nps_by_account, mean_csat_by_account
+
+WINDOW_DAYS = 30
+CSAT_DAYS = 90
+FIRST_DAYS = 90
+
+
+@dataclass
+class AccountInputs:
+    """One account's inputs as of ``day``: ``values`` by component key (None = no data), ``per_category`` the
+    feature-category-per-seat input by category; the stage and tier pick its scorecard."""
+
+    account_id: int
+    day: dt.date
+    lifecycle_stage: str
+    tier: str
+    values: dict[str, float | None] = field(default_factory=dict)
+    per_category: dict[str, float | None] = field(default_factory=dict)
+
+
+def local_bounds(tenant: Tenant, start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """``[first instant of local day start, first instant of the local day after end)`` in the tenant's zone."""
+    zone = tenant.zone
+    return (dt.datetime.combine(start, dt.time.min, tzinfo=zone),
+            dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=zone))
+
+
+def _ratio(numerator: float | None, denominator: float | None) -> float | None:
+    if numerator is None or not denominator:
+        return None
+    return numerator / denominator
+
+
+_ACCOUNT_IDS_SQL = """
+SELECT a.id FROM accounts_customeraccount a
+WHERE a.tenant_id = %(tenant)s AND (%(ids)s::bigint[] IS NULL OR a.id = ANY(%(ids)s::bigint[]))
+ORDER BY a.id
+"""
+
+
+def account_ids(*, tenant: Tenant, only: Sequence[int] | None = None) -> list[int]:
+    """The tenant's account ids in order (of ``only`` when given: ids of other tenants drop out)."""
+    return [r[0] for r in _rows(_ACCOUNT_IDS_SQL, {"tenant": tenant.pk, "ids": list(only) if only is not None
+                                                   else None})]
+
+
+# One pass over the rollups of the 60 days ending d (plus the milestone rows since the contract start).
+_USAGE_SQL = """
+WITH acc AS (
+    SELECT a.id, a.seats, a.contract_start, a.renewal_date, a.lifecycle_stage, a.tier
+    FROM accounts_customeraccount a
+    WHERE a.tenant_id = %(tenant)s AND a.id = ANY(%(ids)s::bigint[])
+),
+usage AS (
+    SELECT ud.account_id,
+           COUNT(DISTINCT c.id) FILTER (WHERE ud.day >= %(w_start)s) AS active,
+           COUNT(DISTINCT c.id) FILTER (WHERE ud.day < %(w_start)s) AS active_before,
+           COALESCE(SUM(ud.count) FILTER (WHERE ud.day >= %(w_start)s), 0) AS events,
+           COUNT(DISTINCT ce.feature) FILTER (WHERE ud.day >= %(w_start)s) AS features_used
+    FROM health_usage_rollups ud
+    JOIN acc ON acc.id = ud.account_id
+    LEFT JOIN accounts_contact c
+           ON c.id = ud.contact_id AND c.account_id = ud.account_id AND c.tenant_id = ud.tenant_id
+    LEFT JOIN health_catalogentry ce ON ce.tenant_id = ud.tenant_id AND ce.event_name = ud.event_name
+    WHERE ud.tenant_id = %(tenant)s AND ud.day BETWEEN %(before_start)s AND %(day)s AND ud.count > 0
+    GROUP BY ud.account_id
+),
+milestones AS (
+    SELECT ud.account_id, COUNT(DISTINCT ce.id) AS reached
+    FROM health_usage_rollups ud
+    JOIN acc ON acc.id = ud.account_id
+    JOIN health_catalogentry ce
+      ON ce.tenant_id = ud.tenant_id AND ce.event_name = ud.event_name AND ce.is_value_milestone
+    WHERE ud.tenant_id = %(tenant)s AND ud.count > 0 AND ud.day <= %(day)s
+      AND ud.day >= acc.contract_start AND acc.contract_start > %(day)s::date - %(first_days)s
+    GROUP BY ud.account_id
+),
+catalog AS (
+    SELECT COUNT(DISTINCT feature) AS features, COUNT(*) FILTER (WHERE is_value_milestone) AS milestones
+    FROM health_catalogentry WHERE tenant_id = %(tenant)s
+)
+SELECT acc.id, acc.seats, acc.contract_start, acc.renewal_date, acc.lifecycle_stage, acc.tier,
+       COALESCE(u.active, 0), COALESCE(u.active_before, 0), COALESCE(u.events, 0), COALESCE(u.features_used, 0),
+       catalog.features, catalog.milestones, COALESCE(m.reached, 0)
+FROM acc CROSS JOIN catalog
+LEFT JOIN usage u ON u.account_id = acc.id
+LEFT JOIN milestones m ON m.account_id = acc.id
+ORDER BY acc.id
+"""
+
+_CATEGORY_SQL = """
+SELECT ud.account_id, ce.category, COALESCE(SUM(ud.count), 0)
+FROM health_usage_rollups ud
+JOIN health_catalogentry ce ON ce.tenant_id = ud.tenant_id AND ce.event_name = ud.event_name
+WHERE ud.tenant_id = %(tenant)s AND ud.account_id = ANY(%(ids)s::bigint[]) AND ce.category = ANY(%(categories)s)
+  AND ud.day BETWEEN %(w_start)s AND %(day)s AND ud.count > 0
+GROUP BY ud.account_id, ce.category
+"""
+
+
+def _onboarding(day: dt.date, contract_start: dt.date | None, milestones: int, reached: int) -> float | None:
+    if contract_start is None or not milestones or not 0 <= (day - contract_start).days < FIRST_DAYS:
+        return None
+    return reached / milestones
+
+
+def _usage_inputs(tenant: Tenant, day: dt.date, ids: list[int]) -> tuple[dict[int, AccountInputs], dict[int, int]]:
+    w_start = window_start(day, WINDOW_DAYS)
+    params = {"tenant": tenant.pk, "ids": ids, "day": day, "w_start": w_start,
+              "before_start": w_start - dt.timedelta(days=WINDOW_DAYS), "first_days": FIRST_DAYS}
+    result, seats_of = {}, {}
+    for (account_id, seats, contract_start, renewal_date, stage, tier, active, active_before, events, used,
+         features, milestones, reached) in _rows(_USAGE_SQL, params):
+        seats_of[account_id] = seats
+        result[account_id] = AccountInputs(account_id=account_id, day=day, lifecycle_stage=stage, tier=tier, values={
+            "active_users_trend": _ratio(active, active_before),
+            "license_utilization": _ratio(active, seats),
+            "breadth": _ratio(used, features),
+            "depth": _ratio(int(events), active),
+            "onboarding_milestones": _onboarding(day, contract_start, milestones, reached),
+            "tenure": float((day - contract_start).days) if contract_start and contract_start <= day else None,
+            "days_to_renewal": float((renewal_date - day).days) if renewal_date else None,
+        })
+    return result, seats_of
+
+
+def _category_events(tenant: Tenant, day: dt.date, ids: list[int], categories: list[str]) -> dict[tuple, int]:
+    if not categories:
+        return {}
+    params = {"tenant": tenant.pk, "ids": ids, "day": day, "w_start": window_start(day, WINDOW_DAYS),
+              "categories": categories}
+    return {(a, c): int(n) for a, c, n in _rows(_CATEGORY_SQL, params)}
+
+
+def inputs_as_of(*, tenant: Tenant, day: dt.date, account_ids: Sequence[int],
+                 categories: Sequence[str] = ()) -> dict[int, AccountInputs]:
+    """Every input of the given accounts (ids of other tenants are ignored) as of local day ``day``, with the
+    feature-category input for each of ``categories``. A fixed number of queries whatever the accounts."""
+    ids = list(account_ids)
+    if not ids:
+        return {}
+    result, seats_of = _usage_inputs(tenant, day, ids)
+    ids = list(result)
+    categories = sorted(set(categories))
+    per_category = _category_events(tenant, day, ids, categories)
+    month_start, end = local_bounds(tenant, window_start(day, WINDOW_DAYS), day)
+    csat_start, _ = local_bounds(tenant, window_start(day, CSAT_DAYS), day)
+    trained = trained_contacts_as_of(tenant=tenant, account_ids=ids, until=end)
+    nps = latest_nps_by_account(tenant=tenant, account_ids=ids, until=end)
+    csat = mean_csat_by_account(tenant=tenant, account_ids=ids, since=csat_start, until=end)
+    tickets = tickets_created_by_account(tenant=tenant, account_ids=ids, since=month_start, until=end)
+    open_high = open_high_priority_by_account(tenant=tenant, account_ids=ids, at=end)
+    breaches = sla_breaches_by_account(tenant=tenant, account_ids=ids, since=month_start, until=end)
+    for account_id, inputs in result.items():
+        seats = seats_of[account_id]
+        inputs.values.update({
+            "training_adoption": _ratio(trained.get(account_id, 0), seats),
+            "nps": float(nps[account_id]) if account_id in nps else None,
+            "csat": csat.get(account_id),
+            "tickets_per_seat": _ratio(tickets.get(account_id, 0), seats),
+            "open_high_priority_tickets": float(open_high.get(account_id, 0)),
+            "sla_breaches": float(breaches.get(account_id, 0)),
+        })
+        inputs.per_category = {c: _ratio(per_category.get((account_id, c), 0), seats) for c in categories}
+        inputs.values["category_usage_per_seat"] = None  # read per category (compute.input_of)
+    return result
