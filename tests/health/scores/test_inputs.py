@@ -30,6 +30,7 @@ import pytest
 from accounts.tenancy import tenant_scope
 from health.scores.inputs import inputs_as_of
 from health.usage.models import CatalogEntry, UsageDaily
+from health.usage.selectors.adoption import adoption_by_account
 from learning.models import Enrollment
 from learning.progress import complete_path
 from learning.services import enroll
@@ -215,3 +216,13 @@ def test_other_tenants_data_and_accounts_are_ignored(fx, world_b):
     with tenant_scope(tenant):
         got = inputs_as_of(tenant=tenant, day=D, account_ids=[fx["account"].pk, other.pk])
     assert set(got) == {fx["account"].pk}
+
+
+def test_usage_inputs_agree_with_the_usage_tab(fx):
+    """The score reads the same figures the account's usage tab shows (health.usage.selectors.adoption)."""
+    tenant, account = fx["world"].tenant, fx["account"]
+    with tenant_scope(tenant):
+        tab = adoption_by_account(tenant=tenant, account_ids=[account.pk], today=D)[account.pk]
+    got = inputs(fx)[account.pk].values
+    assert (got["license_utilization"], got["breadth"], got["depth"]) == (
+        pytest.approx(tab.license_utilization), pytest.approx(tab.breadth), pytest.approx(tab.depth))
