@@ -3,11 +3,11 @@ statement per input family whatever the number of accounts (METRICS.md "Health":
 d only, d in the tenant's time zone).
 
 Families and where they come from:
-- usage (one SQL statement over the ``health_usage_rollups`` view, whose ``day`` is already the tenant's local
-  day, so windows are date arithmetic as in health.usage.selectors.adoption): active users trend, license
-  utilization, breadth, depth, onboarding milestones, plus the account fields (seats, contract start, renewal
-  date, lifecycle stage, tier) read in the same statement;
-- feature category per seat (one statement, only when some scorecard counts a category);
+- usage (one SQL statement, one pass over the ``health_usage_rollups`` view, whose ``day`` is already the
+  tenant's local day, so windows are date arithmetic as in health.usage.selectors.adoption): active users
+  trend, license utilization, breadth, depth, onboarding milestones, the account fields (seats, contract
+  start, renewal date, lifecycle stage, tier) read in the same statement,
+  and the feature category per seat of every category some scorecard counts;
 - training adoption: learning.reports.selectors.trained_contacts_as_of;
 - NPS and CSAT: surveys.selectors (latest NPS answer by d; mean CSAT over the 90 days ending d);
 - support: support.records.selectors (tickets created in the 30 days ending d, high/urgent tickets open at
@@ -83,36 +83,46 @@ def account_ids(*, tenant: Tenant, only: Sequence[int] | None = None) -> list[in
                                                    else None})]
 
 
-# One pass over the rollups of the 60 days ending d (plus the milestone rows since the contract start).
+# One pass over the rollups of the 90 days ending d (the base CTE, materialized so that the usage figures, the
+# onboarding milestones and the feature categories aggregate the same rows instead of reading the rollups
+# three times): the usage windows need 60 days, the milestones of an account in its first 90 days at most 90.
 _USAGE_SQL = """
 WITH acc AS (
     SELECT a.id, a.seats, a.contract_start, a.renewal_date, a.lifecycle_stage, a.tier
     FROM accounts_customeraccount a
     WHERE a.tenant_id = %(tenant)s AND a.id = ANY(%(ids)s::bigint[])
 ),
-usage AS (
-    SELECT ud.account_id,
-           COUNT(DISTINCT c.id) FILTER (WHERE ud.day >= %(w_start)s) AS active,
-           COUNT(DISTINCT c.id) FILTER (WHERE ud.day < %(w_start)s) AS active_before,
-           COALESCE(SUM(ud.count) FILTER (WHERE ud.day >= %(w_start)s), 0) AS events,
-           COUNT(DISTINCT ce.feature) FILTER (WHERE ud.day >= %(w_start)s) AS features_used
+base AS MATERIALIZED (
+    SELECT ud.account_id, c.id AS contact_id, ud.day, ud.count, ce.id AS entry_id, ce.feature, ce.category,
+           COALESCE(ce.is_value_milestone, false) AS is_milestone
     FROM health_usage_rollups ud
     JOIN acc ON acc.id = ud.account_id
     LEFT JOIN accounts_contact c
            ON c.id = ud.contact_id AND c.account_id = ud.account_id AND c.tenant_id = ud.tenant_id
     LEFT JOIN health_catalogentry ce ON ce.tenant_id = ud.tenant_id AND ce.event_name = ud.event_name
-    WHERE ud.tenant_id = %(tenant)s AND ud.day BETWEEN %(before_start)s AND %(day)s AND ud.count > 0
-    GROUP BY ud.account_id
+    WHERE ud.tenant_id = %(tenant)s AND ud.day BETWEEN %(scan_start)s AND %(day)s AND ud.count > 0
 ),
-milestones AS (
-    SELECT ud.account_id, COUNT(DISTINCT ce.id) AS reached
-    FROM health_usage_rollups ud
-    JOIN acc ON acc.id = ud.account_id
-    JOIN health_catalogentry ce
-      ON ce.tenant_id = ud.tenant_id AND ce.event_name = ud.event_name AND ce.is_value_milestone
-    WHERE ud.tenant_id = %(tenant)s AND ud.count > 0 AND ud.day <= %(day)s
-      AND ud.day >= acc.contract_start AND acc.contract_start > %(day)s::date - %(first_days)s
-    GROUP BY ud.account_id
+usage AS (
+    SELECT account_id,
+           COUNT(DISTINCT contact_id) FILTER (WHERE day >= %(w_start)s) AS active,
+           COUNT(DISTINCT contact_id) FILTER (WHERE day < %(w_start)s) AS active_before,
+           COALESCE(SUM(count) FILTER (WHERE day >= %(w_start)s), 0) AS events,
+           COUNT(DISTINCT feature) FILTER (WHERE day >= %(w_start)s) AS features_used
+    FROM base WHERE day >= %(before_start)s
+    GROUP BY account_id
+),
+milestones AS (  -- only meaningful in the first 90 days, when every day since the contract start is in base
+    SELECT b.account_id, COUNT(DISTINCT b.entry_id) AS reached
+    FROM base b JOIN acc ON acc.id = b.account_id
+    WHERE b.is_milestone AND b.day >= acc.contract_start
+    GROUP BY b.account_id
+),
+categories AS (
+    SELECT account_id, array_agg(category ORDER BY category) AS names, array_agg(events ORDER BY category) AS events
+    FROM (SELECT account_id, category, SUM(count) AS events FROM base
+          WHERE day >= %(w_start)s AND category = ANY(%(categories)s::text[])
+          GROUP BY account_id, category) per_account_category
+    GROUP BY account_id
 ),
 catalog AS (
     SELECT COUNT(DISTINCT feature) AS features, COUNT(*) FILTER (WHERE is_value_milestone) AS milestones
@@ -120,20 +130,12 @@ catalog AS (
 )
 SELECT acc.id, acc.seats, acc.contract_start, acc.renewal_date, acc.lifecycle_stage, acc.tier,
        COALESCE(u.active, 0), COALESCE(u.active_before, 0), COALESCE(u.events, 0), COALESCE(u.features_used, 0),
-       catalog.features, catalog.milestones, COALESCE(m.reached, 0)
+       catalog.features, catalog.milestones, COALESCE(m.reached, 0), cat.names, cat.events
 FROM acc CROSS JOIN catalog
 LEFT JOIN usage u ON u.account_id = acc.id
 LEFT JOIN milestones m ON m.account_id = acc.id
+LEFT JOIN categories cat ON cat.account_id = acc.id
 ORDER BY acc.id
-"""
-
-_CATEGORY_SQL = """
-SELECT ud.account_id, ce.category, COALESCE(SUM(ud.count), 0)
-FROM health_usage_rollups ud
-JOIN health_catalogentry ce ON ce.tenant_id = ud.tenant_id AND ce.event_name = ud.event_name
-WHERE ud.tenant_id = %(tenant)s AND ud.account_id = ANY(%(ids)s::bigint[]) AND ce.category = ANY(%(categories)s)
-  AND ud.day BETWEEN %(w_start)s AND %(day)s AND ud.count > 0
-GROUP BY ud.account_id, ce.category
 """
 
 
@@ -143,32 +145,30 @@ def _onboarding(day: dt.date, contract_start: dt.date | None, milestones: int, r
     return reached / milestones
 
 
-def _usage_inputs(tenant: Tenant, day: dt.date, ids: list[int]) -> tuple[dict[int, AccountInputs], dict[int, int]]:
+def _usage_inputs(tenant: Tenant, day: dt.date, ids: list[int],
+                 categories: list[str]) -> tuple[dict[int, AccountInputs], dict[int, int | None]]:
     w_start = window_start(day, WINDOW_DAYS)
-    params = {"tenant": tenant.pk, "ids": ids, "day": day, "w_start": w_start,
-              "before_start": w_start - dt.timedelta(days=WINDOW_DAYS), "first_days": FIRST_DAYS}
+    params = {"tenant": tenant.pk, "ids": ids, "day": day, "w_start": w_start, "categories": categories,
+              "before_start": w_start - dt.timedelta(days=WINDOW_DAYS), "scan_start": window_start(day, FIRST_DAYS)}
     result, seats_of = {}, {}
     for (account_id, seats, contract_start, renewal_date, stage, tier, active, active_before, events, used,
-         features, milestones, reached) in _rows(_USAGE_SQL, params):
+         features, milestones, reached, names, counts) in _rows(_USAGE_SQL, params):
         seats_of[account_id] = seats
-        result[account_id] = AccountInputs(account_id=account_id, day=day, lifecycle_stage=stage, tier=tier, values={
-            "active_users_trend": _ratio(active, active_before),
-            "license_utilization": _ratio(active, seats),
-            "breadth": _ratio(used, features),
-            "depth": _ratio(int(events), active),
-            "onboarding_milestones": _onboarding(day, contract_start, milestones, reached),
-            "tenure": float((day - contract_start).days) if contract_start and contract_start <= day else None,
-            "days_to_renewal": float((renewal_date - day).days) if renewal_date else None,
-        })
+        per_category = dict(zip(names or [], counts or [], strict=True))
+        result[account_id] = AccountInputs(
+            account_id=account_id, day=day, lifecycle_stage=stage, tier=tier,
+            per_category={c: _ratio(float(per_category.get(c, 0)), seats) for c in categories},
+            values={
+                "active_users_trend": _ratio(active, active_before),
+                "license_utilization": _ratio(active, seats),
+                "breadth": _ratio(used, features),
+                "depth": _ratio(int(events), active),
+                "category_usage_per_seat": None,  # one input per category: per_category (compute.input_of)
+                "onboarding_milestones": _onboarding(day, contract_start, milestones, reached),
+                "tenure": float((day - contract_start).days) if contract_start and contract_start <= day else None,
+                "days_to_renewal": float((renewal_date - day).days) if renewal_date else None,
+            })
     return result, seats_of
-
-
-def _category_events(tenant: Tenant, day: dt.date, ids: list[int], categories: list[str]) -> dict[tuple, int]:
-    if not categories:
-        return {}
-    params = {"tenant": tenant.pk, "ids": ids, "day": day, "w_start": window_start(day, WINDOW_DAYS),
-              "categories": categories}
-    return {(a, c): int(n) for a, c, n in _rows(_CATEGORY_SQL, params)}
 
 
 def inputs_as_of(*, tenant: Tenant, day: dt.date, account_ids: Sequence[int],
@@ -178,10 +178,8 @@ def inputs_as_of(*, tenant: Tenant, day: dt.date, account_ids: Sequence[int],
     ids = list(account_ids)
     if not ids:
         return {}
-    result, seats_of = _usage_inputs(tenant, day, ids)
+    result, seats_of = _usage_inputs(tenant, day, ids, sorted(set(categories)))
     ids = list(result)
-    categories = sorted(set(categories))
-    per_category = _category_events(tenant, day, ids, categories)
     month_start, end = local_bounds(tenant, window_start(day, WINDOW_DAYS), day)
     csat_start, _ = local_bounds(tenant, window_start(day, CSAT_DAYS), day)
     trained = trained_contacts_as_of(tenant=tenant, account_ids=ids, until=end)
@@ -200,6 +198,4 @@ def inputs_as_of(*, tenant: Tenant, day: dt.date, account_ids: Sequence[int],
             "open_high_priority_tickets": float(open_high.get(account_id, 0)),
             "sla_breaches": float(breaches.get(account_id, 0)),
         })
-        inputs.per_category = {c: _ratio(per_category.get((account_id, c), 0), seats) for c in categories}
-        inputs.values["category_usage_per_seat"] = None  # read per category (compute.input_of)
     return result

@@ -134,7 +134,7 @@ def _queries_of_recompute(world, n_accounts: int) -> int:
 
 @pytest.mark.parametrize("n_accounts", [3, 30])
 def test_recompute_queries_do_not_grow_with_the_accounts(world_a, n_accounts):
-    # Per chunk and day (2 days here): savepoint, lock, usage, category, training, NPS, CSAT, tickets, open
+    # Per chunk and day (2 days here): savepoint, lock, usage (with the categories), training, NPS, CSAT, tickets, open
     # high, breaches, the upsert, release (14 with the transaction's own); plus the default scorecard, the
     # scorecards and the account ids once.
     assert _queries_of_recompute(world_a, n_accounts) <= 2 * 14 + 5
