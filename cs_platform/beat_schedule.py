@@ -77,4 +77,9 @@ SCHEDULE = {
         "task": "learning.tasks.sweep_product_tasks_all_tenants",
         "schedule": crontab(minute="*/10"),
     },
+    # Health scores: every account's score for yesterday and today local.
+    "recompute-health-nightly": {
+        "task": "health.scores.tasks.recompute_health_all_tenants",
+        "schedule": crontab(minute=13, hour=2),
+    },
 }
