@@ -2,10 +2,11 @@
 
 from django.urls import include, path
 
+from health.scores import urls as scores_urls
 from health.usage import urls as usage_urls
 
 urlpatterns = [
     path("", include(usage_urls.urlpatterns)),
 ]
 
-api_urlpatterns = [*usage_urls.api_urlpatterns]
+api_urlpatterns = [*usage_urls.api_urlpatterns, *scores_urls.api_urlpatterns]

@@ -19,6 +19,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from accounts.models import Job, Tenant
+from accounts.services.jobs import create_job, update_job
 from health.scores import services
 from health.scores.inputs import account_ids as tenant_account_ids
 
@@ -35,8 +36,7 @@ def start_recompute(*, tenant: Tenant, days: Sequence[dt.date], account_ids: Seq
     request = {"days": sorted({d.isoformat() for d in days}),
                "account_ids": sorted(set(account_ids)) if account_ids is not None else None}
     with transaction.atomic():
-        job = Job.objects.create(tenant=tenant, kind=JOB_KIND, input_text=json.dumps(request),
-                                 created_by=by if by is not None and by.is_authenticated else None)
+        job = create_job(tenant=tenant, kind=JOB_KIND, input_text=json.dumps(request), created_by=by)
         tenant_id, job_id = tenant.pk, job.pk
         transaction.on_commit(lambda: recompute_health.delay(tenant_id, job_id))
     return job
@@ -47,28 +47,22 @@ def _request(job: Job) -> tuple[list[dt.date], list[int] | None]:
     return sorted(dt.date.fromisoformat(d) for d in request["days"]), request["account_ids"]
 
 
-def _save(job: Job, **changes) -> None:
-    for name, value in changes.items():
-        setattr(job, name, value)
-    job.save(update_fields=[*changes, "updated_at"])
-
-
 def run_recompute(*, tenant: Tenant, job: Job, chunk: int = JOB_CHUNK) -> Job:
     """Compute the job's rows, ``done`` advancing per chunk of accounts; ends ``done`` with the rows written
     in ``result``, or ``failed`` with the error (then re-raised, so the worker logs it)."""
     days, only = _request(job)
     ids = tenant_account_ids(tenant=tenant, only=only)
-    _save(job, state=Job.State.RUNNING, total=len(ids) * len(days), done=0)
+    update_job(job, state=Job.State.RUNNING, total=len(ids) * len(days), done=0)
     written = 0
     try:
         for start in range(0, len(ids), chunk):
             written += services.recompute(tenant=tenant, days=days, account_ids=ids[start:start + chunk],
                                           chunk=chunk)
-            _save(job, done=written)
+            update_job(job, done=written)
     except Exception as error:
-        _save(job, state=Job.State.FAILED, result={"error": str(error)[:500], "written": written})
+        update_job(job, state=Job.State.FAILED, result={"error": str(error)[:500], "written": written})
         raise
-    _save(job, state=Job.State.DONE, done=written, total=written,
+    update_job(job, state=Job.State.DONE, done=written, total=written,
           result={"written": written, "accounts": len(ids), "days": [d.isoformat() for d in (days[0], days[-1])]
                   if days else []})
     return job

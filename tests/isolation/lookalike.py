@@ -28,6 +28,7 @@ from accounts.services.customers import upsert_accounts
 from accounts.services.tenants import create_api_key, create_staff_member
 from accounts.tenancy import tenant_scope
 from accounts.timeline.services import create_note
+from health.scores.services import recompute as recompute_health
 from health.usage import demo as usage_demo
 from health.usage.services.ingest import ingest_events
 from health.usage.services.rollups import merge_pending_usage
@@ -141,6 +142,8 @@ def load(tenant, size: Size, *, twins: bool = False) -> None:
         _learning_authoring(tenant)
         _learning_portal(tenant, now)
         _learning_api(tenant, now)
+        # Health scores (issue 14) of the last three local days, from all of the above: the health API's answers.
+        recompute_health(tenant=tenant, days=[today - dt.timedelta(days=n) for n in range(3)])
         start = fiscal_year_start(tenant=tenant, today=today)
         month = start
         while month <= today:

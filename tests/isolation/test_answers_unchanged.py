@@ -216,6 +216,8 @@ OWN_OBJECTS: dict[str, list[Ask]] = {
     "contact-merge": [Ask("?q=a")],
     "api-account-detail": [Ask(who=("api",))],
     "api-account-usage": [Ask(who=("api",)), Ask("?window=7", who=("api",))],
+    "api-account-health": [Ask(who=("api",))],
+    "api-account-health-history": [Ask(who=("api",)), Ask("?from={days_90}&to={yesterday}", who=("api",))],
     "api-contact-detail": [Ask(who=("api",))],
     "api-ticket-detail": [Ask(who=("api",))],
     "helpcenter-category": [Ask(who=("anonymous",))],
