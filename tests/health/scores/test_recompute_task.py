@@ -10,7 +10,9 @@ import pytest
 
 from accounts.models import Job
 from accounts.selectors import tenant_today
+from accounts.services.jobs import update_job
 from accounts.tenancy import tenant_scope
+from health.scores import jobs
 from health.scores.jobs import JOB_KIND, run_recompute, start_recompute
 from health.scores.models import HealthScore
 from health.scores.tasks import recompute_health, recompute_health_nightly
@@ -112,3 +114,30 @@ def test_a_real_worker_runs_the_job_to_done(world_a):
         assert job.state == "done", read_log()
     assert (job.done, job.total) == (6, 6)
     assert len(_rows(tenant)) == 6
+
+
+def test_a_failing_chunk_ends_the_job_failed_with_the_rows_written_before(world_a, monkeypatch):
+    tenant = world_a.tenant
+    job = _job(tenant, [D])
+    real, calls = jobs.services.recompute, []
+
+    def second_chunk_fails(**kwargs):
+        calls.append(kwargs["account_ids"])
+        if len(calls) == 2:
+            raise RuntimeError("worker lost its database")
+        return real(**kwargs)
+
+    monkeypatch.setattr(jobs.services, "recompute", second_chunk_fails)
+    with tenant_scope(tenant), pytest.raises(RuntimeError):
+        run_recompute(tenant=tenant, job=job, chunk=2)
+    with tenant_scope(tenant):
+        job.refresh_from_db()
+    assert (job.state, job.done, job.total) == ("failed", 2, 3)
+    assert job.result == {"error": "worker lost its database", "written": 2}
+    assert len(_rows(tenant)) == 2  # the first chunk stays committed
+
+
+def test_update_job_writes_only_the_progress_columns(world_a):
+    job = _job(world_a.tenant, [D])
+    with tenant_scope(world_a.tenant), pytest.raises(ValueError, match="update_job"):
+        update_job(job, input_text="")
