@@ -1,5 +1,5 @@
 """The health scores API (API.md): start a recompute job, an account's latest score with its trend, and its
-daily history. Thin: parse with health.scores.api_inputs, fetch through the access helpers and selectors,
+daily history. Thin: parse with health.scores.params, fetch through the access helpers and selectors,
 call health.scores.jobs, answer.
 
 - ``GET /accounts/{external_id}/health`` answers 200 with null score fields while nothing has been computed
@@ -25,15 +25,15 @@ from cs_platform.api import schema as api_schema
 from cs_platform.api.base import TenantAPIView
 from cs_platform.api.parsers import BoundedJSONParser
 from health.scores import selectors
-from health.scores.api_inputs import (
+from health.scores.jobs import start_recompute
+from health.scores.models import HealthScore
+from health.scores.params import (
     HISTORY_DEFAULT_DAYS,
     MAX_RANGE_DAYS,
     RecomputeInput,
     history_range,
     recompute_request,
 )
-from health.scores.jobs import start_recompute
-from health.scores.models import HealthScore
 
 TREND_DAYS = 30
 

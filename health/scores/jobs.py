@@ -3,8 +3,8 @@ after commit; ``run_recompute`` (the task's body) computes it chunk by chunk, wr
 
 Decisions: the job's request (local days, account ids) is JSON in ``Job.input_text`` (the payload a job
 keeps until it ends, as the CSV import does). ``total`` counts score rows (accounts x days) and ``done``
-grows after each committed chunk, so the polling bar moves while a long backfill runs. A worker killed
-mid-run leaves the job ``running``; a redelivery (or a rerun) of the same job starts over from zero:
+grows after each committed chunk of accounts and day, so the polling bar moves while a long backfill runs.
+A worker killed mid-run leaves the job ``running``; a redelivery (or a rerun) of the same job starts over from zero:
 ``recompute`` upserts on tenant + account + day, so the chunks already written are rewritten with the same
 values, never duplicated. An account deleted between start and run simply drops out of its chunk.
 """
@@ -56,9 +56,10 @@ def run_recompute(*, tenant: Tenant, job: Job, chunk: int = JOB_CHUNK) -> Job:
     written = 0
     try:
         for start in range(0, len(ids), chunk):
-            written += services.recompute(tenant=tenant, days=days, account_ids=ids[start:start + chunk],
-                                          chunk=chunk)
-            update_job(job, done=written)
+            for day in days:  # progress per chunk and day: a year's backfill of 500 accounts moves the bar too
+                written += services.recompute(tenant=tenant, days=[day], account_ids=ids[start:start + chunk],
+                                              chunk=chunk)
+                update_job(job, done=written)
     except Exception as error:
         update_job(job, state=Job.State.FAILED, result={"error": str(error)[:500], "written": written})
         raise

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import signal
 
 import pytest
 
@@ -46,8 +48,8 @@ def test_the_job_advances_per_chunk_and_ends_done_with_its_rows(world_a, world_b
     with tenant_scope(tenant):
         run_recompute(tenant=tenant, job=job, chunk=1)
         job.refresh_from_db()
-    # 3 accounts x 2 days; one chunk of one account (2 rows) at a time.
-    assert seen == [("running", 0, 6), ("running", 2, 6), ("running", 4, 6), ("running", 6, 6), ("done", 6, 6)]
+    # 3 accounts x 2 days; one chunk of one account and one day (1 row) at a time.
+    assert seen == [("running", 0, 6), *[("running", n, 6) for n in range(1, 7)], ("done", 6, 6)]
     assert (job.state, job.done, job.total, job.percent) == ("done", 6, 6, 100)
     assert job.result == {"written": 6, "accounts": 3, "days": ["2026-03-09", "2026-03-10"]}
     assert len(_rows(tenant)) == 6
@@ -129,7 +131,7 @@ def test_a_failing_chunk_ends_the_job_failed_with_the_rows_written_before(world_
 
     monkeypatch.setattr(jobs.services, "recompute", second_chunk_fails)
     with tenant_scope(tenant), pytest.raises(RuntimeError):
-        run_recompute(tenant=tenant, job=job, chunk=2)
+        run_recompute(tenant=tenant, job=job, chunk=2)  # one day: chunks of accounts [0, 1], then [2]
     with tenant_scope(tenant):
         job.refresh_from_db()
     assert (job.state, job.done, job.total) == ("failed", 2, 3)
@@ -141,3 +143,38 @@ def test_update_job_writes_only_the_progress_columns(world_a):
     job = _job(world_a.tenant, [D])
     with tenant_scope(world_a.tenant), pytest.raises(ValueError, match="update_job"):
         update_job(job, input_text="")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_run_leaves_committed_chunks_and_a_rerun_finishes_the_job(world_a):
+    """SIGKILL (no cleanup, like an OOM kill) once some chunks are committed: the job stays running with its
+    rows so far; the same job run by a new worker starts over, upserts, and ends done with one row per account
+    and day (none twice)."""
+    tenant = world_a.tenant
+    days = [D - dt.timedelta(days=n) for n in range(200)]
+    job = _job(tenant, days)
+
+    def progress() -> int:
+        with tenant_scope(tenant):
+            job.refresh_from_db()
+        return job.done
+
+    with real_worker() as (worker, queue, read_log):
+        recompute_health.apply_async(args=[tenant.pk, job.pk], queue=queue)
+        wait_for(worker, lambda: progress() >= 30)
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=15)
+    killed_at = progress()
+    assert job.state == "running" and 30 <= killed_at < 600, read_log()
+    assert len(_rows(tenant)) >= killed_at
+    with real_worker() as (worker, queue, read_log):
+        recompute_health.apply_async(args=[tenant.pk, job.pk], queue=queue)
+
+        def finished() -> bool:
+            progress()
+            return job.finished
+
+        wait_for(worker, finished)
+        assert job.state == "done", read_log()
+    assert (job.done, job.total) == (600, 600)
+    assert len(_rows(tenant)) == 600
