@@ -1,8 +1,9 @@
 from accounts.models.customers import Contact, CustomerAccount, KnowledgeLevel, LifecycleStage
 from accounts.models.jobs import Job
 from accounts.models.tenants import ApiKey, Membership, Role, Tenant
+from accounts.subscriptions.models import PeriodKind, SubscriptionPeriod
 from accounts.timeline.models import AccountNote, NoteKind
-from accounts.worklist.models import CsmTask, CsmTaskChange
+from accounts.worklist.models import CsmTask, CsmTaskChange, CsmTaskComment
 
 __all__ = [
     "AccountNote",
@@ -10,12 +11,15 @@ __all__ = [
     "Contact",
     "CsmTask",
     "CsmTaskChange",
+    "CsmTaskComment",
     "CustomerAccount",
     "Job",
     "KnowledgeLevel",
     "LifecycleStage",
     "Membership",
     "NoteKind",
+    "PeriodKind",
     "Role",
+    "SubscriptionPeriod",
     "Tenant",
 ]

@@ -22,7 +22,8 @@ DETAIL_MAX = 5000
 class SourceKind(models.TextChoices):
     MANUAL = "", "Created by hand"
     SURVEY_RESPONSE = "survey_response", "Survey response"
-    HEALTH_ALERT = "health_alert", "Health alert"  # issue 14
+    HEALTH_ALERT = "health_alert", "Health alert"  # issue 14: source_id = health.HealthAlert
+    PLAYBOOK_STEP = "playbook_step", "Playbook step"  # issue 14: source_id = health.PlaybookRunStep
 
 
 class CsmTask(TenantOwnedModel):
@@ -34,6 +35,8 @@ class CsmTask(TenantOwnedModel):
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="+", help_text="empty = nobody yet (an account without a CSM)")
     due_on = models.DateField(help_text="a day in the tenant's time zone")
+    snoozed_until = models.DateField(null=True, blank=True,
+                                     help_text="a local day: hidden from the open lists until then (issue 14)")
     done_at = models.DateTimeField(null=True, blank=True)
     done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+")
@@ -75,6 +78,8 @@ class TaskAction(models.TextChoices):
     CREATED = "created", "Created"
     COMPLETED = "completed", "Completed"
     REOPENED = "reopened", "Reopened"
+    SNOOZED = "snoozed", "Snoozed"
+    COMMENTED = "commented", "Commented"
 
 
 class CsmTaskChange(TenantOwnedModel):
@@ -88,3 +93,24 @@ class CsmTaskChange(TenantOwnedModel):
 
     class Meta:
         indexes = [models.Index(fields=["tenant", "task", "at"], name="accounts_csmtaskchange_task")]
+
+
+COMMENT_MAX = 5000
+
+
+class CsmTaskComment(TenantOwnedModel):
+    """A comment on a task (issue 14): who wrote what, when."""
+
+    task = models.ForeignKey(CsmTask, on_delete=models.CASCADE, related_name="comments")
+    body = models.TextField()
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                           related_name="+")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~Q(body=""), name="accounts_csmtaskcomment_body_set"),
+            models.CheckConstraint(condition=Q(LessThanOrEqual(Length("body"), COMMENT_MAX)),
+                                   name="accounts_csmtaskcomment_body_length"),
+        ]
+        indexes = [models.Index(fields=["tenant", "task", "at"], name="accounts_csmtaskcomment_task")]

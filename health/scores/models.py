@@ -85,3 +85,62 @@ class HealthScore(TenantOwnedModel):
                                    name="health_score_confidence_bounded"),
         ]
         indexes = [models.Index(fields=["tenant", "day"], name="health_score_day")]
+
+
+REASON_MAX = 1000
+
+
+class OverrideEnd(models.TextChoices):
+    EXPIRED = "expired", "Expired"
+    REMOVED = "removed", "Removed by hand"
+    REPLACED = "replaced", "Replaced by a newer override"
+
+
+class HealthOverride(TenantOwnedModel):
+    """A CSM's override of an account's score or band, with a reason and an expiry. The computed score rows
+    are never touched: the override is shown beside them and wins on display while it is in force
+    (``ended_at`` null and ``expires_at`` in the future). Every row stays, so the rows of an account are its
+    override history (who, when, what, why, and how it ended: expired by itself, removed, or replaced)."""
+
+    account = models.ForeignKey(CustomerAccount, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField(null=True, blank=True, help_text="0-100; empty = the band alone is overridden")
+    band = models.CharField(max_length=32, blank=True, help_text="empty = the band of the overriding score")
+    reason = models.TextField()
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    expires_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+", help_text="empty with an end = ended by the platform")
+    end_reason = models.CharField(max_length=16, choices=OverrideEnd.choices, blank=True)
+
+    class Meta:
+        constraints = [
+            # At most one override in force per account: a new one ends (replaces) the current one.
+            models.UniqueConstraint(fields=["tenant", "account"], condition=Q(ended_at__isnull=True),
+                                    name="health_override_one_open"),
+            models.CheckConstraint(condition=Q(score__isnull=False) | ~Q(band=""),
+                                   name="health_override_says_something"),
+            models.CheckConstraint(condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=100),
+                                   name="health_override_score_bounded"),
+            models.CheckConstraint(condition=~Q(reason=""), name="health_override_reason_set"),
+            models.CheckConstraint(condition=Q(expires_at__gt=models.F("created_at")),
+                                   name="health_override_expires_after_creation"),
+            models.CheckConstraint(condition=Q(ended_at__isnull=True) | ~Q(end_reason=""),
+                                   name="health_override_end_has_reason"),
+        ]
+        indexes = [models.Index(fields=["tenant", "account", "created_at"], name="health_override_account")]
+
+
+class RecomputeDirty(TenantOwnedModel):
+    """The dirty flag of the soon-after-changes recompute: an account whose inputs changed since its last
+    score (events merged, a ticket, a survey answer, a completion, a subscription). One row per account
+    (marking twice is a no-op); the batch task takes rows away as it recomputes them."""
+
+    account = models.ForeignKey(CustomerAccount, on_delete=models.CASCADE, related_name="+")
+    marked_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "account"], name="health_dirty_one_per_account")]
+        indexes = [models.Index(fields=["tenant", "marked_at"], name="health_dirty_marked")]
