@@ -63,6 +63,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # define surveys author paths and enroll or withdraw learners by hand (agents recommend paths from tickets).
     "learning.view": ALL_ROLES,
     "learning.manage": STAFF_WRITERS,
+    # Health scores (issue 14): everyone sees scores, explanations, the portfolio and the backtest; the roles
+    # that own the relationship override an account's score (with a reason and an expiry) and start a
+    # recompute or a playbook; admins and managers define scorecards, alert rules and playbooks.
+    "health.view": ALL_ROLES,
+    "health.override": STAFF_WRITERS,
+    "health.manage": frozenset({Role.ADMIN, Role.MANAGER}),
 }
 
 
