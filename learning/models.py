@@ -12,9 +12,12 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 
 from accounts.models import Contact
 from accounts.tenancy import TenantOwnedModel
+from surveys.branding.images import CONTENT_TYPES, MAX_BYTES, MAX_SIDE
 
 MAX_NAME = 200
 MAX_DESCRIPTION = 5000
@@ -303,6 +306,17 @@ class LessonImage(TenantOwnedModel):
     uploaded_at = models.DateTimeField()
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")
+
+    class Meta:
+        # The upload check's limits kept by the database too (as for the survey logos), so no writer, the
+        # admin or a script included, stores an image the public URL would refuse to serve.
+        constraints = [
+            models.CheckConstraint(condition=Q(content_type__in=CONTENT_TYPES), name="learning_image_content_type"),
+            models.CheckConstraint(condition=Q(LessThanOrEqual(Length("data"), MAX_BYTES)), name="learning_image_size"),
+            models.CheckConstraint(condition=Q(width__gte=1, width__lte=MAX_SIDE, height__gte=1, height__lte=MAX_SIDE),
+                                   name="learning_image_dimensions"),
+            models.UniqueConstraint(fields=["tenant", "key"], name="learning_image_unique_key"),
+        ]
 
 
 # The emails' policy lives in its sub-domain package; imported here so the app's models are all in one place.

@@ -166,6 +166,26 @@ def rows_the_seed_does_not_write(tenant: Tenant) -> None:
 
         HealthScore.objects.create(account=contact.account, day=now.date(), score=50, band="yellow", confidence=1,
                                    version=ensure_default_scorecard(tenant=tenant).current_version, computed_at=now)
+        # Health scores, step 4: an override, a dirty mark, a rule with its alert, a playbook run with its step,
+        # a task comment and a subscription period.
+        from accounts.models import CsmTask, CsmTaskComment, SubscriptionPeriod
+        from health.alerts.models import AlertRule, HealthAlert, Playbook, PlaybookRun, PlaybookRunStep, PlaybookStep
+        from health.scores.models import HealthOverride, RecomputeDirty
+
+        account = contact.account
+        HealthOverride.objects.create(account=account, score=80, reason="Exec sponsor confirmed", created_at=now,
+                                      expires_at=later)
+        RecomputeDirty.objects.create(account=account, marked_at=now)
+        playbook = Playbook.objects.create(name="Save the account")
+        PlaybookStep.objects.create(playbook=playbook, position=1, title="Call the sponsor")
+        rule = AlertRule.objects.create(kind="turns_red", name="Turns red", playbook=playbook)
+        alert = HealthAlert.objects.create(rule=rule, kind="turns_red", account=account, cause_key="red:1",
+                                           day=now.date(), title="Turned red", raised_at=now)
+        run = PlaybookRun.objects.create(playbook=playbook, account=account, alert=alert, started_at=now)
+        PlaybookRunStep.objects.create(run=run, position=1, title="Call the sponsor", due_on=now.date())
+        CsmTaskComment.objects.create(task=CsmTask.objects.first(), body="Left a voicemail", at=now)
+        SubscriptionPeriod.objects.create(account=account, external_id="sub-1", starts_at=now, ends_at=later,
+                                          arr=12000, seats=10)
         # Issue 13's learning emails: the tenant's policy.
         from learning.emails.services import policy_for as learning_policy_for
 

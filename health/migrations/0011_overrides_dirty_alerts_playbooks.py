@@ -155,6 +155,10 @@ class Migration(migrations.Migration):
                 ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.customeraccount')),
                 ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.tenant')),
             ],
+            options={
+                'verbose_name': 'recompute mark',
+                'verbose_name_plural': 'recompute marks',
+            },
             managers=[
                 ('objects', django.db.models.manager.Manager()),
                 ('held_rows', django.db.models.manager.Manager()),

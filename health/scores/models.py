@@ -144,3 +144,4 @@ class RecomputeDirty(TenantOwnedModel):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant", "account"], name="health_dirty_one_per_account")]
         indexes = [models.Index(fields=["tenant", "marked_at"], name="health_dirty_marked")]
+        verbose_name, verbose_name_plural = "recompute mark", "recompute marks"

@@ -5,6 +5,7 @@ migrating learners, lesson images."""
 from __future__ import annotations
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from learning.models import Enrollment, LearningPath, LessonImage, PathVersion, Step, StepProgress, TargetingRule
 from learning.paths.images import markdown_snippet, public_path
@@ -278,6 +279,18 @@ def test_a_lesson_image_is_checked_and_stored_with_a_random_key(world_a):
     assert first.key != second.key and len(first.key) == 32 and first.digest == second.digest
     assert markdown_snippet(tenant=world_a.tenant, image=first, alt="a [tricky]\nalt") == (
         f"![a  tricky  alt]({public_path(tenant=world_a.tenant, image=first)})")
+
+
+@pytest.mark.parametrize("bad", [{"content_type": "image/svg+xml"}, {"width": 0}, {"height": 2001},
+                                 {"data": b"x" * (256 * 1024 + 1)}])
+def test_the_database_refuses_a_lesson_image_the_upload_check_would_refuse(world_a, bad):
+    with world_a.scope():
+        path = save_path(tenant=world_a.tenant, path=None, data=PathData(name="Basics"))
+        image = add_lesson_image(tenant=world_a.tenant, path=path, data=png(5, 4), by=None)
+        for name, value in bad.items():
+            setattr(image, name, value)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            image.save()
 
 
 def test_quiz_text_round_trips_and_names_the_bad_line():
