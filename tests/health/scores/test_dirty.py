@@ -5,7 +5,10 @@ fan-out to tenants with marks only, and the hook point after the recompute."""
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
+import time
 
 import pytest
 from django.db import connection, connections
@@ -17,6 +20,7 @@ from health.scores.dirty import mark_dirty, mark_dirty_for_contacts, tenants_wit
 from health.scores.models import HealthScore, RecomputeDirty
 from health.scores.services import DIRTY_LOCK_CLASS, recompute_dirty
 from health.scores.tasks import recompute_dirty_accounts, recompute_dirty_all_tenants
+from tests.test_celery_worker import real_worker, wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -237,4 +241,41 @@ def test_a_second_batch_at_once_skips_and_processes_nothing(world_a):
         other.close()
     with tenant_scope(world_a.tenant):
         assert recompute_dirty(tenant=world_a.tenant).recomputed == 3
+    assert marks(world_a) == {}
+
+
+def _batch_holds_its_lock(tenant_id: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND objid = %s "
+                       "AND granted", [DIRTY_LOCK_CLASS, tenant_id])
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_killed_mid_batch_leaves_the_marks_and_the_next_run_redoes_them(world_a):
+    """SIGKILL (no cleanup) while a real worker's batch is inside its transaction (held there by the recompute
+    lock another connection keeps): no score is written, every mark stays; the next batch does them all."""
+    mark(world_a, *world_a.accounts)
+    tenant = world_a.tenant
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("BEGIN")
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [services.RECOMPUTE_LOCK_CLASS, tenant.pk])
+        with real_worker() as (worker, queue, read_log):
+            recompute_dirty_accounts.apply_async(args=[tenant.pk], queue=queue)
+            wait_for(worker, lambda: _batch_holds_its_lock(tenant.pk))
+            assert _batch_holds_its_lock(tenant.pk), read_log()
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(30)
+        with other.cursor() as cursor:
+            cursor.execute("COMMIT")
+    finally:
+        other.close()
+    # The killed worker's backend notices its client is gone once its lock wait ends, and rolls back.
+    deadline = time.monotonic() + 30
+    while _batch_holds_its_lock(tenant.pk) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(marks(world_a)) == 3 and scored(world_a) == set()
+    assert recompute_dirty_accounts(tenant.pk) == 3
     assert marks(world_a) == {}
