@@ -68,6 +68,7 @@ NAV: tuple[NavGroup, ...] = (
         NavLink("API keys", "apikey-list", "apikeys.manage"),
         NavLink("Tenant settings", "tenant-settings", "tenant.manage"),
         NavLink("Learning emails", "learning-settings", "learning.manage"),
+        NavLink("Scorecards", "scorecard-list", "health.view"),
     )),
 )
 
@@ -91,6 +92,7 @@ REACHED_FROM: dict[str, str] = {
     "sla-policy-create-default": "sla-policy-list",
     "sla-calendar-create": "sla-policy-list",
     "catalog-add": "catalog",
+    "scorecard-create": "scorecard-list",
     "survey-create": "survey-list",
     "survey-loop": "survey-list",
     "survey-report": "survey-list",

@@ -431,3 +431,28 @@ def contacts_by_external_id(*, tenant: Tenant, external_ids: Iterable[str]) -> d
         .values_list("external_id", "id", "account_id")
     )
     return {external_id: (pk, account_id) for external_id, pk, account_id in rows}
+
+
+# --- segments: the lifecycle stage and tier pairs that scorecards match on ---------------------------------
+
+MAX_SEGMENTS = 500
+
+
+def account_segments(*, tenant: Tenant, limit: int = MAX_SEGMENTS) -> list[tuple[str, str, int]]:
+    """``(lifecycle_stage, tier, accounts)`` of the tenant's accounts, as stored, the largest first (one grouped
+    query, at most ``limit`` pairs): what health scorecards pick by, counted without reading every account."""
+    rows = (CustomerAccount.objects.filter(tenant=tenant).values("lifecycle_stage", "tier").annotate(n=Count("pk"))
+            .order_by("-n", "lifecycle_stage", "tier").values_list("lifecycle_stage", "tier", "n"))
+    return list(rows[:limit])
+
+
+def account_ids_in_segments(*, tenant: Tenant, segments: Iterable[tuple[str, str]], limit: int) -> list[int]:
+    """Ids (ascending, at most ``limit``) of the tenant's accounts whose ``(lifecycle_stage, tier)`` is one of
+    ``segments`` (as :func:`account_segments` answers them). One query; none for no segment."""
+    match = Q()
+    for stage, tier in segments:
+        match |= Q(lifecycle_stage=stage, tier=tier)
+    if not match:
+        return []
+    rows = CustomerAccount.objects.filter(match, tenant=tenant).order_by("pk").values_list("pk", flat=True)
+    return list(rows[:limit])

@@ -82,4 +82,10 @@ SCHEDULE = {
         "task": "health.scores.tasks.recompute_health_all_tenants",
         "schedule": crontab(minute=13, hour=2),
     },
+    # Health scores: the accounts marked dirty by a change (events merged, tickets, answers, completions,
+    # account edits, subscriptions) recomputed soon after; tenants without marks get no task.
+    "recompute-health-dirty": {
+        "task": "health.scores.tasks.recompute_dirty_all_tenants",
+        "schedule": crontab(),
+    },
 }

@@ -27,6 +27,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Tenant
+from health.scores.dirty import mark_dirty_for_contacts
 from learning.models import Enrollment, EnrollmentStatus, QuizAttempt, Step, StepKind, StepProgress
 from learning.quizzes import score as quiz_score
 from learning.services import enroll
@@ -105,7 +106,11 @@ def refresh_status(*, tenant: Tenant, enrollment_ids: Sequence[int]) -> list[int
         cursor.execute(_REFRESH_SQL.replace("%(code)s", _CERTIFICATE_CODE),
                        {"tenant": tenant.pk, "ids": list(enrollment_ids)})
         rows = cursor.fetchall()
-    completed_contacts = sorted({contact for _, contact, status in rows if status == EnrollmentStatus.COMPLETED})
+        completed_contacts = sorted({contact for _, contact, status in rows
+                                     if status == EnrollmentStatus.COMPLETED})
+        # Training adoption is a health input: the accounts of the newly completed (the UPDATE touches only
+        # enrollments not completed before) are recomputed soon, marked in this transaction.
+        mark_dirty_for_contacts(tenant=tenant, contact_ids=completed_contacts)
     if completed_contacts:
         enroll(tenant=tenant, contact_ids=completed_contacts)
     return [pk for pk, _, status in rows if status == EnrollmentStatus.COMPLETED]
@@ -156,6 +161,7 @@ def complete_path(*, tenant: Tenant, enrollment: Enrollment, completed_at: dt.da
     with connection.cursor() as cursor:  # the same certificate code as refresh_status makes
         cursor.execute(f"UPDATE learning_enrollment SET certificate_code = {_CERTIFICATE_CODE} "  # noqa: S608
                        "WHERE tenant_id = %s AND id = %s AND certificate_code = ''", [tenant.pk, enrollment.pk])
+    mark_dirty_for_contacts(tenant=tenant, contact_ids=[enrollment.contact_id])  # training adoption changed
     enroll(tenant=tenant, contact_ids=[enrollment.contact_id])
     return True
 

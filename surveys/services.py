@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.selectors import contacts_by_external_id
 from cs_platform.bulk import BulkResult, ItemValidator
+from health.scores.dirty import mark_dirty
 from support.records.selectors import ticket_by_external_id
 from surveys.models import Source, Survey, SurveyResponse, SurveyText
 from surveys.scales import Kind, score_error
@@ -218,6 +219,7 @@ def record_responses(*, tenant: Tenant, items: Sequence[Any], now: dt.datetime |
     contacts = contacts_by_external_id(tenant=tenant, external_ids=(d["contact"] for d in clean.values()))
     resolve = _Resolver(tenant)
     written: list[int] = []
+    accounts: set[int] = set()
     with transaction.atomic():
         for index, data in clean.items():
             try:
@@ -230,8 +232,10 @@ def record_responses(*, tenant: Tenant, items: Sequence[Any], now: dt.datetime |
                 result.tally(outcome)
                 if outcome != "duplicate":
                     written.append(pk)
+                    accounts.add(values["account_id"])
         if written:
             follow_up_on_commit(tenant=tenant, response_ids=written)
+            mark_dirty(tenant=tenant, account_ids=accounts)  # NPS and CSAT are health inputs
     return result
 
 

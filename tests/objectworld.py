@@ -75,6 +75,8 @@ OBJECT_KWARGS: dict[str, Callable[[dict], object]] = {
     "certificate_code": lambda o: o["completed_enrollment"].certificate_code,
     "link_token": lambda o: o["learner_link_token"],
     "learner_tenant_slug": lambda o: o["tenant"].slug,
+    # Health scorecards (issue 14): B's own scorecard, its name carrying the marker.
+    "scorecard_pk": lambda o: o["scorecard"].pk,
 }
 
 
@@ -102,10 +104,21 @@ def one_of_each(b: TenantWorld, marker: str) -> dict:
                                            due_at=job.created_at, note=marker)
     kb = _knowledge_and_sla(b, marker) | _qa(b, ticket, marker) | _surveys(b, contact, ticket, marker)
     kb |= (_learning_authoring(b, contact, kb["article"], marker) | _learning_portal(b, contact, marker)
-           | _learning_api(b, contact, marker))
+           | _learning_api(b, contact, marker) | _scorecard(b, marker))
     return kb | {"account": account, "note": note, "contact": contact, "job": job, "api_key": b.api_key,
             "membership": membership, "catalog_entry": catalog_entry, "ticket": ticket, "macro": macro,
             "callback": callback}
+
+
+def _scorecard(b, marker) -> dict:
+    """A scorecard of B for B's marker tier: a leaking list, detail or edit page would show its name."""
+    from health.scores.definitions import default_definition
+    from health.scores.services import ScorecardData, save_scorecard
+
+    with b.scope():
+        card = save_scorecard(tenant=b.tenant, scorecard=None, by=None, data=ScorecardData(
+            name=f"{marker} scorecard", definition=default_definition(), tiers=[f"{marker}-tier"]))
+    return {"scorecard": card}
 
 
 def _learning_api(b, contact, marker) -> dict:

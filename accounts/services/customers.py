@@ -18,9 +18,14 @@ from accounts.models import Contact, CustomerAccount, Membership, Role, Tenant
 from accounts.services.hooks import ACCOUNT_TARGETING_FIELDS, targeting_changed
 from accounts.services.upserts import _watched_changes, _write
 from cs_platform.bulk import BulkResult, validate_batch
+from health.scores.dirty import mark_dirty
 
 CSM_ROLES = (Role.ADMIN, Role.MANAGER, Role.CSM)
 
+
+# The account fields a health score reads (scorecard choice, per-seat inputs, tenure, onboarding window, days to
+# renewal): a change marks the account for a recompute soon (health.scores.dirty).
+HEALTH_INPUT_FIELDS = ("lifecycle_stage", "tier", "seats", "contract_start", "renewal_date")
 
 ACCOUNT_FIELDS = ("name", "domain", "plan", "tier", "arr", "seats", "contract_start", "renewal_date",
                   "lifecycle_stage", "owner_csm_id")
@@ -56,7 +61,11 @@ def upsert_accounts(*, tenant: Tenant, items: Sequence[Any]) -> BulkResult:
             data["owner_csm_id"] = None
         prepared[index] = data
     retargeted = _watched_changes(CustomerAccount, tenant, prepared, ACCOUNT_TARGETING_FIELDS)
-    _write(CustomerAccount, tenant, prepared, ACCOUNT_FIELDS, result)
+    rescored = _watched_changes(CustomerAccount, tenant, prepared, HEALTH_INPUT_FIELDS)
+    with transaction.atomic():
+        created = _write(CustomerAccount, tenant, prepared, ACCOUNT_FIELDS, result)
+        # New accounts get a first score soon; edited ones whose score inputs changed are recomputed soon.
+        mark_dirty(tenant=tenant, account_ids=[*created, *rescored])
     _accounts_retargeted(tenant, retargeted)
     return result
 
@@ -81,12 +90,17 @@ def backdate_updated_at(*, tenant: Tenant, stamps: Mapping[str, dt.datetime]) ->
     return changed
 
 
+@transaction.atomic
 def save_account(*, tenant: Tenant, account: CustomerAccount) -> CustomerAccount:
     """Create or update one account from a validated form (the form checked every field)."""
     account.tenant = tenant
-    before = None if account._state.adding else (
-        CustomerAccount.objects.filter(tenant=tenant, pk=account.pk).values_list(*ACCOUNT_TARGETING_FIELDS).first())
+    watched = (*ACCOUNT_TARGETING_FIELDS, *HEALTH_INPUT_FIELDS)
+    before = None if account._state.adding else dict(zip(watched, (
+        CustomerAccount.objects.filter(tenant=tenant, pk=account.pk).values_list(*watched).first()), strict=True))
     account.save()
-    if before is not None and before != tuple(getattr(account, name) for name in ACCOUNT_TARGETING_FIELDS):
+    changed = {name for name in watched if before is None or before[name] != getattr(account, name)}
+    if before is not None and changed.intersection(ACCOUNT_TARGETING_FIELDS):
         _accounts_retargeted(tenant, [account.pk])
+    if changed.intersection(HEALTH_INPUT_FIELDS):
+        mark_dirty(tenant=tenant, account_ids=[account.pk])
     return account

@@ -20,6 +20,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import Tenant
+from accounts.selectors import tenant_today
+from health.scores import dirty
 from health.scores.compute import categories_of, compute
 from health.scores.definitions import DefinitionError, clean_definition, default_definition
 from health.scores.inputs import account_ids as tenant_account_ids
@@ -32,6 +34,10 @@ MAX_MATCH_VALUES = 20
 # pg_advisory_xact_lock(class, tenant id): one chunk of one tenant's recompute at a time (any constant of
 # ours; 5_001 QA, 12_001 survey sender, 13_001 learning emails, 52_005 support costs are taken).
 RECOMPUTE_LOCK_CLASS = 14_001
+# pg_try_advisory_xact_lock(class, tenant id): one dirty-flag batch of a tenant at a time; a second one at
+# once skips (the running one re-queues itself while a backlog remains), so no mark is processed twice.
+DIRTY_LOCK_CLASS = 14_002
+DIRTY_BATCH = 500
 MAX_CHUNK = 5_000
 SCORE_FIELDS = ["version", "score", "band", "confidence", "components", "computed_at"]
 
@@ -87,11 +93,9 @@ def ensure_default_scorecard(*, tenant: Tenant) -> Scorecard:
         return Scorecard.objects.select_related("current_version").get(tenant=tenant, is_default=True)
 
 
-@transaction.atomic
-def save_scorecard(*, tenant: Tenant, scorecard: Scorecard | None, data: ScorecardData,
-                   by: AbstractBaseUser | None) -> Scorecard:
-    """Create a scorecard or update one; a definition different from the current version's becomes the next
-    version (versions never change: the scores computed with one stay reproducible). All or nothing."""
+def clean_scorecard_data(*, tenant: Tenant, scorecard: Scorecard | None, data: ScorecardData) -> ScorecardData:
+    """``data`` as it would be stored (name trimmed, stages and tiers normalised, the definition cleaned), or a
+    ScorecardError naming the field: what ``save_scorecard`` checks, so a preview refuses what a save would."""
     name = (data.name or "").strip()
     if not name or len(name) > MAX_NAME:
         raise ScorecardError(f"a name of 1 to {MAX_NAME} characters", "name")
@@ -106,13 +110,23 @@ def save_scorecard(*, tenant: Tenant, scorecard: Scorecard | None, data: Scoreca
         raise ScorecardError("another scorecard has this name", "name")
     if scorecard is not None and scorecard.is_default and (stages or tiers):
         raise ScorecardError("the default scorecard applies to every account no other matches", "lifecycle_stages")
+    return ScorecardData(name=name, definition=definition, lifecycle_stages=stages, tiers=tiers,
+                         priority=data.priority)
+
+
+@transaction.atomic
+def save_scorecard(*, tenant: Tenant, scorecard: Scorecard | None, data: ScorecardData,
+                   by: AbstractBaseUser | None) -> Scorecard:
+    """Create a scorecard or update one; a definition different from the current version's becomes the next
+    version (versions never change: the scores computed with one stay reproducible). All or nothing."""
+    clean = clean_scorecard_data(tenant=tenant, scorecard=scorecard, data=data)
     scorecard = scorecard or Scorecard(tenant=tenant)
-    scorecard.name, scorecard.priority = name, data.priority
-    scorecard.lifecycle_stages, scorecard.tiers = stages, tiers
+    scorecard.name, scorecard.priority = clean.name, clean.priority
+    scorecard.lifecycle_stages, scorecard.tiers = list(clean.lifecycle_stages), list(clean.tiers)
     scorecard.save()
     current = scorecard.current_version
-    if current is None or current.definition != definition:
-        _new_version(tenant=tenant, scorecard=scorecard, definition=definition, by=by)
+    if current is None or current.definition != clean.definition:
+        _new_version(tenant=tenant, scorecard=scorecard, definition=clean.definition, by=by)
     return scorecard
 
 
@@ -157,3 +171,46 @@ def recompute(*, tenant: Tenant, days: Iterable[dt.date], account_ids: Sequence[
                 written += _score_chunk(tenant=tenant, day=day, ids=ids[start:start + chunk],
                                         scorecards=scorecards, categories=categories)
     return written
+
+
+def after_recompute(*, tenant: Tenant, day: dt.date, account_ids: Sequence[int]) -> None:
+    """Called by the nightly recompute and by every dirty-flag batch once ``account_ids``' scores of ``day``
+    are written, inside the batch's transaction (so a batch that fails or is killed redoes it with the
+    scores). The alert rules (health.alerts.services.evaluate_rules) are wired here; nothing yet."""
+
+
+@dataclass(frozen=True)
+class DirtyBatch:
+    recomputed: int = 0  # score rows written (accounts that still exist among the marked ones)
+    cleared: int = 0  # marks deleted; a mark renewed during the batch stays
+    backlog: int = 0  # marks made before this batch started and still waiting: the caller re-queues
+    busy: bool = False  # another batch of the tenant was running: this one did nothing
+
+
+def recompute_dirty(*, tenant: Tenant, limit: int | None = None) -> DirtyBatch:
+    """Recompute today's (local) score of up to ``limit`` (default ``DIRTY_BATCH``) marked accounts, oldest
+    mark first, and clear the marks handled, all in one transaction: a worker killed mid-batch leaves every
+    mark for the next run.
+
+    A change committed while this runs renews its account's mark, which then survives the clear (see
+    health.scores.dirty). A mark of an account deleted meanwhile went with the account (cascade), or is
+    cleared with no score written. Two batches at once: the second finds the tenant's lock taken and skips."""
+    limit = DIRTY_BATCH if limit is None else limit
+    if not 1 <= limit <= MAX_CHUNK:
+        raise ValueError(f"limit must be 1-{MAX_CHUNK}")
+    started = timezone.now()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [DIRTY_LOCK_CLASS, tenant.pk])
+            if not cursor.fetchone()[0]:
+                return DirtyBatch(busy=True)
+        marks = dirty.oldest_marks(tenant=tenant, limit=limit)
+        if not marks:
+            return DirtyBatch()
+        day = tenant_today(tenant)
+        ids = [account_id for account_id, _ in marks]
+        written = recompute(tenant=tenant, days=[day], account_ids=ids, chunk=limit)
+        after_recompute(tenant=tenant, day=day, account_ids=ids)
+        cleared = dirty.clear_marks(tenant=tenant, marks=marks)
+    return DirtyBatch(recomputed=written, cleared=cleared,
+                      backlog=dirty.marks_waiting(tenant=tenant, marked_before=started))

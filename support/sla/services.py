@@ -15,6 +15,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from accounts.models import Tenant
+from health.scores.dirty import mark_dirty
 from support.models import BusinessCalendar, Holiday, SlaEvent, SlaPolicy, Ticket
 from support.sla import calendar as sla_calendar
 from support.sla.selectors import _CLOCK_COLUMNS, _clock_code, annotate_sla_state, due_after, match_policy
@@ -76,15 +77,19 @@ def check_sla(*, tenant: Tenant, now: dt.datetime | None = None) -> CheckResult:
             rows = list(
                 base.filter(**{f"{due}__gte": now - EVENT_LOOKBACK})
                 .alias(_code=code).filter(_code=wanted).filter(~Exists(recorded))
-                .values_list("pk", due)
+                .values_list("pk", due, "account_id")
             )
             if not rows:
                 continue
-            SlaEvent.objects.bulk_create(
-                [SlaEvent(tenant=tenant, ticket_id=pk, clock=clock, kind=kind, due_at=due_at) for pk, due_at in rows],
-                ignore_conflicts=True,  # a concurrent run recorded it: the unique constraint keeps one
-            )
-            for pk, due_at in rows:
+            with transaction.atomic():
+                SlaEvent.objects.bulk_create(
+                    [SlaEvent(tenant=tenant, ticket_id=pk, clock=clock, kind=kind, due_at=due_at)
+                     for pk, due_at, _ in rows],
+                    ignore_conflicts=True,  # a concurrent run recorded it: the unique constraint keeps one
+                )
+                if kind == SlaEvent.Kind.BREACH:  # a health input: those accounts' scores are recomputed soon
+                    mark_dirty(tenant=tenant, account_ids=[account_id for _, _, account_id in rows])
+            for pk, due_at, _ in rows:
                 logger.warning("SLA %s: tenant %s ticket %s %s due %s", kind, tenant.slug, pk, clock,
                                due_at.isoformat())
             if kind == SlaEvent.Kind.BREACH:

@@ -20,6 +20,7 @@ import datetime as dt
 
 from django.db import transaction
 
+from health.scores.dirty import mark_dirty
 from surveys.models import SurveyResponse
 from surveys.public.selectors import is_expired
 from surveys.scales import SCALES, score_error
@@ -72,6 +73,7 @@ def answer_invitation(*, invitation: Invitation, score: int, comment: str | None
         invitation.status = locked.status
         # The closed loop: a low answer (or an edit that makes it low) opens the CSM's follow-up task.
         follow_up_on_commit(tenant=invitation.tenant, response_ids=[response.pk])
+        mark_dirty(tenant=invitation.tenant, account_ids=[response.account_id])  # NPS and CSAT are health inputs
     return response
 
 

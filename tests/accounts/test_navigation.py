@@ -88,7 +88,10 @@ def test_menus_without_links_are_left_out(world_a):
     html = a.client_for(a.viewer).get(reverse("tenant-home", args=[a.tenant.slug])).content.decode()
     block = NAV_BLOCK.search(html).group(0)
     assert "<summary>Customers</summary>" in block and "<summary>Support</summary>" in block
-    assert "<summary>Reports</summary>" not in block and "<summary>Settings</summary>" not in block
+    assert "<summary>Reports</summary>" not in block
+    # Settings holds one link a viewer may follow: the scorecards (read-only), which explain every health score.
+    settings = block[block.index("<summary>Settings</summary>"):].split("</details>")[0]
+    assert settings.count("<li>") == 1 and reverse("scorecard-list", args=[a.tenant.slug]) in settings
 
 
 def test_the_learner_portal_and_certificates_are_not_staff_pages(world_a):

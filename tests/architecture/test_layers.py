@@ -133,8 +133,10 @@ RAW_SQL_ALLOWED = {
                                           "health/scores/inputs.py's score inputs (one statement per family)",
     "health/scores/services.py": "the score recompute: one chunk per tenant at a time under "
                                  "pg_advisory_xact_lock",
-    "health/scores/dirty.py": "the dirty flag: one INSERT ... SELECT of the tenant's existing accounts, ON CONFLICT "
-                              "DO NOTHING (a writer marks many accounts in one statement)",
+    "health/scores/dirty.py": "the dirty flag: one INSERT ... SELECT of the tenant's existing accounts (or of the "
+                              "accounts of contacts), ON CONFLICT renewing the mark (a writer marks many "
+                              "accounts in one statement); the batch's DELETE of exactly the marks it read "
+                              "(unnest of ids and times)",
     "health/usage/selectors/catalog.py": "unknown event names: a grouped anti-join over the rollups view",
     "health/usage/services/ingest.py": "ingestion: COPY into the staging table and the set-based insert from it",
     "health/usage/services/partitions.py": "the events table's monthly partitions, created and dropped through the "

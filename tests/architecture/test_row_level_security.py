@@ -28,6 +28,8 @@ ALL_TENANTS_ALLOWED = {
                                 "so the invitation is found before any scope (like an API key)",
     "learning/portal/sessions.py": "current_learner: the learner cookie's token names its session and tenant",
     "learning/portal/access.py": "certificate_by_code: the public certificate page's code names its tenant",
+    "health/scores/dirty.py": "tenants_with_marks: the dirty-flag beat fans out only to tenants with marks "
+                              "(reads tenant ids, before any tenant's scope)",
 }
 
 pytestmark = pytest.mark.django_db

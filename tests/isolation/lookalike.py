@@ -142,6 +142,7 @@ def load(tenant, size: Size, *, twins: bool = False) -> None:
         _learning_authoring(tenant)
         _learning_portal(tenant, now)
         _learning_api(tenant, now)
+        _scorecards(tenant)
         # Health scores (issue 14) of the last three local days, from all of the above: the health API's answers.
         recompute_health(tenant=tenant, days=[today - dt.timedelta(days=n) for n in range(3)])
         start = fiscal_year_start(tenant=tenant, today=today)
@@ -151,6 +152,20 @@ def load(tenant, size: Size, *, twins: bool = False) -> None:
             record_support_cost(tenant=tenant, month=month, amount=Decimal("1300.00"), currency="USD",
                                 team_name=support_demo.FRONTLINE)
             month = (month + dt.timedelta(days=32)).replace(day=1)
+
+
+SCORECARD_NAME = "Premium accounts"
+
+
+def _scorecards(tenant) -> None:
+    """The same premium scorecard in both tenants (issue 14): the scorecard list counts the accounts each one
+    applies to, and a preview reads both tenants' look-alike accounts and scores if it loses its tenant."""
+    from health.scores.definitions import default_definition
+    from health.scores.services import ScorecardData, ensure_default_scorecard, save_scorecard
+
+    ensure_default_scorecard(tenant=tenant)
+    save_scorecard(tenant=tenant, scorecard=None, by=None, data=ScorecardData(
+        name=SCORECARD_NAME, definition=default_definition(), tiers=["premium"], priority=10))
 
 
 def _learning_paths(tenant) -> None:

@@ -50,6 +50,7 @@ from django.test import Client
 from accounts.models import Role
 from accounts.tenancy import tenant_scope
 from cs_platform import parallel_reads
+from health.scores.models import Scorecard
 from support.reports.selectors import GROUP_BYS
 from surveys.reports.selectors import GROUP_BYS as SURVEY_GROUP_BYS
 from tests.isolation import lookalike
@@ -102,6 +103,8 @@ CHECKED: dict[str, list[Ask]] = {
     "tenant-settings": [Ask()],
     "first-90-days": [Ask(), Ask(htmx="results"), Ask(who=("csm",))],
     "catalog": [Ask(), Ask(htmx="catalog")],
+    "scorecard-list": [Ask(), Ask(htmx="results"), Ask(who=("csm",))],
+    "scorecard-create": [Ask()],
     "agent-presence": [Ask(who=STAFF)],
     "team-list": [Ask(), Ask(htmx="results")],
     "team-create": [Ask()],
@@ -229,6 +232,8 @@ OWN_OBJECTS: dict[str, list[Ask]] = {
     "contact-edit": [Ask()],
     "survey-contact-invite": [Ask()],
     "catalog-edit": [Ask()],
+    "scorecard-detail": [Ask()],
+    "scorecard-edit": [Ask()],
     "team-edit": [Ask()],
     "macro-edit": [Ask()],
     "ticket-macro": [Ask("?macro={macro_pk}")],
@@ -274,6 +279,7 @@ OWN_OBJECTS_EXCLUDED: dict[str, str] = {name: "POST only: a change, no answer to
     "campaign-pause", "task-complete", "task-reopen", "survey-logo-upload", "survey-logo-remove",
     "learning-contact-enroll", "learning-enrollment-withdraw",
     "learning-step-move", "learning-step-delete", "learning-path-unpublish", "learning-image-upload",
+    "scorecard-recompute",
 )}
 
 NORMALIZE: tuple[tuple[re.Pattern, str], ...] = (
@@ -449,6 +455,7 @@ def _values(a) -> dict[str, object]:
             "slapolicy_pk": SlaPolicy.objects.order_by("name")[0].pk,
             "businesscalendar_pk": BusinessCalendar.objects.get().pk, "holiday_pk": Holiday.objects.get().pk,
             "catalogentry_pk": CatalogEntry.objects.order_by("event_name")[0].pk,
+            "scorecard_pk": Scorecard.objects.get(name=lookalike.SCORECARD_NAME).pk,
             "qareview_pk": QaReview.objects.filter(state=QaReview.State.SUBMITTED).order_by("pk")[0].pk,
             "callback_pk": Callback.objects.order_by("external_id")[0].pk, "apikey_pk": a.api_key.pk,
             "membership_pk": Membership.objects.get(user=csm).pk,

@@ -34,6 +34,7 @@ from django.db import connection, transaction
 from accounts.models import Tenant
 from accounts.services.contacts import record_contacts_seen
 from accounts.tenancy import tenant_scope
+from health.scores.dirty import mark_dirty
 from learning import events as learning_events
 
 logger = logging.getLogger(__name__)
@@ -113,19 +114,25 @@ def _merge_chunk(tenant: Tenant, chunk: int, between_steps) -> MergeResult:
                 WHERE p.tenant_id = %(tenant)s AND p.batch_id = ANY(%(batches)s::uuid[])
                 GROUP BY 1, 2, 3, 4
             )
-            INSERT INTO {ROLLUPS} (tenant_id, account_id, contact_id, day, event_name, count)
-            SELECT %(tenant)s, s.account_id, s.contact_id, s.day, s.event_name, s.count
-            FROM staged s
-            JOIN accounts_customeraccount a ON a.id = s.account_id AND a.tenant_id = %(tenant)s
-            LEFT JOIN accounts_contact c ON c.id = s.contact_id AND c.tenant_id = %(tenant)s
-            WHERE s.contact_id IS NULL OR c.id IS NOT NULL
-            ORDER BY 2, 3, 4, 5
-            ON CONFLICT (tenant_id, account_id, contact_id, day, event_name)
-            DO UPDATE SET count = {ROLLUPS}.count + EXCLUDED.count
+            , merged AS (
+                INSERT INTO {ROLLUPS} (tenant_id, account_id, contact_id, day, event_name, count)
+                SELECT %(tenant)s, s.account_id, s.contact_id, s.day, s.event_name, s.count
+                FROM staged s
+                JOIN accounts_customeraccount a ON a.id = s.account_id AND a.tenant_id = %(tenant)s
+                LEFT JOIN accounts_contact c ON c.id = s.contact_id AND c.tenant_id = %(tenant)s
+                WHERE s.contact_id IS NULL OR c.id IS NOT NULL
+                ORDER BY 2, 3, 4, 5
+                ON CONFLICT (tenant_id, account_id, contact_id, day, event_name)
+                DO UPDATE SET count = {ROLLUPS}.count + EXCLUDED.count
+                RETURNING account_id
+            )
+            -- The accounts merged, for the health scores' dirty flag: counted from the insert's own rows,
+            -- no second pass over the staged buckets.
+            SELECT count(*), coalesce(array_agg(DISTINCT account_id), '{{}}') FROM merged
             """,  # noqa: S608 (table names are ours)
             params,
         )
-        result.buckets = cursor.rowcount
+        result.buckets, merged_accounts = cursor.fetchone()
         if between_steps is not None:
             between_steps()
         cursor.execute(
@@ -141,6 +148,8 @@ def _merge_chunk(tenant: Tenant, chunk: int, between_steps) -> MergeResult:
         seen = {contact_id: (first, last) for contact_id, first, last in cursor.fetchall()}
         result.contacts_seen = record_contacts_seen(tenant=tenant, seen=seen)
         _complete_product_tasks_on_commit(tenant, cursor, params)
+        # Last in the chunk: the marks' row locks are held only until the commit that follows.
+        mark_dirty(tenant=tenant, account_ids=merged_accounts)
         cursor.execute(f"DELETE FROM {PENDING} WHERE tenant_id = %(tenant)s AND batch_id = ANY(%(batches)s::uuid[])",  # noqa: S608
                        params)
         assert cursor.rowcount == len(batch_ids), "claimed rows are locked: nobody else can delete them"

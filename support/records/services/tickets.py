@@ -43,6 +43,7 @@ from django.utils import timezone
 
 from accounts.models import Contact, CustomerAccount, Tenant
 from accounts.selectors import account_by_external_id, contact_by_external_id
+from health.scores.dirty import mark_dirty
 from support.models import (
     LIVE_CHANNELS,
     Agent,
@@ -144,6 +145,12 @@ def recompute_next_response(*, tenant: Tenant, ticket: Ticket) -> None:
 def _save_ticket(ticket: Ticket) -> None:
     ticket.updated_at = timezone.now()
     ticket.save()
+
+
+def _health_inputs_changed(tenant: Tenant, *account_ids: int | None) -> None:
+    """The account's support load (tickets, open high-priority ones) changed: its health score is
+    recomputed soon (health.scores.dirty). Called inside the writer's transaction."""
+    mark_dirty(tenant=tenant, account_ids=account_ids)
 
 
 def backdate_updated_at(*, tenant: Tenant, ticket: Ticket, at: dt.datetime) -> bool:
@@ -260,6 +267,7 @@ def _create_ticket(tenant: Tenant, data: TicketData, refs: _TicketRefs, by: Abst
         recompute_assignee(tenant=tenant, ticket=ticket)
         recompute_status(tenant=tenant, ticket=ticket)
         _save_ticket(ticket)
+    _health_inputs_changed(tenant, ticket.account_id)
     return Written(ticket, created=True, changed=True)
 
 
@@ -284,6 +292,7 @@ def _update_ticket(tenant: Tenant, ticket: Ticket, data: TicketData, refs: _Tick
         changed = True
     if changed:
         _save_ticket(ticket)
+        _health_inputs_changed(tenant, before["account_id"], ticket.account_id)
     return Written(ticket, created=False, changed=changed)
 
 
@@ -319,6 +328,7 @@ def change_status(
             if not ticket.is_open:
                 ticket.next_response_due_at = None  # the clock runs on open tickets only
             _save_ticket(ticket)
+            _health_inputs_changed(tenant, ticket.account_id)
     return Written(ticket, created=not exists, changed=changed)
 
 
@@ -416,6 +426,7 @@ def append_interaction(
         recompute_first_response(tenant=tenant, ticket=ticket)
         if _maybe_reopen(tenant, ticket, interaction):
             recompute_status(tenant=tenant, ticket=ticket)
+            _health_inputs_changed(tenant, ticket.account_id)  # reopened: open tickets count
         recompute_next_response(tenant=tenant, ticket=ticket)
         _save_ticket(ticket)
         if created and _is_first_contact_message(tenant, ticket, interaction):
@@ -469,6 +480,7 @@ def merge_tickets(*, tenant: Tenant, source: Ticket, into: Ticket, by: AbstractB
         recompute_status(tenant=tenant, ticket=source)
         source.next_response_due_at = None  # the clock runs on open tickets only
         _save_ticket(source)
+        _health_inputs_changed(tenant, source.account_id)
         for ticket, body in ((source, f"Merged into ticket {into.external_id} by {who}."),
                              (into, f"Ticket {source.external_id} was merged into this one by {who}.")):
             Interaction.objects.create(
