@@ -82,4 +82,9 @@ SCHEDULE = {
         "task": "health.scores.tasks.recompute_health_all_tenants",
         "schedule": crontab(minute=13, hour=2),
     },
+    # Health overrides past their expiry get their end written (reads already treat them as ended).
+    "end-expired-health-overrides": {
+        "task": "health.scores.tasks.end_expired_overrides_all_tenants",
+        "schedule": crontab(minute="*/10"),
+    },
 }

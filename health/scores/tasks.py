@@ -11,6 +11,7 @@ from accounts.access import get_job_for_tenant
 from accounts.selectors import tenant_today
 from accounts.tenancy import current_tenant, fan_out_per_tenant, tenant_task
 from health.scores.jobs import run_recompute
+from health.scores.overrides import end_expired_overrides
 from health.scores.services import recompute
 
 
@@ -39,3 +40,15 @@ def recompute_health_nightly(tenant_id: int) -> int:
     tenant = current_tenant()
     today = tenant_today(tenant)
     return recompute(tenant=tenant, days=[today - dt.timedelta(days=1), today])
+
+
+@shared_task(name="health.scores.tasks.end_expired_overrides_all_tenants")
+def end_expired_overrides_all_tenants() -> int:
+    return fan_out_per_tenant(end_expired_overrides_of_tenant)
+
+
+@shared_task(name="health.scores.tasks.end_expired_overrides_of_tenant")
+@tenant_task
+def end_expired_overrides_of_tenant(tenant_id: int) -> int:
+    """Write the end of the tenant's overrides whose expiry has passed (reads already treat them as ended)."""
+    return end_expired_overrides(tenant=current_tenant())
