@@ -44,6 +44,11 @@ def latest_score(*, tenant: Tenant, account: CustomerAccount) -> HealthScore | N
     return _scores(tenant, account).select_related("version__scorecard").order_by("-day").first()
 
 
+def score_of_day(*, tenant: Tenant, account: CustomerAccount, day: dt.date) -> HealthScore | None:
+    """The account's stored row of ``day``, with its scorecard version and scorecard (one query)."""
+    return _scores(tenant, account).select_related("version__scorecard").filter(day=day).first()
+
+
 def score_trend(*, tenant: Tenant, account: CustomerAccount, start: dt.date, end: dt.date) -> list[dict]:
     """``{"day", "score", "band"}`` of the account's rows from ``start`` to ``end`` (both included), by day."""
     return list(_scores(tenant, account).filter(day__gte=start, day__lte=end).order_by("day")
