@@ -4,7 +4,9 @@ call health.scores.jobs, answer.
 
 - ``GET /accounts/{external_id}/health`` answers 200 with null score fields while nothing has been computed
   for the account (it exists: a 404 would say it does not), and ``trend`` is the rows of the 30 local days
-  ending today, so a gap in the nightly runs shows as missing days rather than being papered over.
+  ending today (or ``as_of``), so a gap in the nightly runs shows as missing days rather than being papered
+  over. ``?as_of=`` answers that day's row, or a live score when none is stored, with the override in force
+  and the 7/30-day changes (health.scores.standing holds the decisions).
 """
 
 from __future__ import annotations
