@@ -20,7 +20,7 @@ class OverrideForm(forms.Form):
     reason = forms.CharField(max_length=REASON_MAX, widget=forms.Textarea(attrs={"rows": 2}),
                              help_text=f"why (1 to {REASON_MAX} characters); kept in the history")
     expires_on = forms.DateField(help_text="the override ends at the end of this local day "
-                                           f"(at most {MAX_DAYS_AHEAD} days ahead)",
+                                           f"(at most {MAX_DAYS_AHEAD - 1} days from today)",
                                  widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, bands: list[str], today: dt.date, **kwargs) -> None:

@@ -71,6 +71,11 @@ class HistoryRow:
     ended_by: Any
 
 
+def by_edge(bands: dict[str, float]) -> list[str]:
+    """Band names from the lowest edge up (a jsonb object does not keep the order it was written in)."""
+    return [name for name, _ in sorted(bands.items(), key=lambda kv: kv[1])]
+
+
 def _components(found: Standing) -> list[ComponentRow]:
     if found.row is None:
         return []
@@ -114,7 +119,7 @@ def _context(request: HttpRequest, account: Any, *, form: OverrideForm | None = 
                                   end=today)
     can_override = has_permission(request, "health.override")
     if can_override and form is None:
-        form = OverrideForm(bands=list(bands), today=today)
+        form = OverrideForm(bands=by_edge(bands), today=today)
     return {
         "account": account, "standing": found, "row": found.row, "override": found.override,
         "live": found.row is not None and found.row.source == LIVE,
@@ -160,7 +165,7 @@ def account_health_override(request: HttpRequest, account_pk: int) -> HttpRespon
     tenant = request.tenant
     account = get_account_for_tenant(tenant, pk=account_pk)
     today = tenant_today(tenant)
-    bands = list(selectors.bands_for_account(tenant=tenant, account=account))
+    bands = by_edge(selectors.bands_for_account(tenant=tenant, account=account))
     form = OverrideForm(request.POST, bands=bands, today=today)
     if not form.is_valid():
         return _refused(request, account, form=form)

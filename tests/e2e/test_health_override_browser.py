@@ -47,14 +47,15 @@ def test_setting_an_override_shows_both_scores(account, browser_page, live_serve
     page.wait_for_url(re.compile(r"/t/e2e-health/$"))
     page.goto(f"{live_server.url}/t/e2e-health/accounts/{account.pk}/health/")
     expect(page.locator("#computed-score")).to_have_text("72.5")
-    page.fill("#id_reason", "")
-    page.fill("#id_score", "150")
     page.fill("#id_reason", "Champion left")
-    page.click("#override-form button[type=submit]")
-    expect(page.locator(".field.has-error")).to_contain_text("100")  # the error sits on the score field
+    page.console.expect(r"status of 400 \(Bad Request\)")  # the refusal this test provokes, nothing else
+    page.click("#override-form button[type=submit]")  # neither a score nor a band: the server refuses (400)
+    expect(page.locator(".field.has-error")).to_contain_text("give a score, a band, or both")
+    expect(page.locator("#id_reason")).to_have_value("Champion left")  # what was typed is kept
     page.fill("#id_score", "30")
     page.click("#override-form button[type=submit]")
     expect(page.locator("#override-score")).to_have_text("30.0")
+    expect(page.locator("#id_band option")).to_have_text(["— the band of the score —", "red", "yellow", "green"])
     expect(page.locator("#computed-score")).to_have_text("72.5")  # the computed score stays beside it
     expect(page.locator("#override-history tbody tr")).to_have_count(1)
     expect(page.locator("#override-history")).to_contain_text("Champion left")
