@@ -88,4 +88,9 @@ SCHEDULE = {
         "task": "health.scores.tasks.recompute_dirty_all_tenants",
         "schedule": crontab(),
     },
+    # Health overrides past their expiry get their end written (reads already treat them as ended).
+    "end-expired-health-overrides": {
+        "task": "health.scores.tasks.end_expired_overrides_all_tenants",
+        "schedule": crontab(minute="*/10"),
+    },
 }

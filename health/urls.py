@@ -9,6 +9,7 @@ from health.usage import urls as usage_urls
 urlpatterns = [
     path("", include(usage_urls.urlpatterns)),
     path("", include(cards_urls.urlpatterns)),
+    path("", include(scores_urls.urlpatterns)),
 ]
 
 api_urlpatterns = [*usage_urls.api_urlpatterns, *scores_urls.api_urlpatterns]

@@ -116,3 +116,59 @@ def horizontal_bars(bars: Sequence[Bar], *, aria_label: str, width: int = 640, r
         '<svg class="chart" viewBox="0 0 {} {}" width="100%" role="img" aria-label="{}" '
         'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMinYMin meet">{}</svg>',
         width, height, aria_label, body)
+
+
+@dataclass(frozen=True)
+class Point:
+    x_label: str  # the day, under the axis for some points and in every mark's tooltip
+    value: float | None  # None: a gap (the line breaks there)
+    title: str
+
+
+def line_with_bands(points: Sequence[Point], *, edges: Sequence[tuple[str, float]], aria_label: str,
+                    width: int = 640, height: int = 220, top_value: float = 100, labels_every: int = 15) -> SafeString:
+    """A line over evenly spaced points (e.g. a daily score on 0-100) with a dashed horizontal line at each
+    band edge (``(name, lower edge)``; the edge at 0 is the axis itself), the band's name beside it. A point
+    without a value breaks the line, so a missing day is never drawn as a straight guess."""
+    left, right, top, bottom = 36, 64, 12, 26
+    plot_w, plot_h = width - left - right, height - top - bottom
+    step = plot_w / max(len(points) - 1, 1)
+
+    def y(value: float) -> float:
+        return top + plot_h - plot_h * min(max(value, 0), top_value) / top_value
+
+    parts = [format_html(
+        '<svg class="chart trend" viewBox="0 0 {} {}" width="100%" role="img" aria-label="{}" '
+        'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMinYMin meet">', width, height, aria_label)]
+    parts.append(format_html('<line class="grid" x1="{}" y1="{}" x2="{}" y2="{}"/>'
+                             '<text class="axis" x="{}" y="{}" text-anchor="end">0</text>'
+                             '<text class="axis" x="{}" y="{}" text-anchor="end">{}</text>',
+                             left, f"{y(0):.1f}", width - right, f"{y(0):.1f}", left - 4, f"{y(0) + 4:.1f}",
+                             left - 4, f"{y(top_value) + 4:.1f}", f"{top_value:g}"))
+    for name, edge in edges:
+        parts.append(format_html(
+            '<line class="edge" x1="{}" y1="{}" x2="{}" y2="{}"><title>{}</title></line>'
+            '<text class="edge-label" x="{}" y="{}">{}</text>',
+            left, f"{y(edge):.1f}", width - right, f"{y(edge):.1f}", f"{name} from {edge:g}",
+            width - right + 4, f"{y(edge) + 4:.1f}", f"{name} ≥ {edge:g}" if edge else name))
+    segment: list[str] = []
+    segments = [segment]
+    for i, point in enumerate(points):
+        if point.value is None:
+            segment = []
+            segments.append(segment)
+            continue
+        segment.append(f"{left + i * step:.1f},{y(point.value):.1f}")
+    for run in segments:
+        if len(run) > 1:
+            parts.append(format_html('<polyline class="line" points="{}"/>', " ".join(run)))
+    for i, point in enumerate(points):
+        x = left + i * step
+        if point.value is not None:
+            parts.append(format_html('<circle class="dot" cx="{}" cy="{}" r="2.5"><title>{}</title></circle>',
+                                     f"{x:.1f}", f"{y(point.value):.1f}", point.title))
+        if i % labels_every == 0 or i == len(points) - 1:
+            parts.append(format_html('<text class="axis" x="{}" y="{}" text-anchor="middle">{}</text>',
+                                     f"{x:.1f}", height - 8, point.x_label))
+    parts.append(mark_safe("</svg>"))  # noqa: S308 - a constant closing tag
+    return mark_safe("".join(parts))  # noqa: S308 - every part above was built by format_html (escaped)

@@ -89,3 +89,11 @@ def history_range(params: Any, *, today: dt.date) -> tuple[dt.date, dt.date]:
     start = _day_param(params, "from") or end - dt.timedelta(days=HISTORY_DEFAULT_DAYS - 1)
     check_range(start, end)
     return start, end
+
+
+def as_of_param(params: Any, *, today: dt.date) -> dt.date | None:
+    """``as_of`` of the health query: a local day YYYY-MM-DD from 2000-01-01 to today; None when omitted."""
+    day = _day_param(params, "as_of")
+    if day is not None and day > today:
+        raise exceptions.ValidationError({"as_of": [f"must not be after today ({today.isoformat()}, local)"]})
+    return day

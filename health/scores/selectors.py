@@ -1,13 +1,18 @@
-"""Reads of scorecards (which one applies to an account: first match by priority, else the default) and of
-the score rows the API answers with."""
+"""Reads of scorecards (which one applies to an account: first match by priority, else the default), of
+the score rows the API answers with, and of the CSM overrides (the one in force at an instant, the history)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
 
+from django.db.models import Q
+
 from accounts.models import CustomerAccount, Tenant
-from health.scores.models import HealthScore, Scorecard
+from health.scores.definitions import DEFAULT_BANDS
+from health.scores.models import HealthOverride, HealthScore, Scorecard
+
+OVERRIDE_HISTORY = 100
 
 
 def scorecards_in_order(*, tenant: Tenant) -> list[Scorecard]:
@@ -39,6 +44,11 @@ def latest_score(*, tenant: Tenant, account: CustomerAccount) -> HealthScore | N
     return _scores(tenant, account).select_related("version__scorecard").order_by("-day").first()
 
 
+def score_of_day(*, tenant: Tenant, account: CustomerAccount, day: dt.date) -> HealthScore | None:
+    """The account's stored row of ``day``, with its scorecard version and scorecard (one query)."""
+    return _scores(tenant, account).select_related("version__scorecard").filter(day=day).first()
+
+
 def score_trend(*, tenant: Tenant, account: CustomerAccount, start: dt.date, end: dt.date) -> list[dict]:
     """``{"day", "score", "band"}`` of the account's rows from ``start`` to ``end`` (both included), by day."""
     return list(_scores(tenant, account).filter(day__gte=start, day__lte=end).order_by("day")
@@ -49,3 +59,40 @@ def score_history(*, tenant: Tenant, account: CustomerAccount, start: dt.date, e
     """The account's full rows from ``start`` to ``end`` (both included), by day, with their versions."""
     return list(_scores(tenant, account).filter(day__gte=start, day__lte=end)
                 .select_related("version__scorecard").order_by("day"))
+
+
+def scorecard_for_account(*, tenant: Tenant, account: CustomerAccount) -> Scorecard | None:
+    """The scorecard that applies to the account now (None before the tenant's first recompute made one)."""
+    return pick_scorecard(scorecards_in_order(tenant=tenant), lifecycle_stage=account.lifecycle_stage,
+                          tier=account.tier)
+
+
+def bands_for_account(*, tenant: Tenant, account: CustomerAccount) -> dict[str, float]:
+    """The band edges of the account's scorecard's current version (the defaults a first recompute would use
+    while the tenant has no scorecard yet)."""
+    card = scorecard_for_account(tenant=tenant, account=account)
+    return dict(card.current_version.definition["bands"]) if card else dict(DEFAULT_BANDS)
+
+
+# --- overrides (health.scores.overrides writes them) ---------------------------------------------------------
+
+def _overrides(tenant: Tenant, account: CustomerAccount):
+    return HealthOverride.objects.filter(tenant=tenant, account=account).select_related("created_by", "ended_by")
+
+
+def override_in_force(*, tenant: Tenant, account: CustomerAccount, at: dt.datetime) -> HealthOverride | None:
+    """The override in force at the instant ``at``: created by then, not yet expired, not ended by then. An
+    open row whose expiry has passed is not in force even before the sweep ends it (it ended by itself)."""
+    return (_overrides(tenant, account).filter(created_at__lte=at, expires_at__gt=at)
+            .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=at)).order_by("-created_at", "-pk").first())
+
+
+def override_history(*, tenant: Tenant, account: CustomerAccount,
+                     limit: int = OVERRIDE_HISTORY) -> list[HealthOverride]:
+    """The account's overrides, newest first (the audit: who, when, what, why, how it ended), in one query."""
+    return list(_overrides(tenant, account).order_by("-created_at", "-pk")[:limit])
+
+
+def open_override(*, tenant: Tenant, account: CustomerAccount) -> HealthOverride | None:
+    """The account's one row without an end (possibly past its expiry, until the sweep runs)."""
+    return _overrides(tenant, account).filter(ended_at__isnull=True).first()

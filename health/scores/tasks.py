@@ -14,6 +14,7 @@ from accounts.tenancy import current_tenant, fan_out_per_tenant, tenant_task
 from health.scores.dirty import tenants_with_marks
 from health.scores.inputs import account_ids
 from health.scores.jobs import run_recompute
+from health.scores.overrides import end_expired_overrides
 from health.scores.services import after_recompute, recompute, recompute_dirty
 
 
@@ -65,3 +66,15 @@ def recompute_dirty_accounts(tenant_id: int) -> int:
     if batch.backlog:
         recompute_dirty_accounts.delay(tenant_id)
     return batch.recomputed
+
+
+@shared_task(name="health.scores.tasks.end_expired_overrides_all_tenants")
+def end_expired_overrides_all_tenants() -> int:
+    return fan_out_per_tenant(end_expired_overrides_of_tenant)
+
+
+@shared_task(name="health.scores.tasks.end_expired_overrides_of_tenant")
+@tenant_task
+def end_expired_overrides_of_tenant(tenant_id: int) -> int:
+    """Write the end of the tenant's overrides whose expiry has passed (reads already treat them as ended)."""
+    return end_expired_overrides(tenant=current_tenant())

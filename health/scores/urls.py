@@ -1,9 +1,21 @@
-"""API routes of the health scores under ``/api/v1/`` (``api_urlpatterns``, API.md). Object-id kwargs are
-``<model>_external_id`` so the isolation suite tries each from another tenant."""
+"""Pages of the health scores under ``/t/<tenant_slug>/`` (``urlpatterns``) and API routes under ``/api/v1/``
+(``api_urlpatterns``, API.md). Object-id kwargs are ``<model>_pk`` / ``<model>_external_id`` so the isolation
+suite tries each from another tenant."""
 
 from django.urls import path
 
-from health.scores import api
+from health.scores import api, views
+
+urlpatterns = [
+    path("accounts/<int:account_pk>/health/", views.account_health, name="account-health"),
+    path("accounts/<int:account_pk>/health/override/", views.account_health_override, name="account-health-override"),
+    path("accounts/<int:account_pk>/health/override/remove/", views.account_health_override_remove,
+         name="account-health-override-remove"),
+    path("accounts/<int:account_pk>/health/recompute/", views.account_health_recompute,
+         name="account-health-recompute"),
+    path("accounts/<int:account_pk>/health/recompute/<int:job_pk>/", views.account_health_job,
+         name="account-health-job"),
+]
 
 api_urlpatterns = [
     path("health/recompute", api.RecomputeView.as_view(), name="api-health-recompute"),

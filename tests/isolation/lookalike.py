@@ -28,6 +28,7 @@ from accounts.services.customers import upsert_accounts
 from accounts.services.tenants import create_api_key, create_staff_member
 from accounts.tenancy import tenant_scope
 from accounts.timeline.services import create_note
+from health.scores.overrides import set_override
 from health.scores.services import recompute as recompute_health
 from health.usage import demo as usage_demo
 from health.usage.services.ingest import ingest_events
@@ -145,6 +146,7 @@ def load(tenant, size: Size, *, twins: bool = False) -> None:
         _scorecards(tenant)
         # Health scores (issue 14) of the last three local days, from all of the above: the health API's answers.
         recompute_health(tenant=tenant, days=[today - dt.timedelta(days=n) for n in range(3)])
+        _health_override(tenant, now)
         start = fiscal_year_start(tenant=tenant, today=today)
         month = start
         while month <= today:
@@ -486,3 +488,10 @@ def _learning_authoring(tenant) -> None:
                                       for e in done])
     save_steps(tenant=tenant, path=admin, steps=[*steps[1:], steps[0]])
     publish(tenant=tenant, path=admin, by=None)
+
+
+def _health_override(tenant, now) -> None:
+    """A CSM override of the first account's health (the account health page shows it and its history)."""
+    account = account_by_external_id(tenant=tenant, external_id="ACC-1001")  # the account the pages read
+    set_override(tenant=tenant, account=account, score=35.0, reason="Champion left; renewal at risk",
+                 expires_at=now + dt.timedelta(days=30), by=staff_user(Role.CSM))

@@ -211,6 +211,11 @@ OWN_OBJECTS: dict[str, list[Ask]] = {
     "account-detail": [Ask(), Ask(htmx="timeline"), Ask("?kind=csm.call&kind=ticket.opened", htmx="timeline"),
                        Ask("?kind=ticket.resolved&kind=ticket.reopened&kind=contact.first_seen")],
     "account-usage": [Ask(), Ask("?window=90"), Ask(htmx="usage"), Ask("?page=1", htmx="contacts")],
+    # The account health page (issue 14): score, override and its history (lookalike sets one), trend, changes.
+    "account-health": [Ask(who=("admin", "csm")), Ask(htmx="health-overview")],
+    # A recompute's progress answers only for a health recompute job of this very account: A's one job is the
+    # accounts import, so the answer is the 404, and it must stay so whatever B holds.
+    "account-health-job": [Ask(status=404)],
     "contact-detail": [Ask(), Ask(htmx="timeline"), Ask("?kind=ticket.opened", htmx="timeline")],
     "note-create": [Ask(who=("admin", "csm"))],
     "note-edit": [Ask()],
@@ -280,6 +285,7 @@ OWN_OBJECTS_EXCLUDED: dict[str, str] = {name: "POST only: a change, no answer to
     "learning-contact-enroll", "learning-enrollment-withdraw",
     "learning-step-move", "learning-step-delete", "learning-path-unpublish", "learning-image-upload",
     "scorecard-recompute",
+    "account-health-override", "account-health-override-remove", "account-health-recompute",
 )}
 
 NORMALIZE: tuple[tuple[re.Pattern, str], ...] = (

@@ -132,14 +132,15 @@ def test_account_health_is_the_latest_row_with_components_and_the_30_day_trend(w
     today = tenant_today(world_a.tenant)
     _scores(world_a, [today - dt.timedelta(days=n) for n in (0, 1, 29, 30)])
     _scores(world_b, [today])
-    with django_assert_max_num_queries(6):  # key, scope, account, latest row, trend
+    # key, scope, account, latest row, override, change rows, trend
+    with django_assert_max_num_queries(8):
         response = world_a.api().get(health_url("acc-1"))
     assert response.status_code == 200
     body = response.json()
     assert body["account"] == "acc-1" and body["day"] == today.isoformat()
     assert (body["scorecard"], body["version"]) == ("Default", 1)
     assert 0 <= body["confidence"] <= 1 and body["band"] in ("red", "yellow", "green", "")
-    assert body["components"] and set(body["components"][0]) == {"key", "input", "points", "weight",
+    assert body["components"] and set(body["components"][0]) == {"key", "input", "points", "score", "weight",
                                                                   "effective_weight"}
     assert [p["day"] for p in body["trend"]] == [(today - dt.timedelta(days=n)).isoformat() for n in (29, 1, 0)]
     assert body["trend"][-1] == {"day": today.isoformat(), "score": body["score"], "band": body["band"]}
@@ -148,7 +149,8 @@ def test_account_health_is_the_latest_row_with_components_and_the_30_day_trend(w
 def test_account_health_before_any_run_has_null_fields(world_a):
     response = world_a.api().get(health_url("acc-0"))
     assert response.status_code == 200
-    assert response.json() == {"account": "acc-0", **health_api.NO_SCORE, "trend": []}
+    assert response.json() == {"account": "acc-0", **health_api.NO_SCORE, "trend": [], "source": None,
+                               "as_of": tenant_today(world_a.tenant).isoformat(), "override": None, "change": {}}
 
 
 def test_unknown_or_another_tenants_account_is_a_404_naming_the_account(world_a, world_b):
