@@ -92,15 +92,17 @@ WITH acc AS (
     FROM accounts_customeraccount a
     WHERE a.tenant_id = %(tenant)s AND a.id = ANY(%(ids)s::bigint[])
 ),
-base AS MATERIALIZED (
+base AS MATERIALIZED (  -- the id range repeats what acc implies, for the planner (see _usage_inputs)
     SELECT ud.account_id, c.id AS contact_id, ud.day, ud.count, ce.id AS entry_id, ce.feature, ce.category,
            COALESCE(ce.is_value_milestone, false) AS is_milestone
     FROM health_usage_rollups ud
     JOIN acc ON acc.id = ud.account_id
     LEFT JOIN accounts_contact c
            ON c.id = ud.contact_id AND c.account_id = ud.account_id AND c.tenant_id = ud.tenant_id
+          AND c.account_id BETWEEN %(first)s AND %(last)s
     LEFT JOIN health_catalogentry ce ON ce.tenant_id = ud.tenant_id AND ce.event_name = ud.event_name
-    WHERE ud.tenant_id = %(tenant)s AND ud.day BETWEEN %(scan_start)s AND %(day)s AND ud.count > 0
+    WHERE ud.tenant_id = %(tenant)s AND ud.account_id BETWEEN %(first)s AND %(last)s
+      AND ud.day BETWEEN %(scan_start)s AND %(day)s AND ud.count > 0
 ),
 usage AS (
     SELECT account_id,
@@ -148,7 +150,12 @@ def _onboarding(day: dt.date, contract_start: dt.date | None, milestones: int, r
 def _usage_inputs(tenant: Tenant, day: dt.date, ids: list[int],
                  categories: list[str]) -> tuple[dict[int, AccountInputs], dict[int, int | None]]:
     w_start = window_start(day, WINDOW_DAYS)
-    params = {"tenant": tenant.pk, "ids": ids, "day": day, "w_start": w_start, "categories": categories,
+    # The range of the ids bounds the rollup and contact scans: the planner cannot see inside the id array (nor
+    # through the row-level security InitPlans) and plans for the whole tenant, hashing every contact of the
+    # tenant for each chunk; with the range it reads the chunk's slice of the (tenant, account, ...) indexes,
+    # so a full recompute in consecutive chunks of sorted ids reads each account's rows once.
+    params = {"tenant": tenant.pk, "ids": ids, "first": min(ids), "last": max(ids), "day": day, "w_start": w_start,
+              "categories": categories,
               "before_start": w_start - dt.timedelta(days=WINDOW_DAYS), "scan_start": window_start(day, FIRST_DAYS)}
     result, seats_of = {}, {}
     for (account_id, seats, contract_start, renewal_date, stage, tier, active, active_before, events, used,
