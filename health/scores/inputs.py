@@ -90,7 +90,7 @@ _USAGE_SQL = """
 WITH acc AS (
     SELECT a.id, a.seats, a.contract_start, a.renewal_date, a.lifecycle_stage, a.tier
     FROM accounts_customeraccount a
-    WHERE a.tenant_id = %(tenant)s AND a.id = ANY(%(ids)s::bigint[])
+    WHERE a.tenant_id = %(tenant)s AND (%(ids)s::bigint[] IS NULL OR a.id = ANY(%(ids)s::bigint[]))
 ),
 base AS MATERIALIZED (  -- the id range repeats what acc implies, for the planner (see _usage_inputs)
     SELECT ud.account_id, c.id AS contact_id, ud.day, ud.count, ce.id AS entry_id, ce.feature, ce.category,
@@ -147,14 +147,22 @@ def _onboarding(day: dt.date, contract_start: dt.date | None, milestones: int, r
     return reached / milestones
 
 
-def _usage_inputs(tenant: Tenant, day: dt.date, ids: list[int],
-                 categories: list[str]) -> tuple[dict[int, AccountInputs], dict[int, int | None]]:
+# Bounds of "every account of the tenant" for the id range below (ids are positive bigints).
+_NO_RANGE = (0, 2 ** 63 - 1)
+
+
+def _usage_inputs(tenant: Tenant, day: dt.date, ids: list[int] | None,
+                  categories: list[str]) -> tuple[dict[int, AccountInputs], dict[int, int | None]]:
     w_start = window_start(day, WINDOW_DAYS)
-    # The range of the ids bounds the rollup and contact scans: the planner cannot see inside the id array (nor
-    # through the row-level security InitPlans) and plans for the whole tenant, hashing every contact of the
-    # tenant for each chunk; with the range it reads the chunk's slice of the (tenant, account, ...) indexes,
-    # so a full recompute in consecutive chunks of sorted ids reads each account's rows once.
-    params = {"tenant": tenant.pk, "ids": ids, "first": min(ids), "last": max(ids), "day": day, "w_start": w_start,
+    # ids None = every account of the tenant: the statement then joins on the tenant only (the NULL test is a
+    # constant the planner folds away), one pass over the tenant's rollups of the 90 days, and a hash of its
+    # contacts built once instead of once per chunk.
+    # With ids, their range bounds the rollup and contact scans: the planner cannot see inside the id array (nor
+    # through the row-level security InitPlans) and would plan for the whole tenant, hashing every contact of
+    # the tenant for each chunk; with the range it reads the chunk's slice of the (tenant, account, ...)
+    # indexes, so consecutive chunks of sorted ids read each account's rows once.
+    first, last = (min(ids), max(ids)) if ids is not None else _NO_RANGE
+    params = {"tenant": tenant.pk, "ids": ids, "first": first, "last": last, "day": day, "w_start": w_start,
               "categories": categories,
               "before_start": w_start - dt.timedelta(days=WINDOW_DAYS), "scan_start": window_start(day, FIRST_DAYS)}
     result, seats_of = {}, {}
@@ -183,10 +191,21 @@ def inputs_as_of(*, tenant: Tenant, day: dt.date, account_ids: Sequence[int],
     """Every input of the given accounts (ids of other tenants are ignored) as of local day ``day``, with the
     feature-category input for each of ``categories``. A fixed number of queries whatever the accounts."""
     ids = list(account_ids)
-    if not ids:
-        return {}
+    return _inputs(tenant, day, ids, categories) if ids else {}
+
+
+def tenant_inputs_as_of(*, tenant: Tenant, day: dt.date, categories: Sequence[str] = ()) -> dict[int, AccountInputs]:
+    """:func:`inputs_as_of` of every account of the tenant, the same values, each family read in one statement
+    over the whole tenant (no id list: the full recompute's path, health.scores.services.recompute)."""
+    return _inputs(tenant, day, None, categories)
+
+
+def _inputs(tenant: Tenant, day: dt.date, ids: list[int] | None,
+            categories: Sequence[str]) -> dict[int, AccountInputs]:
     result, seats_of = _usage_inputs(tenant, day, ids, sorted(set(categories)))
-    ids = list(result)
+    if not result:
+        return {}
+    ids = list(result) if ids is not None else None  # the other families' selectors: these ids, or the tenant
     month_start, end = local_bounds(tenant, window_start(day, WINDOW_DAYS), day)
     csat_start, _ = local_bounds(tenant, window_start(day, CSAT_DAYS), day)
     trained = trained_contacts_as_of(tenant=tenant, account_ids=ids, until=end)

@@ -24,7 +24,7 @@ from accounts.models import Tenant
 from health.scores.compute import categories_of, compute
 from health.scores.definitions import DefinitionError, clean_definition, default_definition
 from health.scores.inputs import account_ids as tenant_account_ids
-from health.scores.inputs import inputs_as_of
+from health.scores.inputs import inputs_as_of, tenant_inputs_as_of
 from health.scores.models import MAX_NAME, Scorecard, ScorecardVersion
 from health.scores.selectors import pick_scorecard, scorecards_in_order
 
@@ -34,6 +34,9 @@ MAX_MATCH_VALUES = 20
 # ours; 5_001 QA, 12_001 survey sender, 13_001 learning emails, 52_005 support costs are taken).
 RECOMPUTE_LOCK_CLASS = 14_001
 MAX_CHUNK = 5_000
+# The whole tenant's usage statement sorts its 90 days of rollup rows by account (COUNT DISTINCT): with the
+# default 4 MB the sorts spill to disk from ~10k accounts on (EXPLAIN ANALYZE in bench/health.py's runs).
+TENANT_WORK_MEM = "64MB"
 SCORE_FIELDS = ["version", "score", "band", "confidence", "components", "computed_at"]
 
 
@@ -117,9 +120,13 @@ def save_scorecard(*, tenant: Tenant, scorecard: Scorecard | None, data: Scoreca
     return scorecard
 
 
-def _lock_recompute(tenant: Tenant) -> None:
+def _lock_recompute(tenant: Tenant, work_mem: str | None = None) -> None:
+    """The tenant's recompute lock; ``work_mem`` for the rest of the transaction too (set_config's ``true``:
+    SET LOCAL), in the same statement."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [RECOMPUTE_LOCK_CLASS, tenant.pk])
+        cursor.execute("SELECT pg_advisory_xact_lock(%(class)s, %(tenant)s), "
+                       "CASE WHEN %(work_mem)s::text IS NOT NULL THEN set_config('work_mem', %(work_mem)s, true) END",
+                       {"class": RECOMPUTE_LOCK_CLASS, "tenant": tenant.pk, "work_mem": work_mem})
 
 
 # The chunk's rows go through a session temp table, filled by one binary COPY, and one INSERT ... ON CONFLICT
@@ -153,17 +160,33 @@ def _upsert_scores(tenant: Tenant, rows: list[tuple]) -> None:
         cursor.execute(_UPSERT_SQL, {"tenant": tenant.pk, "now": timezone.now()})
 
 
-def _score_chunk(*, tenant: Tenant, day: dt.date, ids: list[int], scorecards: list[Scorecard],
-                 categories: list[str]) -> int:
+def _score_rows(tenant: Tenant, day: dt.date, inputs_by_account: dict, scorecards: list[Scorecard]) -> list[tuple]:
     rows = []
-    for account_id, inputs in inputs_as_of(tenant=tenant, day=day, account_ids=ids, categories=categories).items():
+    for account_id, inputs in inputs_by_account.items():
         card = pick_scorecard(scorecards, lifecycle_stage=inputs.lifecycle_stage, tier=inputs.tier)
         version = card.current_version
         result = compute(inputs, version.definition)
         rows.append((account_id, day, version.pk, result.score, result.band, result.confidence,
                      Jsonb(result.components)))
+    return rows
+
+
+def _score_chunk(*, tenant: Tenant, day: dt.date, ids: list[int], scorecards: list[Scorecard],
+                 categories: list[str]) -> int:
+    rows = _score_rows(tenant, day, inputs_as_of(tenant=tenant, day=day, account_ids=ids, categories=categories),
+                       scorecards)
     if rows:
         _upsert_scores(tenant, rows)
+    return len(rows)
+
+
+def _score_tenant(*, tenant: Tenant, day: dt.date, scorecards: list[Scorecard], categories: list[str],
+                  chunk: int) -> int:
+    """Every account of the tenant on ``day``: the inputs read once for the tenant, the rows written
+    ``chunk`` at a time (a bounded COPY and upsert each)."""
+    rows = _score_rows(tenant, day, tenant_inputs_as_of(tenant=tenant, day=day, categories=categories), scorecards)
+    for start in range(0, len(rows), chunk):
+        _upsert_scores(tenant, rows[start:start + chunk])
     return len(rows)
 
 
@@ -171,15 +194,27 @@ def recompute(*, tenant: Tenant, days: Iterable[dt.date], account_ids: Sequence[
               chunk: int = 500) -> int:
     """Compute and upsert the score rows of the tenant's accounts (or of ``account_ids``) for each local day
     in ``days``, each account with the scorecard that applies to it (the default one is created if missing).
-    Returns the number of rows written. Queries: a few to start, then a fixed number per chunk and day."""
+    Returns the number of rows written. Queries: a few to start, then a fixed number per chunk and day.
+
+    The whole tenant (``account_ids`` None: the nightly run, bench/health.py) is one transaction per day under
+    the lock: each input family read once for the tenant (health.scores.inputs.tenant_inputs_as_of) instead of
+    once per chunk, then written ``chunk`` rows at a time; a worker killed mid-run loses its open day. Given
+    ``account_ids`` (the jobs, the dirty batch), each chunk of accounts and day is its own transaction."""
     if not 1 <= chunk <= MAX_CHUNK:
         raise ValueError(f"chunk must be 1-{MAX_CHUNK}")
     days = sorted(set(days))
     ensure_default_scorecard(tenant=tenant)
     scorecards = scorecards_in_order(tenant=tenant)
     categories = sorted(set().union(*(categories_of(c.current_version.definition) for c in scorecards)))
-    ids = tenant_account_ids(tenant=tenant, only=account_ids)
     written = 0
+    if account_ids is None:
+        for day in days:
+            with transaction.atomic():
+                _lock_recompute(tenant, work_mem=TENANT_WORK_MEM)
+                written += _score_tenant(tenant=tenant, day=day, scorecards=scorecards, categories=categories,
+                                         chunk=chunk)
+        return written
+    ids = tenant_account_ids(tenant=tenant, only=account_ids)
     for start in range(0, len(ids), chunk):
         for day in days:
             with transaction.atomic():
