@@ -23,8 +23,8 @@ from psycopg.types.json import Jsonb
 from accounts.models import Tenant
 from health.scores.compute import categories_of, compute
 from health.scores.definitions import DefinitionError, clean_definition, default_definition
+from health.scores.inputs import FIRST_DAYS, inputs_as_of, inputs_for_days, tenant_inputs_as_of
 from health.scores.inputs import account_ids as tenant_account_ids
-from health.scores.inputs import inputs_as_of, tenant_inputs_as_of
 from health.scores.models import MAX_NAME, Scorecard, ScorecardVersion
 from health.scores.selectors import pick_scorecard, scorecards_in_order
 
@@ -190,16 +190,54 @@ def _score_tenant(*, tenant: Tenant, day: dt.date, scorecards: list[Scorecard], 
     return len(rows)
 
 
+def _score_days(*, tenant: Tenant, days: list[dt.date], ids: list[int] | None, scorecards: list[Scorecard],
+                categories: list[str], chunk: int) -> int:
+    """A block of days of the accounts (the tenant's when None): the usage of all of them in one pass
+    (health.scores.inputs.inputs_for_days), the rows written ``chunk`` at a time."""
+    if len(days) == 1:
+        if ids is None:
+            return _score_tenant(tenant=tenant, day=days[0], scorecards=scorecards, categories=categories,
+                                 chunk=chunk)
+        return _score_chunk(tenant=tenant, day=days[0], ids=ids, scorecards=scorecards, categories=categories)
+    rows = []
+    for day, inputs in inputs_for_days(tenant=tenant, days=days, account_ids=ids, categories=categories).items():
+        rows += _score_rows(tenant, day, inputs, scorecards)
+    for start in range(0, len(rows), chunk):
+        _upsert_scores(tenant, rows[start:start + chunk])
+    return len(rows)
+
+
+# A backfill reads many days in one pass (inputs_for_days) over blocks of days whose grid of accounts x (days
+# spanned + 89) stays within BLOCK_CELLS; one day per block from ~5,000 accounts on (then each day is one pass
+# anyway, and a block of days would hold too many rows in memory).
+BLOCK_CELLS = 500_000
+MAX_BLOCK_DAYS = 61
+
+
+def day_blocks(days: list[dt.date], accounts: int) -> list[list[dt.date]]:
+    """Sorted ``days`` cut into blocks spanning at most the days the number of accounts allows."""
+    span = max(1, min(MAX_BLOCK_DAYS, BLOCK_CELLS // max(accounts, 1) - FIRST_DAYS))
+    blocks: list[list[dt.date]] = []
+    for day in days:
+        if blocks and (day - blocks[-1][0]).days < span:
+            blocks[-1].append(day)
+        else:
+            blocks.append([day])
+    return blocks
+
+
 def recompute(*, tenant: Tenant, days: Iterable[dt.date], account_ids: Sequence[int] | None = None,
               chunk: int = 500) -> int:
     """Compute and upsert the score rows of the tenant's accounts (or of ``account_ids``) for each local day
     in ``days``, each account with the scorecard that applies to it (the default one is created if missing).
     Returns the number of rows written. Queries: a few to start, then a fixed number per chunk and day.
 
-    The whole tenant (``account_ids`` None: the nightly run, bench/health.py) is one transaction per day under
-    the lock: each input family read once for the tenant (health.scores.inputs.tenant_inputs_as_of) instead of
-    once per chunk, then written ``chunk`` rows at a time; a worker killed mid-run loses its open day. Given
-    ``account_ids`` (the jobs, the dirty batch), each chunk of accounts and day is its own transaction."""
+    The whole tenant (``account_ids`` None: the nightly run, bench/health.py) is one transaction per block of
+    days under the lock: each input family read once for the tenant (health.scores.inputs.tenant_inputs_as_of)
+    instead of once per chunk, then written ``chunk`` rows at a time; a worker killed mid-run loses its open
+    block. Given ``account_ids`` (the jobs, the dirty batch), each chunk of accounts and block of days is its own
+    transaction. A block is one day, or several (:func:`day_blocks`: a backfill of few accounts) read in one
+    pass over the rollups (health.scores.inputs.inputs_for_days)."""
     if not 1 <= chunk <= MAX_CHUNK:
         raise ValueError(f"chunk must be 1-{MAX_CHUNK}")
     days = sorted(set(days))
@@ -208,17 +246,18 @@ def recompute(*, tenant: Tenant, days: Iterable[dt.date], account_ids: Sequence[
     categories = sorted(set().union(*(categories_of(c.current_version.definition) for c in scorecards)))
     written = 0
     if account_ids is None:
-        for day in days:
+        accounts = len(tenant_account_ids(tenant=tenant)) if len(days) > 1 else 1
+        for block in day_blocks(days, accounts):
             with transaction.atomic():
                 _lock_recompute(tenant, work_mem=TENANT_WORK_MEM)
-                written += _score_tenant(tenant=tenant, day=day, scorecards=scorecards, categories=categories,
-                                         chunk=chunk)
+                written += _score_days(tenant=tenant, days=block, ids=None, scorecards=scorecards,
+                                       categories=categories, chunk=chunk)
         return written
     ids = tenant_account_ids(tenant=tenant, only=account_ids)
     for start in range(0, len(ids), chunk):
-        for day in days:
+        for block in day_blocks(days, min(chunk, len(ids))):
             with transaction.atomic():
-                _lock_recompute(tenant)
-                written += _score_chunk(tenant=tenant, day=day, ids=ids[start:start + chunk],
-                                        scorecards=scorecards, categories=categories)
+                _lock_recompute(tenant, work_mem=TENANT_WORK_MEM if len(block) > 1 else None)
+                written += _score_days(tenant=tenant, days=block, ids=ids[start:start + chunk],
+                                       scorecards=scorecards, categories=categories, chunk=chunk)
     return written
