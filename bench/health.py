@@ -32,7 +32,10 @@ Then it times, each as printed:
     index scans off, best of ``--repeat``: the floor any recompute that reads the rollups once must pay);
 (b) the full one-day recompute of the wide tenant (``health.scores.services.recompute``, today), with the
     ratio to (a);
-(c) the history backfill: every account of the history tenant x ``--backfill-days`` days ending today.
+(c) the reads of (b) alone (``tenant_inputs_as_of``: every input family, no scoring, no writes), with the
+    ratio to (a): what the database part costs, apart from the Python scoring of each account;
+(d) the history backfill: every account of the history tenant x ``--backfill-days`` days ending today
+    (``recompute`` of those days: blocks of days read in one pass, ``inputs_for_days``).
 """
 
 from __future__ import annotations
@@ -62,8 +65,9 @@ from tqdm import tqdm  # noqa: E402
 from accounts.models import CustomerAccount, Tenant  # noqa: E402
 from accounts.services.tenants import create_tenant, delete_tenants  # noqa: E402
 from accounts.tenancy import tenant_scope  # noqa: E402
+from health.scores.inputs import tenant_inputs_as_of  # noqa: E402
 from health.scores.models import HealthScore  # noqa: E402
-from health.scores.services import recompute  # noqa: E402
+from health.scores.services import TENANT_WORK_MEM, recompute  # noqa: E402
 
 ZONE = "America/New_York"
 HISTORY_DAYS = 365
@@ -291,6 +295,18 @@ def timed_recompute(label: str, tenant: Tenant, days: list[dt.date], repeat: int
     return best
 
 
+def timed_inputs(tenant: Tenant, day: dt.date) -> float:
+    """The recompute's reads alone (every input family of every account, no scoring, no writes)."""
+    with tenant_scope(tenant), transaction.atomic():
+        run("SELECT set_config('work_mem', %(w)s, true)", {"w": TENANT_WORK_MEM})
+        start = time.perf_counter()
+        inputs = tenant_inputs_as_of(tenant=tenant, day=day, categories=CATEGORIES)
+        seconds = time.perf_counter() - start
+    emit({"what": "reading the inputs of the one-day recompute", "tenant": tenant.slug, "accounts": len(inputs),
+          "seconds": round(seconds, 2)})
+    return seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--accounts", type=int, default=100_000, help="accounts of the wide tenant")
@@ -311,6 +327,8 @@ def main() -> None:
         scan = seq_scan(wide, repeat=3)
         full = timed_recompute("full one-day recompute", wide, [today], args.repeat)
         emit({"what": "one-day recompute / sequential scan", "ratio": round(full / scan, 2), "goal": "<= 3 and < 60 s"})
+        reading = timed_inputs(wide, today)
+        emit({"what": "reading the inputs / sequential scan", "ratio": round(reading / scan, 2)})
     if not args.skip_backfill:
         history = build(f"bench-health-history-{args.backfill_accounts}",
                         f"Health benchmark, history of {args.backfill_accounts} accounts", args.rebuild,
