@@ -15,6 +15,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import orjson
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -167,7 +168,7 @@ def _score_rows(tenant: Tenant, day: dt.date, inputs_by_account: dict, scorecard
         version = card.current_version
         result = compute(inputs, version.definition)
         rows.append((account_id, day, version.pk, result.score, result.band, result.confidence,
-                     Jsonb(result.components)))
+                     Jsonb(result.components, dumps=orjson.dumps)))  # json.dumps's values, faster
     return rows
 
 
