@@ -13,6 +13,10 @@ Families and where they come from:
 - support: support.records.selectors (tickets created in the 30 days ending d, high/urgent tickets open at
   the end of d) and support.sla.selectors (breaches whose due time fell in the 30 days ending d).
 
+Three entry points, the same values (tests/health/scores/test_inputs.py compares them): :func:`inputs_as_of`
+(given accounts), :func:`tenant_inputs_as_of` (every account of the tenant, no id list: the full recompute)
+and :func:`inputs_for_days` (many days, the usage of all of them in one pass over the rollups: the backfill).
+
 Decisions the docs leave open:
 - Tenure and days to renewal use the account's *current* contract fields (``contract_start``,
   ``renewal_date``), not history, until the retention issue adds subscription periods; a backfill of past

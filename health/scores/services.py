@@ -35,9 +35,12 @@ MAX_MATCH_VALUES = 20
 # ours; 5_001 QA, 12_001 survey sender, 13_001 learning emails, 52_005 support costs are taken).
 RECOMPUTE_LOCK_CLASS = 14_001
 MAX_CHUNK = 5_000
-# The whole tenant's usage statement sorts its 90 days of rollup rows by account (COUNT DISTINCT): with the
-# default 4 MB the sorts spill to disk from ~10k accounts on (EXPLAIN ANALYZE in bench/health.py's runs).
-TENANT_WORK_MEM = "64MB"
+# The whole tenant's usage statement sorts its 90 days of rollup rows by account (COUNT DISTINCT), a block of
+# days sorts each account's contact-days and feature-days: with the default 4 MB the sorts spill to disk from
+# ~10k accounts (one day) or 1,000 accounts x 30 days on (EXPLAIN ANALYZE, bench/health.py's datasets: 40 s
+# with 64 MB, 27 s without spilling). One recompute transaction per tenant at a time (the lock), for its
+# duration only (SET LOCAL).
+TENANT_WORK_MEM = "256MB"
 SCORE_FIELDS = ["version", "score", "band", "confidence", "components", "computed_at"]
 
 
