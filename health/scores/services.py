@@ -15,18 +15,20 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import orjson
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from accounts.models import Tenant
 from accounts.selectors import tenant_today
 from health.scores import dirty
 from health.scores.compute import categories_of, compute
 from health.scores.definitions import DefinitionError, clean_definition, default_definition
+from health.scores.inputs import FIRST_DAYS, inputs_as_of, inputs_for_days, tenant_inputs_as_of
 from health.scores.inputs import account_ids as tenant_account_ids
-from health.scores.inputs import inputs_as_of
-from health.scores.models import MAX_NAME, HealthScore, Scorecard, ScorecardVersion
+from health.scores.models import MAX_NAME, Scorecard, ScorecardVersion
 from health.scores.selectors import pick_scorecard, scorecards_in_order
 
 DEFAULT_NAME = "Default"
@@ -39,6 +41,12 @@ RECOMPUTE_LOCK_CLASS = 14_001
 DIRTY_LOCK_CLASS = 14_002
 DIRTY_BATCH = 500
 MAX_CHUNK = 5_000
+# The whole tenant's usage statement sorts its 90 days of rollup rows by account (COUNT DISTINCT), a block of
+# days sorts each account's contact-days and feature-days: with the default 4 MB the sorts spill to disk from
+# ~10k accounts (one day) or 1,000 accounts x 30 days on (EXPLAIN ANALYZE, bench/health.py's datasets: 40 s
+# with 64 MB, 27 s without spilling). One recompute transaction per tenant at a time (the lock), for its
+# duration only (SET LOCAL).
+TENANT_WORK_MEM = "256MB"
 SCORE_FIELDS = ["version", "score", "band", "confidence", "components", "computed_at"]
 
 
@@ -130,46 +138,146 @@ def save_scorecard(*, tenant: Tenant, scorecard: Scorecard | None, data: Scoreca
     return scorecard
 
 
-def _lock_recompute(tenant: Tenant) -> None:
+def _lock_recompute(tenant: Tenant, work_mem: str | None = None) -> None:
+    """The tenant's recompute lock; ``work_mem`` for the rest of the transaction too (set_config's ``true``:
+    SET LOCAL), in the same statement."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [RECOMPUTE_LOCK_CLASS, tenant.pk])
+        cursor.execute("SELECT pg_advisory_xact_lock(%(class)s, %(tenant)s), "
+                       "CASE WHEN %(work_mem)s::text IS NOT NULL THEN set_config('work_mem', %(work_mem)s, true) END",
+                       {"class": RECOMPUTE_LOCK_CLASS, "tenant": tenant.pk, "work_mem": work_mem})
+
+
+# The chunk's rows go through a session temp table, filled by one binary COPY, and one INSERT ... ON CONFLICT
+# from it: bulk_create's UNNEST of 500-element parameter arrays (the components' JSON quoted client-side) cost
+# more than reading the inputs and scoring. ON COMMIT DELETE ROWS empties it with every chunk's commit.
+_STAGE = "health_score_stage"
+_STAGE_SQL = (f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} (account_id bigint, day date, version_id bigint, "
+              "score double precision, band text, confidence double precision, components jsonb) "
+              f"ON COMMIT DELETE ROWS; TRUNCATE {_STAGE}")
+_STAGE_TYPES = ["int8", "date", "int8", "float8", "text", "float8", "jsonb"]
+_UPSERT_SQL = """
+INSERT INTO health_healthscore (tenant_id, account_id, day, version_id, score, band, confidence,
+                                components, computed_at)
+SELECT %(tenant)s, s.account_id, s.day, s.version_id, s.score, s.band, s.confidence, s.components, %(now)s
+FROM health_score_stage s
+ON CONFLICT (tenant_id, account_id, day) DO UPDATE SET
+    version_id = EXCLUDED.version_id, score = EXCLUDED.score, band = EXCLUDED.band,
+    confidence = EXCLUDED.confidence, components = EXCLUDED.components, computed_at = EXCLUDED.computed_at
+"""
+
+
+def _upsert_scores(tenant: Tenant, rows: list[tuple]) -> None:
+    """Upsert ``(account id, day, version id, score, band, confidence, components)`` rows (the unique tenant +
+    account + day decides); inside the caller's transaction, whose scope lets row-level security check them."""
+    with connection.cursor() as cursor:
+        cursor.execute(_STAGE_SQL)
+        with cursor.cursor.copy(f"COPY {_STAGE} FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(_STAGE_TYPES)
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(_UPSERT_SQL, {"tenant": tenant.pk, "now": timezone.now()})
+
+
+def _score_rows(tenant: Tenant, day: dt.date, inputs_by_account: dict, scorecards: list[Scorecard]) -> list[tuple]:
+    rows = []
+    for account_id, inputs in inputs_by_account.items():
+        card = pick_scorecard(scorecards, lifecycle_stage=inputs.lifecycle_stage, tier=inputs.tier)
+        version = card.current_version
+        result = compute(inputs, version.definition)
+        rows.append((account_id, day, version.pk, result.score, result.band, result.confidence,
+                     Jsonb(result.components, dumps=orjson.dumps)))  # json.dumps's values, faster
+    return rows
 
 
 def _score_chunk(*, tenant: Tenant, day: dt.date, ids: list[int], scorecards: list[Scorecard],
                  categories: list[str]) -> int:
-    now = timezone.now()
-    rows = []
-    for account_id, inputs in inputs_as_of(tenant=tenant, day=day, account_ids=ids, categories=categories).items():
-        card = pick_scorecard(scorecards, lifecycle_stage=inputs.lifecycle_stage, tier=inputs.tier)
-        version = card.current_version
-        result = compute(inputs, version.definition)
-        rows.append(HealthScore(tenant=tenant, account_id=account_id, day=day, version=version, score=result.score,
-                                band=result.band, confidence=result.confidence, components=result.components,
-                                computed_at=now))
-    HealthScore.objects.bulk_create(rows, update_conflicts=True, unique_fields=["tenant", "account", "day"],
-                                    update_fields=SCORE_FIELDS)
+    rows = _score_rows(tenant, day, inputs_as_of(tenant=tenant, day=day, account_ids=ids, categories=categories),
+                       scorecards)
+    if rows:
+        _upsert_scores(tenant, rows)
     return len(rows)
+
+
+def _score_tenant(*, tenant: Tenant, day: dt.date, scorecards: list[Scorecard], categories: list[str],
+                  chunk: int) -> int:
+    """Every account of the tenant on ``day``: the inputs read once for the tenant, the rows written
+    ``chunk`` at a time (a bounded COPY and upsert each)."""
+    rows = _score_rows(tenant, day, tenant_inputs_as_of(tenant=tenant, day=day, categories=categories), scorecards)
+    for start in range(0, len(rows), chunk):
+        _upsert_scores(tenant, rows[start:start + chunk])
+    return len(rows)
+
+
+def _score_days(*, tenant: Tenant, days: list[dt.date], ids: list[int] | None, scorecards: list[Scorecard],
+                categories: list[str], chunk: int) -> int:
+    """A block of days of the accounts (the tenant's when None): the usage of all of them in one pass
+    (health.scores.inputs.inputs_for_days), the rows written ``chunk`` at a time."""
+    if len(days) == 1:
+        if ids is None:
+            return _score_tenant(tenant=tenant, day=days[0], scorecards=scorecards, categories=categories,
+                                 chunk=chunk)
+        return _score_chunk(tenant=tenant, day=days[0], ids=ids, scorecards=scorecards, categories=categories)
+    rows = []
+    for day, inputs in inputs_for_days(tenant=tenant, days=days, account_ids=ids, categories=categories).items():
+        rows += _score_rows(tenant, day, inputs, scorecards)
+    for start in range(0, len(rows), chunk):
+        _upsert_scores(tenant, rows[start:start + chunk])
+    return len(rows)
+
+
+# A backfill reads many days in one pass (inputs_for_days) over blocks of days whose grid of accounts x (days
+# spanned + 89) stays within BLOCK_CELLS; one day per block from ~5,000 accounts on (then each day is one pass
+# anyway, and a block of days would hold too many rows in memory).
+BLOCK_CELLS = 500_000
+MAX_BLOCK_DAYS = 61
+
+
+def day_blocks(days: list[dt.date], accounts: int) -> list[list[dt.date]]:
+    """Sorted ``days`` cut into blocks spanning at most the days the number of accounts allows."""
+    span = max(1, min(MAX_BLOCK_DAYS, BLOCK_CELLS // max(accounts, 1) - FIRST_DAYS))
+    blocks: list[list[dt.date]] = []
+    for day in days:
+        if blocks and (day - blocks[-1][0]).days < span:
+            blocks[-1].append(day)
+        else:
+            blocks.append([day])
+    return blocks
 
 
 def recompute(*, tenant: Tenant, days: Iterable[dt.date], account_ids: Sequence[int] | None = None,
               chunk: int = 500) -> int:
     """Compute and upsert the score rows of the tenant's accounts (or of ``account_ids``) for each local day
     in ``days``, each account with the scorecard that applies to it (the default one is created if missing).
-    Returns the number of rows written. Queries: a few to start, then a fixed number per chunk and day."""
+    Returns the number of rows written. Queries: a few to start, then a fixed number per chunk and day.
+
+    The whole tenant (``account_ids`` None: the nightly run, bench/health.py) is one transaction per block of
+    days under the lock: each input family read once for the tenant (health.scores.inputs.tenant_inputs_as_of)
+    instead of once per chunk, then written ``chunk`` rows at a time; a worker killed mid-run loses its open
+    block. Given ``account_ids`` (the jobs, the dirty batch), each chunk of accounts and block of days is its own
+    transaction. A block is one day, or several (:func:`day_blocks`: a backfill of few accounts) read in one
+    pass over the rollups (health.scores.inputs.inputs_for_days)."""
     if not 1 <= chunk <= MAX_CHUNK:
         raise ValueError(f"chunk must be 1-{MAX_CHUNK}")
     days = sorted(set(days))
     ensure_default_scorecard(tenant=tenant)
     scorecards = scorecards_in_order(tenant=tenant)
     categories = sorted(set().union(*(categories_of(c.current_version.definition) for c in scorecards)))
-    ids = tenant_account_ids(tenant=tenant, only=account_ids)
     written = 0
-    for start in range(0, len(ids), chunk):
-        for day in days:
+    if account_ids is None:
+        accounts = len(tenant_account_ids(tenant=tenant)) if len(days) > 1 else 1
+        for block in day_blocks(days, accounts):
             with transaction.atomic():
-                _lock_recompute(tenant)
-                written += _score_chunk(tenant=tenant, day=day, ids=ids[start:start + chunk],
-                                        scorecards=scorecards, categories=categories)
+                _lock_recompute(tenant, work_mem=TENANT_WORK_MEM)
+                written += _score_days(tenant=tenant, days=block, ids=None, scorecards=scorecards,
+                                       categories=categories, chunk=chunk)
+        return written
+    ids = tenant_account_ids(tenant=tenant, only=account_ids)
+    for start in range(0, len(ids), chunk):
+        for block in day_blocks(days, min(chunk, len(ids))):
+            with transaction.atomic():
+                _lock_recompute(tenant, work_mem=TENANT_WORK_MEM if len(block) > 1 else None)
+                written += _score_days(tenant=tenant, days=block, ids=ids[start:start + chunk],
+                                       scorecards=scorecards, categories=categories, chunk=chunk)
     return written
 
 

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from accounts.tenancy import tenant_scope
-from health.scores.inputs import inputs_as_of
+from health.scores.inputs import inputs_as_of, inputs_for_days, tenant_inputs_as_of
 from health.usage.models import CatalogEntry, UsageDaily
 from health.usage.selectors.adoption import adoption_by_account
 from learning.models import Enrollment
@@ -226,3 +226,54 @@ def test_usage_inputs_agree_with_the_usage_tab(fx):
     got = inputs(fx)[account.pk].values
     assert (got["license_utilization"], got["breadth"], got["depth"]) == (
         pytest.approx(tab.license_utilization), pytest.approx(tab.breadth), pytest.approx(tab.depth))
+
+
+def test_the_whole_tenant_path_reads_the_same_inputs_as_the_id_list(fx, world_b):
+    """tenant_inputs_as_of (the full recompute's statements over the tenant, no id list) gives every account
+    of the tenant exactly what inputs_as_of gives it by id, on D and on the day after, every family with data;
+    another tenant's accounts and data never appear."""
+    tenant, c = fx["world"].tenant, fx["contacts"]
+    with tenant_scope(world_b.tenant):
+        other = AccountFactory(tenant=world_b.tenant, external_id="inputs-co", seats=10)
+        UsageDaily.objects.create(tenant=world_b.tenant, account=other, day=D, event_name="report.run", count=7)
+    with tenant_scope(tenant):
+        published_path(tenant)
+        enroll(tenant=tenant, contact_ids=[c[1].pk])
+        complete_path(tenant=tenant, enrollment=Enrollment.objects.get(contact=c[1]), completed_at=EARLY)
+        record_responses(tenant=tenant, items=[
+            {"survey": "nps", "contact": "inputs-c2", "score": 6, "submitted_at": EARLY.isoformat()},
+            {"survey": "csat", "contact": "inputs-c3", "score": 4, "submitted_at": LATE.isoformat()}])
+        ticket = _ticket(tenant, "t1", "inputs-c1", "high", local(D - days(5)))
+        SlaEvent.objects.create(tenant=tenant, ticket=ticket, kind="breach", clock="resolution", due_at=EARLY)
+        every_id = [a.pk for a in fx["world"].accounts] + [fx["account"].pk, fx["bare"].pk]
+        for day in (D, D + days(1)):
+            by_ids = inputs_as_of(tenant=tenant, day=day, account_ids=every_id, categories=["analytics", "dash"])
+            whole = tenant_inputs_as_of(tenant=tenant, day=day, categories=["analytics", "dash"])
+            assert whole == by_ids
+            assert other.pk not in whole
+    got = whole[fx["account"].pk].values  # D + 1: the data above is there
+    assert (got["training_adoption"], got["nps"], got["csat"], got["sla_breaches"]) == (0.1, 6.0, 4.0, 1.0)
+
+
+def test_many_days_in_one_pass_read_what_each_day_reads(fx, world_b):
+    """inputs_for_days (the backfill's one pass over the rollups) agrees with inputs_as_of on every day from
+    before the oldest rollup row to after the newest: the 30-day windows' edges (D-29, D-30, D-59, D-60), the
+    contract start (milestones counted from it, tenure), the row after D; by id and for the whole tenant."""
+    tenant, account, bare = fx["world"].tenant, fx["account"], fx["bare"]
+    with tenant_scope(world_b.tenant):
+        other = AccountFactory(tenant=world_b.tenant, external_id="inputs-co", seats=10)
+        UsageDaily.objects.create(tenant=world_b.tenant, account=other, day=D, event_name="report.run", count=7)
+    every_day = [D - days(n) for n in range(-2, 100)]
+    with tenant_scope(tenant):
+        record_responses(tenant=tenant, items=[
+            {"survey": "nps", "contact": "inputs-c2", "score": 6, "submitted_at": EARLY.isoformat()}])
+        by_day = {day: inputs_as_of(tenant=tenant, day=day, account_ids=[account.pk, bare.pk],
+                                    categories=["analytics", "dash"]) for day in every_day}
+        in_one_pass = inputs_for_days(tenant=tenant, days=every_day, account_ids=[account.pk, bare.pk, other.pk],
+                                      categories=["dash", "analytics"])
+        whole_tenant = inputs_for_days(tenant=tenant, days=every_day[::7], categories=["analytics", "dash"])
+    assert in_one_pass == by_day
+    assert {day: got[account.pk] for day, got in whole_tenant.items()} == {
+        day: by_day[day][account.pk] for day in every_day[::7]}
+    assert in_one_pass[D][account.pk].values["active_users_trend"] == pytest.approx(2 / 3)  # not all empty
+    assert inputs_for_days(tenant=tenant, days=[], account_ids=[account.pk]) == {}

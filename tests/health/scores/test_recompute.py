@@ -147,6 +147,7 @@ def test_recompute_queries_for_3_and_30_accounts_are_the_same(world_a, world_b):
 def test_chunks_multiply_the_queries_not_the_accounts(world_a):
     tenant = world_a.tenant
     with tenant_scope(tenant):
+        recompute(tenant=tenant, days=[D])  # the first run creates the default scorecard: not counted below
         with CaptureQueriesContext(connection) as one_chunk:
             recompute(tenant=tenant, days=[D])
         with CaptureQueriesContext(connection) as three_chunks:
@@ -191,3 +192,25 @@ def test_a_chunk_waits_for_the_tenant_lock_another_run_holds(world_a):
     finally:
         other.close()
     assert len(rows(tenant)) == 3
+
+
+def test_the_whole_tenant_path_writes_the_rows_the_chunks_of_ids_write(world_a, world_b):
+    """recompute() of the whole tenant (the inputs read for the tenant) and of the same accounts by id, one day at
+    a time or several days in one pass, write the same rows: the same ids, versions, scores, bands, components."""
+    tenant = world_a.tenant
+    with tenant_scope(tenant):
+        premium_scorecard(tenant)
+        for i, contact in enumerate(world_a.contacts):
+            UsageDaily.objects.create(tenant=tenant, account=contact.account, contact=contact,
+                                      day=D - dt.timedelta(days=i), event_name="report.run", count=3 + i)
+        ids = [a.pk for a in world_a.accounts]
+        for day in (D - dt.timedelta(days=1), D):  # one day at a time: the single-day path
+            assert recompute(tenant=tenant, days=[day], account_ids=ids, chunk=1) == 3
+        by_ids = rows(tenant)
+        # Both days in one block (inputs_for_days), of the whole tenant and by id, 2 rows per write.
+        assert recompute(tenant=tenant, days=[D - dt.timedelta(days=1), D], chunk=2) == 6
+        assert rows(tenant) == by_ids
+        assert recompute(tenant=tenant, days=[D - dt.timedelta(days=1), D], account_ids=ids, chunk=2) == 6
+    assert rows(tenant) == by_ids
+    assert len({r[2] for r in by_ids.values()}) > 1  # not all the same score: the comparison means something
+    assert rows(world_b.tenant) == {}
