@@ -47,16 +47,38 @@ def _exact_shares(parts: Sequence[Part]) -> tuple[dict[str, Fraction], Fraction]
     return shares, total
 
 
+def _dyadic_sum(ratios: Sequence[tuple[int, int]]) -> tuple[int, int]:
+    """The exact sum of numbers given as ``(numerator, denominator)`` whose denominators are powers of two
+    (what ``float.as_integer_ratio`` answers): over the largest denominator, which every other one divides,
+    so no gcd is ever taken."""
+    common = max((d for _, d in ratios), default=1)
+    return sum(n * (common // d) for n, d in ratios), common
+
+
 def score(parts: Sequence[Part]) -> Score:
-    """The day's score, confidence and each component's effective weight (METRICS.md)."""
+    """The day's score, confidence and each component's effective weight (METRICS.md).
+
+    Exact, like the explanations, but without :class:`~fractions.Fraction`: every float is a dyadic rational
+    (``as_integer_ratio``), so the sums are exact in integers over a power-of-two denominator, and each
+    figure is one integer division, which Python rounds correctly — the same float as
+    ``float(Fraction(...))`` of the same formula, about ten times faster (the recompute scores every account
+    of a tenant every night)."""
     if any(p.weight < 0 for p in parts):
         raise ValueError("weights are not negative")
-    all_weights = sum((Fraction(p.weight) for p in parts), Fraction(0))
-    shares, with_data = _exact_shares(parts)
-    if with_data == 0:
+    weights = {p.key: p.weight.as_integer_ratio() for p in parts}
+    all_num, all_den = _dyadic_sum(list(weights.values()))
+    with_data = [p for p in parts if p.points is not None and p.weight > 0]
+    data_num, data_den = _dyadic_sum([weights[p.key] for p in with_data])
+    if data_num == 0:
         return Score(None, 0.0, {p.key: 0.0 for p in parts})
-    effective = {p.key: float(Fraction(p.weight) / with_data) if p.points is not None else 0.0 for p in parts}
-    return Score(float(sum(shares.values(), Fraction(0))), float(with_data / all_weights), effective)
+    products = []
+    for p in with_data:
+        (wn, wd), (pn, pd) = weights[p.key], p.points.as_integer_ratio()
+        products.append((wn * pn, wd * pd))
+    sum_num, sum_den = _dyadic_sum(products)
+    effective = {p.key: (weights[p.key][0] * data_den) / (weights[p.key][1] * data_num)
+                 if p.points is not None else 0.0 for p in parts}
+    return Score((sum_num * data_den) / (sum_den * data_num), (data_num * all_den) / (data_den * all_num), effective)
 
 
 def band(value: float | None, edges: Mapping[str, float]) -> str | None:

@@ -82,3 +82,27 @@ def test_rounded_contributions_keep_the_total_when_each_part_rounds_the_same_way
     assert sum(shown.values()) == pytest.approx(1.0) and sorted(shown.values()) == [0.3, 0.3, 0.4]
     negative = rounded_contributions({"a": Fraction(-1, 3), "b": Fraction(-1, 3), "c": Fraction(-1, 3)}, digits=0)
     assert sum(negative.values()) == -1
+
+
+def _reference_score(parts):
+    """METRICS.md's formula in Fractions, as step 1 computed it: the fast path must give the same floats."""
+    all_weights = sum((Fraction(p.weight) for p in parts), Fraction(0))
+    with_data = [p for p in parts if p.points is not None and p.weight > 0]
+    total = sum((Fraction(p.weight) for p in with_data), Fraction(0))
+    if total == 0:
+        return None, 0.0, {p.key: 0.0 for p in parts}
+    value = sum((Fraction(p.weight) * Fraction(p.points) / total for p in with_data), Fraction(0))
+    effective = {p.key: float(Fraction(p.weight) / total) if p.points is not None else 0.0 for p in parts}
+    return float(value), float(total / all_weights), effective
+
+
+def test_the_integer_fast_path_gives_exactly_the_fraction_floats():
+    import random
+
+    rng = random.Random(14)
+    for _ in range(3000):
+        parts = [Part(f"c{i}", rng.choice([0, 1, 5, 7.5, 10, 12.3, 33.333, rng.uniform(0, 40)]),
+                      rng.choice([None, 0.0, 100.0, 55, rng.uniform(0, 100), rng.uniform(0, 1e-9)]))
+                 for i in range(rng.randint(1, 14))]
+        got = score(parts)
+        assert (got.score, got.confidence, got.effective_weights) == _reference_score(parts)
