@@ -54,6 +54,9 @@ DEFINITIONS = {
              "average of each account's latest score of that week, and how many accounts were in each band.",
     "unscored": "Accounts (churned ones left out) with no health score row at all: never computed, e.g. added "
                 "since the last nightly run.",
+    "health_column": "Band, score (0-100) and confidence of the account's latest health score row up to today; "
+                     "confidence = the share of the scorecard's weight whose inputs had data. A dash: never "
+                     "computed.",
     "confidence": "The share of the scorecard's weight whose inputs had data (METRICS.md \"Health\").",
 }
 

@@ -175,8 +175,16 @@ CHECKED: dict[str, list[Ask]] = {
     "learning-settings": [Ask(), Ask(who=("csm",))],
     # The closed loop (issue 12): CSM tasks and the loop's figures.
     "task-list": [Ask(), Ask("?show=all&status=all"), Ask("?show=all&status=done"), Ask("?show=all&overdue=on"),
+                  Ask("?show=all&status=snoozed"),
                   Ask("?show=all", htmx="results"), Ask(who=("csm",))],
     "survey-loop": [Ask(), Ask("?start={days_90}&end={today}"), Ask(who=("csm",))],
+    # Health scores (issue 14): CSM tasks by status, the tasks API, the portfolio page.
+    "api-task-list": [Ask(who=("api",)), Ask("?status=all", who=("api",)), Ask("?status=done", who=("api",)),
+                      Ask("?status=all&assignee={csm_email}", who=("api",)),
+                      Ask("?status=all&account={account_external_id}", who=("api",)),
+                      Ask("?status=all&limit=1", who=("api",), follow_next=True)],
+    "health-portfolio": [Ask(), Ask("?csm=all"), Ask("?csm={csm_pk}"), Ask(who=("csm",)),
+                         Ask("?csm=all", htmx="results")],
     # Learning paths (issue 13): the authoring pages.
     "learning-path-list": [Ask(who=("admin", "agent"))],
     "learning-path-create": [Ask()],
@@ -249,6 +257,7 @@ OWN_OBJECTS: dict[str, list[Ask]] = {
     "campaign-detail": [Ask()],
     "campaign-edit": [Ask()],
     "task-detail": [Ask()],
+    "api-task-detail": [Ask(who=("api",))],
     "survey-logo-file": [Ask(who=("anonymous",))],
     "learning-contact": [Ask(), Ask(who=("agent",), htmx="contact-learning")],
     "learning-path-detail": [Ask(who=("admin", "agent"))],
@@ -271,7 +280,8 @@ OWN_OBJECTS_EXCLUDED: dict[str, str] = {name: "POST only: a change, no answer to
     "macro-delete", "callback-complete", "qa-rubric-active", "qa-review-calibrate", "kb-article-publish",
     "kb-article-delete", "kb-category-delete", "sla-policy-delete", "sla-calendar-delete", "sla-holiday-add",
     "sla-holiday-delete", "note-delete", "ticket-tags", "ticket-merge", "api-ticket-merge", "campaign-start",
-    "campaign-pause", "task-complete", "task-reopen", "survey-logo-upload", "survey-logo-remove",
+    "campaign-pause", "task-complete", "task-reopen", "task-snooze", "task-comment", "task-due", "task-assign",
+    "survey-logo-upload", "survey-logo-remove",
     "learning-contact-enroll", "learning-enrollment-withdraw",
     "learning-step-move", "learning-step-delete", "learning-path-unpublish", "learning-image-upload",
 )}
