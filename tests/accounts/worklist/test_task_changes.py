@@ -70,6 +70,7 @@ def test_open_lists_hide_a_snoozed_task_until_its_day(world_a):
     assert set(titles(csm.get(list_url(a, status="all")))) == {"Snoozed one", "Still open"}
     home = csm.get(reverse("tenant-home", args=[a.tenant.slug])).content.decode()
     assert "Still open" in home and "Snoozed one" not in home
+    assert 'id="my-tasks-open">1<' in home and 'status=snoozed">1<' in home
     with a.scope():
         # From its snooze day on, the task is open again (the lists compare with the local day).
         on_the_day = selectors.task_list(tenant=a.tenant, today=today + dt.timedelta(days=3), assignee=a.csm.user)
