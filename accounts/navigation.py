@@ -38,6 +38,7 @@ NAV: tuple[NavGroup, ...] = (
         NavLink("Accounts", "account-list", "accounts.view"),
         NavLink("Contacts", "contact-list", "contacts.view"),
         NavLink("Tasks", "task-list", "tasks.view"),
+        NavLink("Portfolio", "health-portfolio", "health.view"),
         NavLink("First 90 days", "first-90-days", "usage.view"),
         NavLink("Feature catalog", "catalog", "usage.view"),
         NavLink("Surveys", "survey-list", "surveys.view"),

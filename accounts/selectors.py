@@ -25,7 +25,7 @@ from django.db.models import Count, F, Func, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
-from accounts.models import ApiKey, Contact, CustomerAccount, Membership, Role, Tenant
+from accounts.models import ApiKey, Contact, CustomerAccount, LifecycleStage, Membership, Role, Tenant
 from accounts.models.tenants import hash_api_key
 from accounts.services.customers import CSM_ROLES
 from accounts.tenancy import all_tenants
@@ -178,6 +178,13 @@ def account_list(
     )
     qs = qs.annotate(contact_count=Coalesce(Subquery(contacts), 0))
     return qs.order_by(*account_ordering(sort))
+
+
+def live_accounts(*, tenant: Tenant, owner: AbstractBaseUser | None = None) -> QuerySet:
+    """The accounts that are still customers (churned ones left out), of ``owner`` when given: a queryset other
+    apps refine (the health portfolio counts those without a score)."""
+    accounts = CustomerAccount.objects.filter(tenant=tenant).exclude(lifecycle_stage=LifecycleStage.CHURNED)
+    return accounts.filter(owner_csm=owner) if owner is not None else accounts
 
 
 def api_account_rows(*, tenant: Tenant) -> QuerySet:

@@ -14,6 +14,7 @@ from django.urls import path
 from accounts import api, views
 from accounts.timeline import views as timeline_views
 from accounts.views import operator
+from accounts.worklist import api as worklist_api
 from accounts.worklist import views as worklist_views
 from accounts.workspace import views as workspace_views
 
@@ -32,6 +33,10 @@ urlpatterns = [
     path("tasks/<int:task_pk>/", worklist_views.task_detail, name="task-detail"),
     path("tasks/<int:task_pk>/complete/", worklist_views.task_complete, name="task-complete"),
     path("tasks/<int:task_pk>/reopen/", worklist_views.task_reopen, name="task-reopen"),
+    path("tasks/<int:task_pk>/snooze/", worklist_views.task_snooze, name="task-snooze"),
+    path("tasks/<int:task_pk>/comment/", worklist_views.task_comment, name="task-comment"),
+    path("tasks/<int:task_pk>/due/", worklist_views.task_due, name="task-due"),
+    path("tasks/<int:task_pk>/assignee/", worklist_views.task_assign, name="task-assign"),
     path("contacts/", views.contact_list, name="contact-list"),
     path("contacts/new/", views.contact_create, name="contact-create"),
     path("contacts/import/", views.contact_import, name="contact-import"),
@@ -56,6 +61,8 @@ api_urlpatterns = [
     path("contacts/bulk", api.ContactBulkView.as_view(), name="api-contact-bulk"),
     path("contacts/<str:contact_external_id>", api.ContactDetailView.as_view(), name="api-contact-detail"),
     path("jobs/<int:job_pk>", api.JobDetailView.as_view(), name="api-job-detail"),
+    path("tasks", worklist_api.TaskListView.as_view(), name="api-task-list"),
+    path("tasks/<int:task_pk>", worklist_api.TaskDetailView.as_view(), name="api-task-detail"),
 ]
 
 operator_urlpatterns = [

@@ -80,6 +80,11 @@ class TaskAction(models.TextChoices):
     REOPENED = "reopened", "Reopened"
     SNOOZED = "snoozed", "Snoozed"
     COMMENTED = "commented", "Commented"
+    ASSIGNED = "assigned", "Reassigned"
+    DUE_CHANGED = "due_changed", "Due day changed"
+
+
+CHANGE_NOTE_MAX = 300
 
 
 class CsmTaskChange(TenantOwnedModel):
@@ -90,6 +95,9 @@ class CsmTaskChange(TenantOwnedModel):
     at = models.DateTimeField()
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                            related_name="+", help_text="empty = the platform")
+    # What the change was, for the history (issue 14): "until 2026-12-10", "from Ana to Ben", "2026-12-01 to
+    # 2026-12-05". Written by the service, bounded, never parsed back.
+    note = models.CharField(max_length=CHANGE_NOTE_MAX, blank=True, default="", db_default="")
 
     class Meta:
         indexes = [models.Index(fields=["tenant", "task", "at"], name="accounts_csmtaskchange_task")]

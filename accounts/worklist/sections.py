@@ -18,3 +18,7 @@ def register() -> None:
     registry.register_section(registry.HomeSection(
         key="my-tasks", title="My tasks", roles=frozenset({Role.CSM}),
         template="accounts/worklist/_my_tasks.html", load=_my_tasks, order=15))
+    registry.register_account_column(registry.AccountColumn(
+        key="open-tasks", label="Open tasks", definition=selectors.DEFINITIONS["open_tasks"],
+        load=selectors.open_tasks_by_account, kind="count",
+        places=frozenset({registry.HOME_ACCOUNTS, registry.ACCOUNT_LIST}), order=12, missing=0))

@@ -1,6 +1,7 @@
 """Writes of CSM tasks (keyword-only, typed, atomic): create one by hand, open tasks for sources (the
-closed loop's follow-ups; idempotent), complete and reopen. Each state change writes a
-:class:`CsmTaskChange` with who and when."""
+closed loop's follow-ups; idempotent), complete and reopen, snooze, comment, reassign and move the due day.
+Each state change writes a :class:`CsmTaskChange` with who and when (``by`` None = the platform or the API,
+which has no user)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,21 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Contact, CustomerAccount, Tenant
-from accounts.worklist.models import DETAIL_MAX, TITLE_MAX, CsmTask, CsmTaskChange, TaskAction
+from accounts.models import Contact, CustomerAccount, Membership, Tenant
+from accounts.selectors import tenant_today
+from accounts.services.customers import CSM_ROLES
+from accounts.worklist.models import (
+    COMMENT_MAX,
+    DETAIL_MAX,
+    TITLE_MAX,
+    CsmTask,
+    CsmTaskChange,
+    CsmTaskComment,
+    TaskAction,
+)
+from cs_platform import bounds
+
+SNOOZE_MAX_DAYS = 365
 
 
 class TaskError(ValueError):
@@ -103,4 +117,83 @@ def reopen_task(*, tenant: Tenant, task: CsmTask, by: AbstractBaseUser | None,
         task.save(update_fields=["done_at", "done_by", "updated_at"])
         CsmTaskChange.objects.create(tenant=tenant, task=task, action=TaskAction.REOPENED, at=now or timezone.now(),
                                      by=by)
+    return task
+
+
+def _audit(tenant: Tenant, task: CsmTask, action: str, *, by: AbstractBaseUser | None, at: dt.datetime,
+           note: str = "") -> None:
+    CsmTaskChange.objects.create(tenant=tenant, task=task, action=action, at=at, by=by, note=note)
+
+
+def person(user: AbstractBaseUser | None) -> str:
+    """How a user is named in a task's history."""
+    if user is None:
+        return "nobody"
+    return user.get_full_name() or user.email or user.username
+
+
+@transaction.atomic
+def snooze_task(*, tenant: Tenant, task: CsmTask, until: dt.date, by: AbstractBaseUser | None,
+                today: dt.date | None = None, now: dt.datetime | None = None) -> CsmTask:
+    """Hide an open task from the open lists until the local day ``until`` (a future day, at most
+    ``SNOOZE_MAX_DAYS`` ahead); snoozing again moves the day. A done task cannot be snoozed."""
+    today = today or tenant_today(tenant)
+    if until <= today:
+        raise TaskError("until", "a day after today")
+    if until > today + dt.timedelta(days=SNOOZE_MAX_DAYS):
+        raise TaskError("until", f"at most {SNOOZE_MAX_DAYS} days ahead")
+    task = _locked(tenant, task)
+    if task.done_at is not None:
+        raise TaskError("until", "a done task cannot be snoozed; reopen it first")
+    task.snoozed_until = until
+    task.save(update_fields=["snoozed_until", "updated_at"])
+    _audit(tenant, task, TaskAction.SNOOZED, by=by, at=now or timezone.now(), note=f"until {until.isoformat()}")
+    return task
+
+
+@transaction.atomic
+def add_comment(*, tenant: Tenant, task: CsmTask, body: str, by: AbstractBaseUser | None,
+                now: dt.datetime | None = None) -> CsmTaskComment:
+    body = (body or "").strip()
+    if not body:
+        raise TaskError("comment", "a comment needs some text")
+    if len(body) > COMMENT_MAX:
+        raise TaskError("comment", f"at most {COMMENT_MAX} characters")
+    task = _locked(tenant, task)
+    at = now or timezone.now()
+    comment = CsmTaskComment.objects.create(tenant=tenant, task=task, body=body, at=at, by=by)
+    task.save(update_fields=["updated_at"])  # an API sync by updated_since sees the new comment
+    _audit(tenant, task, TaskAction.COMMENTED, by=by, at=at)
+    return comment
+
+
+@transaction.atomic
+def reassign_task(*, tenant: Tenant, task: CsmTask, assignee: AbstractBaseUser | None,
+                  by: AbstractBaseUser | None, now: dt.datetime | None = None) -> CsmTask:
+    """Give the task to another CSM, manager or admin of this tenant (None = nobody)."""
+    if assignee is not None and not Membership.objects.filter(tenant=tenant, user=assignee,
+                                                              role__in=CSM_ROLES).exists():
+        raise TaskError("assignee", "an admin, manager or CSM of this tenant")
+    task = _locked(tenant, task)
+    if task.assignee_id != (assignee.pk if assignee else None):
+        before = person(task.assignee)
+        task.assignee = assignee
+        task.save(update_fields=["assignee", "updated_at"])
+        _audit(tenant, task, TaskAction.ASSIGNED, by=by, at=now or timezone.now(),
+               note=f"from {before} to {person(assignee)}"[:300])
+    return task
+
+
+@transaction.atomic
+def change_due_day(*, tenant: Tenant, task: CsmTask, due_on: dt.date, by: AbstractBaseUser | None,
+                   now: dt.datetime | None = None) -> CsmTask:
+    if error := bounds.date_error(due_on):
+        raise TaskError("due_on", error)
+    task = _locked(tenant, task)
+    if task.due_on != due_on:
+        before = task.due_on
+        task.due_on = due_on
+        task.save(update_fields=["due_on", "updated_at"])
+        _audit(tenant, task, TaskAction.DUE_CHANGED, by=by, at=now or timezone.now(),
+               note=f"from {before.isoformat()} to {due_on.isoformat()}")
     return task

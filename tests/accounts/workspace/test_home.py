@@ -13,7 +13,10 @@ from django.utils.html import escape
 
 from accounts.models import LifecycleStage, Role
 from accounts.selectors import tenant_today
+from accounts.worklist.services import create_task
 from accounts.workspace import registry
+from health.scores.models import HealthScore
+from health.scores.services import ensure_default_scorecard
 from support.models import Agent, Ticket
 from tests.factories import AccountFactory, MembershipFactory, UserFactory
 from tests.support.desk_helpers import add_interaction, ago, count_queries, make_ticket
@@ -90,7 +93,7 @@ def test_csm_sees_exactly_their_accounts_with_tickets_and_activity(worlds):
     assert mine.total == 3
     assert "Not mine" not in body and "Bravo secret" not in body
     labels = [c.label for c in mine.columns]
-    assert labels[:2] == ["Open tickets", "Last ticket activity"]
+    assert labels == ["Health", "Open tickets", "Open tasks", "Last ticket activity", "Contact last seen"]
     cells = {r.account.name: {c.label: cell.value for c, cell in zip(mine.columns, r.cells, strict=True)}
              for r in mine.rows}
     assert cells["Acme 0"]["Open tickets"] == 2
@@ -104,11 +107,26 @@ def test_csm_sees_exactly_their_accounts_with_tickets_and_activity(worlds):
 
 
 def test_csm_home_has_no_slot_filled_with_made_up_values(world_a):
-    """Health band, tasks, NPS: no column until an app registers one (and then it appears)."""
+    """Health band and open tasks are registered columns (health, accounts.worklist): an account without a
+    score shows a dash, never a made-up band; an account with one shows band, score and confidence."""
     a = world_a
     keys = [c.key for c in registry.columns_for(registry.HOME_ACCOUNTS)]
-    assert keys == ["open-tickets", "last-ticket-activity", "last-seen"]
-    assert "Health" not in home(a, a.csm).content.decode()
+    assert keys == ["health", "open-tickets", "open-tasks", "last-ticket-activity", "last-seen"]
+    mine = home(a, a.csm).context["sections"][0].data["mine"]
+    health = {r.account.name: r.cells[0].value for r in mine.rows}
+    assert health == {"Acme 0": None, "Acme 1": None, "Acme 2": None}
+    with a.scope():
+        version = ensure_default_scorecard(tenant=a.tenant).current_version
+        HealthScore.objects.create(account=a.accounts[1], day=tenant_today(a.tenant), version=version, score=72.4,
+                                   band="green", confidence=0.85, computed_at=timezone.now())
+        HealthScore.objects.create(account=a.accounts[1], day=tenant_today(a.tenant) - dt.timedelta(days=1),
+                                   version=version, score=20, band="red", confidence=1, computed_at=timezone.now())
+        create_task(tenant=a.tenant, account=a.accounts[1], title="Call", due_on=tenant_today(a.tenant), by=None)
+    body = home(a, a.csm).content.decode()
+    assert "green 72 (confidence 85%)" in body and "red 20" not in body  # the latest row only
+    mine = home(a, a.csm).context["sections"][0].data["mine"]
+    tasks = {r.account.name: r.cells[2].value for r in mine.rows}
+    assert tasks == {"Acme 0": 0, "Acme 1": 1, "Acme 2": 0}
 
 
 def test_agent_queue_and_sla_warnings(world_a, people):
@@ -199,8 +217,9 @@ def _grow(world, n: int) -> None:
 
 
 # Per role, the most queries the home may take (session, user, membership and tenant included). The CSM's
-# "My tasks" (accounts.worklist) adds two: its counts and its first rows.
-MAX_QUERIES = {"csm": 12, "agent": 9, "manager": 9, "viewer": 9}
+# "My tasks" (accounts.worklist) adds two: its counts and its first rows; the "Health" and "Open tasks" columns
+# one each.
+MAX_QUERIES = {"csm": 14, "agent": 9, "manager": 9, "viewer": 9}
 
 
 @pytest.mark.parametrize("role", list(MAX_QUERIES))
