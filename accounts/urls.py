@@ -12,6 +12,7 @@ cannot be read through the detail route; ``<str:...>`` also means external ids c
 from django.urls import path
 
 from accounts import api, views
+from accounts.subscriptions import api as subscriptions_api
 from accounts.timeline import views as timeline_views
 from accounts.views import operator
 from accounts.worklist import views as worklist_views
@@ -56,6 +57,7 @@ api_urlpatterns = [
     path("contacts/bulk", api.ContactBulkView.as_view(), name="api-contact-bulk"),
     path("contacts/<str:contact_external_id>", api.ContactDetailView.as_view(), name="api-contact-detail"),
     path("jobs/<int:job_pk>", api.JobDetailView.as_view(), name="api-job-detail"),
+    path("subscriptions/bulk", subscriptions_api.SubscriptionBulkView.as_view(), name="api-subscription-bulk"),
 ]
 
 operator_urlpatterns = [
