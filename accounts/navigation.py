@@ -40,6 +40,7 @@ NAV: tuple[NavGroup, ...] = (
         NavLink("Tasks", "task-list", "tasks.view"),
         NavLink("First 90 days", "first-90-days", "usage.view"),
         NavLink("Feature catalog", "catalog", "usage.view"),
+        NavLink("Health backtest", "health-backtest", "health.view"),
         NavLink("Surveys", "survey-list", "surveys.view"),
         NavLink("Learning", "learning-path-list", "learning.view"),
     )),

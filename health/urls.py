@@ -3,10 +3,12 @@
 from django.urls import include, path
 
 from health.scores import urls as scores_urls
+from health.scores.backtests import urls as backtest_urls
 from health.usage import urls as usage_urls
 
 urlpatterns = [
     path("", include(usage_urls.urlpatterns)),
+    path("", include(backtest_urls.urlpatterns)),
 ]
 
 api_urlpatterns = [*usage_urls.api_urlpatterns, *scores_urls.api_urlpatterns]

@@ -22,11 +22,11 @@ from django.utils import timezone
 
 from accounts.models import Tenant
 from accounts.subscriptions.selectors import renewal_events
-from health.scores import backtest
+from health.scores import backtest, suggest
 from health.scores.components import COMPONENTS
 from health.scores.compute import categories_of, compute, part_key
-from health.scores.definitions import default_definition
-from health.scores.inputs import AccountInputs, inputs_as_of
+from health.scores.definitions import clean_definition, default_definition
+from health.scores.inputs import AccountInputs, account_ids, inputs_as_of
 from health.scores.models import Scorecard
 from health.usage.selectors.catalog import catalog_entries
 
@@ -129,3 +129,32 @@ def backtest_report(*, tenant: Tenant, scorecard: Scorecard | None, horizon_days
                           scored=scored, result=result, roc=backtest.roc_points(pairs), components=components,
                           bands=backtest.churn_by_band([(o.band, o.churned) for o in scored], definition["bands"]),
                           verdict=verdict, note=note)
+
+
+@dataclass
+class SuggestedPreview:
+    suggestion: suggest.Suggestion
+    current: backtest.AucResult  # the current scorecard on the very observations of the fit
+    in_sample: backtest.AucResult | None  # the suggested definition, scored on the same observations
+    accounts: int  # accounts scored today
+    changing_band: int  # of them, how many the suggested definition would put in another band
+
+
+def suggested_weights(*, tenant: Tenant, report: BacktestReport, today: dt.date) -> SuggestedPreview:
+    """The fit on the report's scored observations, beside the current scorecard's AUC on the same ones, and
+    how many accounts would change band today under the suggested definition (one inputs_as_of call)."""
+    rows = report.scored
+    categories = catalog_categories(tenant=tenant)
+    fitted = suggest.suggest([o.inputs for o in rows], [o.churned for o in rows], [o.account_id for o in rows],
+                             categories=categories, bands=report.definition["bands"])
+    in_sample, accounts, changing = None, 0, 0
+    if fitted.definition is not None:
+        definition = clean_definition(fitted.definition)
+        in_sample = backtest.auc([(s.score, o.churned) for o in rows
+                                  if (s := compute(o.inputs, definition)).score is not None])
+        wanted = sorted(set(categories) | categories_of(report.definition))
+        now = inputs_as_of(tenant=tenant, day=today, account_ids=account_ids(tenant=tenant), categories=wanted)
+        accounts = len(now)
+        changing = sum(1 for inputs in now.values()
+                       if compute(inputs, report.definition).band != compute(inputs, definition).band)
+    return SuggestedPreview(fitted, report.result, in_sample, accounts, changing)
