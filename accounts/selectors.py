@@ -25,7 +25,7 @@ from django.db.models import Count, F, Func, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
-from accounts.models import ApiKey, Contact, CustomerAccount, Membership, Role, Tenant
+from accounts.models import ApiKey, Contact, CustomerAccount, Job, Membership, Role, Tenant
 from accounts.models.tenants import hash_api_key
 from accounts.services.customers import CSM_ROLES
 from accounts.tenancy import all_tenants
@@ -431,3 +431,10 @@ def contacts_by_external_id(*, tenant: Tenant, external_ids: Iterable[str]) -> d
         .values_list("external_id", "id", "account_id")
     )
     return {external_id: (pk, account_id) for external_id, pk, account_id in rows}
+
+
+def latest_finished_job(*, tenant: Tenant, kind: str, matching: dict) -> Job | None:
+    """The tenant's latest ``done`` job of ``kind`` whose ``result`` holds ``matching`` (JSON containment: the
+    health backtest keeps its query there), or None (one query)."""
+    return (Job.objects.filter(tenant=tenant, kind=kind, state=Job.State.DONE, result__contains=matching)
+            .order_by("-created_at", "-pk").first())

@@ -9,8 +9,10 @@ from accounts.access import get_job_for_tenant
 from accounts.permissions import requires
 from cs_platform.web.pages import render_list
 
-JOB_TITLES = {"import_accounts": "Account import", "import_contacts": "Contact import"}
-JOB_BACK_LINKS = {"import_accounts": "account-list", "import_contacts": "contact-list"}
+JOB_TITLES = {"import_accounts": "Account import", "import_contacts": "Contact import",
+              "health_backtest": "Health backtest"}
+JOB_BACK_LINKS = {"import_accounts": "account-list", "import_contacts": "contact-list",
+                  "health_backtest": "health-backtest"}
 
 
 @require_GET

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -81,19 +82,22 @@ def catalog_categories(*, tenant: Tenant) -> list[str]:
     return sorted({e.category for e in catalog_entries(tenant=tenant) if e.category})
 
 
-def observations(*, tenant: Tenant, horizon_days: int, categories: list[str],
-                 until: dt.datetime | None = None) -> list[Observation]:
-    """The events with their accounts' inputs as of event day - h: one inputs_as_of call per distinct day."""
+def observations(*, tenant: Tenant, horizon_days: int, categories: list[str], until: dt.datetime | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> list[Observation]:
+    """The events with their accounts' inputs as of event day - h: one inputs_as_of call per distinct day;
+    ``progress(done, total)`` after each day (a job's bar)."""
     by_day: dict[dt.date, list] = defaultdict(list)
     for event in renewal_events(tenant=tenant, until=until or timezone.now()):
         by_day[event.day - dt.timedelta(days=horizon_days)].append(event)
     found = []
-    for day in sorted(by_day):
+    for done, day in enumerate(sorted(by_day), start=1):
         events = by_day[day]
         inputs = inputs_as_of(tenant=tenant, day=day, account_ids=sorted({e.account_id for e in events}),
                               categories=categories)
         found.extend(Observation(account_id=e.account_id, event_day=e.day, churned=e.churned,
                                  inputs=inputs[e.account_id]) for e in events if e.account_id in inputs)
+        if progress is not None:
+            progress(done, len(by_day))
     return found
 
 
@@ -110,12 +114,14 @@ def score_observations(found: list[Observation], definition: dict) -> None:
 
 
 def backtest_report(*, tenant: Tenant, scorecard: Scorecard | None, horizon_days: int = DEFAULT_HORIZON,
-                    until: dt.datetime | None = None) -> BacktestReport:
+                    until: dt.datetime | None = None,
+                    progress: Callable[[int, int], None] | None = None) -> BacktestReport:
     """Everything the page and the API show but the suggested weights (health.scores.suggest)."""
     card = scorecard or default_scorecard(tenant=tenant)
     definition = card.current_version.definition if card else default_definition()
     categories = sorted(set(catalog_categories(tenant=tenant)) | categories_of(definition))
-    found = observations(tenant=tenant, horizon_days=horizon_days, categories=categories, until=until)
+    found = observations(tenant=tenant, horizon_days=horizon_days, categories=categories, until=until,
+                         progress=progress)
     score_observations(found, definition)
     scored = [o for o in found if o.score is not None]
     pairs = [(o.score, o.churned) for o in scored]

@@ -3,8 +3,9 @@
 health.scores.services.save_scorecard. Every figure is shown with its definition (``DEFINITIONS``). The same
 view answers the full page or, for htmx (the horizon/scorecard form), the ``results`` partial.
 
-Computed on request, not as a job: on the simulated history (bench/simulate_history.py, 1,000 accounts x 12
-months) it takes a few seconds, one inputs_as_of call per distinct scoring day (README figures).
+The page shows the latest finished backtest job of its scorecard and horizon (health.scores.backtests.jobs:
+a full computation takes tens of seconds on a year of history, too long for a request) and a button that runs
+a new one, whose progress page polls until it is done.
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import has_permission, requires
-from accounts.selectors import tenant_today
 from cs_platform.web import charts
 from cs_platform.web.pages import render_list
+from health.scores.backtests.jobs import latest_backtest, start_backtest
 from health.scores.backtests.params import BacktestParamError, backtest_query
-from health.scores.backtests.selectors import MAX_HORIZON, backtest_report, suggested_weights
+from health.scores.backtests.selectors import MAX_HORIZON
 from health.scores.models import Scorecard
 from health.scores.selectors import scorecards_in_order
 from health.scores.services import ScorecardData, ScorecardError, ensure_default_scorecard, save_scorecard
@@ -56,17 +57,24 @@ DEFINITIONS = {
 }
 
 
+def _roc_chart(body: dict) -> str:
+    if not body["roc"]:
+        return ""
+    auc = body["auc"]
+    return charts.roc_curve([(p["fpr"], p["tpr"]) for p in body["roc"]],
+                            aria_label=f"ROC curve of the score, AUC {auc or 0:.2f}",
+                            title=f"AUC {auc:.3f}" if auc is not None else "no AUC")
+
+
 def _context(request: HttpRequest) -> dict:
     tenant = request.tenant
     query = backtest_query(request.GET, tenant=tenant)
-    report = backtest_report(tenant=tenant, scorecard=query.scorecard, horizon_days=query.horizon_days)
-    preview = suggested_weights(tenant=tenant, report=report, today=tenant_today(tenant))
-    result = report.result
-    roc = charts.roc_curve(report.roc, aria_label=f"ROC curve of the score, AUC {result.auc or 0:.2f}",
-                           title=f"AUC {result.auc:.3f}" if result.auc is not None else "no AUC") if report.roc else ""
-    return {"report": report, "preview": preview, "roc_chart": roc, "query": query, "max_horizon": MAX_HORIZON,
-            "scorecards": scorecards_in_order(tenant=tenant), "definitions": DEFINITIONS,
-            "suggested_json": json.dumps(preview.suggestion.definition) if preview.suggestion.definition else "",
+    latest = latest_backtest(tenant=tenant, scorecard=query.scorecard, horizon_days=query.horizon_days)
+    body = latest.result["backtest"] if latest else None
+    suggested = body["suggested"]["definition"] if body else None
+    return {"body": body, "job": latest, "roc_chart": _roc_chart(body) if body else "", "query": query,
+            "max_horizon": MAX_HORIZON, "scorecards": scorecards_in_order(tenant=tenant), "definitions": DEFINITIONS,
+            "suggested_json": json.dumps(suggested) if suggested else "",
             "can_apply": has_permission(request, "health.manage"),
             "footnotes": [(k.replace("_", " ").capitalize(), v) for k, v in DEFINITIONS.items()]}
 
@@ -86,6 +94,17 @@ def _bad_parameters_are_400(view: Callable) -> Callable:
 @_bad_parameters_are_400
 def backtest_page(request: HttpRequest) -> HttpResponse:
     return render_list(request, "health/backtest.html", _context(request), partial="results")
+
+
+@require_POST
+@requires("health.view")
+@_bad_parameters_are_400
+def backtest_run(request: HttpRequest) -> HttpResponse:
+    """Start a backtest job for the form's scorecard and horizon; its progress page polls until it is done."""
+    query = backtest_query(request.POST, tenant=request.tenant)
+    job = start_backtest(tenant=request.tenant, scorecard=query.scorecard, horizon_days=query.horizon_days,
+                         by=request.user)
+    return redirect("job-progress", tenant_slug=request.tenant.slug, job_pk=job.pk)
 
 
 def _target(request: HttpRequest) -> Scorecard:

@@ -12,9 +12,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.models import Job
 from accounts.selectors import tenant_today
 from accounts.tenancy import tenant_scope
 from health.scores.backtests.selectors import backtest_report
+from health.scores.backtests.tasks import run_health_backtest
 from health.scores.models import Scorecard, ScorecardVersion
 from health.scores.services import ensure_default_scorecard
 from health.usage.models import UsageDaily
@@ -115,19 +117,31 @@ def test_api_answers_the_backtest_and_names_bad_parameters(world_a, world_b):
         assert ScorecardVersion.objects.filter(scorecard=theirs).count() == 1
 
 
-def test_page_full_and_partial_with_bounded_queries(world_a, django_assert_max_num_queries):
+def test_page_runs_the_backtest_as_a_job_and_shows_the_latest(world_a, django_assert_max_num_queries):
     history(world_a)
     client = world_a.client_for(world_a.viewer)
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(12):
+        empty = client.get("/t/alpha/health/backtest/")
+    assert empty.status_code == 200 and 'id="no-backtest"' in empty.content.decode()
+    started = client.post("/t/alpha/health/backtest/run/", {"horizon_days": "14", "scorecard": ""})
+    assert started.status_code == 302
+    job_id = int(started["Location"].rstrip("/").rsplit("/", 1)[1])
+    assert run_health_backtest(world_a.tenant.pk, job_id) == {"state": "done"}
+    with tenant_scope(world_a.tenant):
+        job = Job.objects.get(pk=job_id)
+    assert (job.done, job.total) == (1, 1)  # one scoring day
+    with django_assert_max_num_queries(12):
         page = client.get("/t/alpha/health/backtest/")
     html = page.content.decode()
-    assert page.status_code == 200
-    assert "Weak evidence" in html and 'id="auc"' in html and "DeLong" in html
-    assert "Apply as a new version" not in html  # a viewer cannot apply
+    assert "Weak evidence" in html and 'id="auc">1.000<' in html and "DeLong" in html
+    assert "<polyline" in html and "style=" not in html.split("<svg", 1)[1].split("</svg>", 1)[0]
+    assert "Apply as a new version" not in html  # a viewer cannot apply (and nothing to suggest here)
     partial = client.get("/t/alpha/health/backtest/?horizon_days=7", headers={"HX-Request": "true",
                                                                             "HX-Target": "results"})
-    assert partial.status_code == 200 and "<html" not in partial.content.decode()
+    body = partial.content.decode()
+    assert partial.status_code == 200 and "<html" not in body and 'id="no-backtest"' in body  # not run for 7
     assert client.get("/t/alpha/health/backtest/?horizon_days=0").status_code == 400
+    assert client.post("/t/alpha/health/backtest/run/", {"horizon_days": "400"}).status_code == 400
 
 
 def test_apply_saves_the_suggested_definition_as_a_new_version(world_a):
