@@ -88,8 +88,9 @@ class History:
     """The generated history: items ready for the API, deterministic per seed."""
 
     def __init__(self, *, accounts: int, months: int, mode: str, seed: int, today: dt.date,
-                 events_per_week: float) -> None:
+                 events_per_week: float, billing_days: int = 28) -> None:
         self.rng = random.Random(seed)
+        self.billing_days = billing_days
         self.mode, self.today, self.events_per_week = mode, today, events_per_week
         self.first_day = add_months(today, -months)
         self.accounts = [self._account(i) for i in range(accounts)]
@@ -101,23 +102,24 @@ class History:
 
     def _account(self, i: int) -> SimAccount:
         rng = self.rng
-        start = self.first_day + dt.timedelta(days=rng.randrange(0, 28))
-        seats = rng.choice([5, 10, 20, 25, 50, 100])
-        return SimAccount(f"sim-{i}", seats, max(2, min(seats, rng.randint(3, 12))), rng.random() < 0.3, start,
-                          rng.gauss(0, 1))
+        start = self.first_day + dt.timedelta(days=rng.randrange(0, self.billing_days))
+        seats = rng.choice([3, 5, 8, 10, 15, 20, 30])
+        # seat-based plans: most seats have a known user
+        return SimAccount(f"sim-{i}", seats, max(2, round(seats * rng.uniform(0.6, 1.0))), rng.random() < 0.3,
+                          start, rng.gauss(0, 1))
 
     def _churn_probability(self, account: SimAccount, health: float) -> float:
         base = BASE_CHURN * (2 if account.yearly else 1)
         if self.mode == "random":
             return base
         # logistic in the health, calibrated so that health 0 gives about the base rate
-        return _sigmoid(math.log(base / (1 - base)) - 1.8 * health)
+        return _sigmoid(math.log(base / (1 - base)) - 2.2 * health)
 
     def _week(self, account: SimAccount, monday: dt.date, until: dt.date) -> None:
         rng = self.rng
-        account.health = 0.85 * account.health + rng.gauss(0, 0.45)
-        active_share = _sigmoid(0.3 + 1.6 * account.health)
-        per_contact = self.events_per_week * math.exp(0.6 * account.health)
+        account.health = 0.9 * account.health + rng.gauss(0, 0.35)
+        active_share = _sigmoid(-0.5 + 2.0 * account.health)
+        per_contact = self.events_per_week * math.exp(0.8 * account.health)
         for c in range(account.contacts):
             if rng.random() > active_share:
                 continue
@@ -189,11 +191,12 @@ def _backfill(api: Client, tenant: Tenant, start: dt.date, end: dt.date) -> None
 
 
 def simulate(*, tenant: Tenant, raw_key: str, accounts: int, months: int, mode: str, seed: int,
-             events_per_week: float = 3.0, backfill_days: int | None = None, horizon_days: int = 14) -> dict:
+             events_per_week: float = 3.0, backfill_days: int | None = None, horizon_days: int = 14,
+             billing_days: int = 28) -> dict:
     """Generate and load the history into ``tenant`` through the API, backfill, and answer the backtest."""
     today = tenant_today(tenant)
     history = History(accounts=accounts, months=months, mode=mode, seed=seed, today=today,
-                      events_per_week=events_per_week)
+                      events_per_week=events_per_week, billing_days=billing_days)
     _log(f"history: {accounts} accounts, {len(history.periods):,} periods, {history.churns} churns, "
          f"{len(history.events):,} events, {len(EVENT_TYPES)} event types, mode {mode}")
     api = Client(headers={"Authorization": f"Bearer {raw_key}"})
@@ -224,6 +227,9 @@ def main() -> None:
     parser.add_argument("--events-per-week", type=float, default=3.0, help="per active contact, on average")
     parser.add_argument("--backfill-days", type=int, default=None, help="default: the whole history")
     parser.add_argument("--horizon-days", type=int, default=14)
+    parser.add_argument("--billing-days", type=int, default=28,
+                        help="accounts start on one of the first N days of the first month (1-28); fewer distinct "
+                             "period ends make a faster backtest (one inputs_as_of per distinct scoring day)")
     parser.add_argument("--keep", action="store_true", help="keep the tenant (its slug is printed)")
     args = parser.parse_args()
     slug = f"sim-{uuid.uuid4().hex[:8]}"
@@ -235,7 +241,7 @@ def main() -> None:
             _, raw_key = create_api_key(tenant=tenant, name="simulation", scopes=["read", "write", "ingest"])
         body = simulate(tenant=tenant, raw_key=raw_key, accounts=args.accounts, months=args.months, mode=args.mode,
                         seed=args.seed, events_per_week=args.events_per_week, backfill_days=args.backfill_days,
-                        horizon_days=args.horizon_days)
+                        horizon_days=args.horizon_days, billing_days=args.billing_days)
     finally:
         if not args.keep:
             Tenant.objects.filter(pk=tenant.pk).delete()
