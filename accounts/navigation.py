@@ -93,7 +93,6 @@ REACHED_FROM: dict[str, str] = {
     "sla-calendar-create": "sla-policy-list",
     "catalog-add": "catalog",
     "health-backtest-run": "health-backtest",
-    "health-backtest-apply": "health-backtest",
     "survey-create": "survey-list",
     "survey-loop": "survey-list",
     "survey-report": "survey-list",

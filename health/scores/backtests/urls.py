@@ -7,7 +7,6 @@ from health.scores.backtests import api, views
 urlpatterns = [
     path("health/backtest/", views.backtest_page, name="health-backtest"),
     path("health/backtest/run/", views.backtest_run, name="health-backtest-run"),
-    path("health/backtest/apply/", views.backtest_apply, name="health-backtest-apply"),
 ]
 
 api_urlpatterns = [

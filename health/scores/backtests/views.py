@@ -17,9 +17,9 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.permissions import has_permission, requires
+from accounts.permissions import check_permission, has_permission, requires
 from cs_platform.web import charts
 from cs_platform.web.pages import render_list
 from health.scores.backtests.jobs import latest_backtest, start_backtest
@@ -89,10 +89,14 @@ def _bad_parameters_are_400(view: Callable) -> Callable:
     return wrapper
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @requires("health.view")
 @_bad_parameters_are_400
 def backtest_page(request: HttpRequest) -> HttpResponse:
+    """GET: the latest backtest; POST: "Apply as a new version" (``health.manage``)."""
+    if request.method == "POST":
+        check_permission(request, "health.manage")
+        return _apply(request)
     return render_list(request, "health/backtest.html", _context(request), partial="results")
 
 
@@ -117,10 +121,7 @@ def _target(request: HttpRequest) -> Scorecard:
     return query.scorecard
 
 
-@require_POST
-@requires("health.manage")
-@_bad_parameters_are_400
-def backtest_apply(request: HttpRequest) -> HttpResponse:
+def _apply(request: HttpRequest) -> HttpResponse:
     """Save the suggested definition as the scorecard's next version (its name, stages and tiers kept)."""
     card = _target(request)
     raw = request.POST.get("definition") or ""

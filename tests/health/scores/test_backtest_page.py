@@ -109,7 +109,7 @@ def test_api_answers_the_backtest_and_names_bad_parameters(world_a, world_b):
         before = Scorecard.objects.count()
     assert api.get(f"/api/v1/health/backtest?scorecard={theirs.pk}").status_code == 404
     assert world_a.client_for().get(f"/t/alpha/health/backtest/?scorecard={theirs.pk}").status_code == 404
-    assert world_a.client_for().post("/t/alpha/health/backtest/apply/", {
+    assert world_a.client_for().post("/t/alpha/health/backtest/", {
         "scorecard": theirs.pk, "definition": "{}"}).status_code == 404
     with tenant_scope(world_a.tenant):
         assert Scorecard.objects.count() == before
@@ -148,13 +148,13 @@ def test_apply_saves_the_suggested_definition_as_a_new_version(world_a):
     definition = {"components": [{"key": "tickets_per_seat", "category": "", "weight": 100,
                                   "mapping": {"kind": "ramp", "low": 0.1, "high": 2.0, "direction": "lower"}}],
                   "bands": {"red": 0, "yellow": 40, "green": 70}}
-    assert world_a.client_for(world_a.viewer).post("/t/alpha/health/backtest/apply/", {
+    assert world_a.client_for(world_a.viewer).post("/t/alpha/health/backtest/", {
         "definition": json.dumps(definition)}).status_code == 403
-    response = world_a.client_for().post("/t/alpha/health/backtest/apply/", {"definition": json.dumps(definition)})
+    response = world_a.client_for().post("/t/alpha/health/backtest/", {"definition": json.dumps(definition)})
     assert response.status_code == 302
     with tenant_scope(world_a.tenant):
         card = Scorecard.objects.select_related("current_version").get(is_default=True)
     assert card.current_version.number == 2
     assert card.current_version.definition["components"][0]["mapping"]["direction"] == "lower"
-    bad = world_a.client_for().post("/t/alpha/health/backtest/apply/", {"definition": json.dumps({"components": []})})
+    bad = world_a.client_for().post("/t/alpha/health/backtest/", {"definition": json.dumps({"components": []})})
     assert bad.status_code == 400 and b"components" in bad.content
