@@ -25,7 +25,7 @@ from django.db.models import Count, F, Func, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
-from accounts.models import ApiKey, Contact, CustomerAccount, LifecycleStage, Membership, Role, Tenant
+from accounts.models import ApiKey, Contact, CustomerAccount, Job, LifecycleStage, Membership, Role, Tenant
 from accounts.models.tenants import hash_api_key
 from accounts.services.customers import CSM_ROLES
 from accounts.tenancy import all_tenants
@@ -463,3 +463,10 @@ def account_ids_in_segments(*, tenant: Tenant, segments: Iterable[tuple[str, str
         return []
     rows = CustomerAccount.objects.filter(match, tenant=tenant).order_by("pk").values_list("pk", flat=True)
     return list(rows[:limit])
+
+
+def latest_finished_job(*, tenant: Tenant, kind: str, matching: dict) -> Job | None:
+    """The tenant's latest ``done`` job of ``kind`` whose ``result`` holds ``matching`` (JSON containment: the
+    health backtest keeps its query there), or None (one query)."""
+    return (Job.objects.filter(tenant=tenant, kind=kind, state=Job.State.DONE, result__contains=matching)
+            .order_by("-created_at", "-pk").first())

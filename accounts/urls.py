@@ -12,6 +12,7 @@ cannot be read through the detail route; ``<str:...>`` also means external ids c
 from django.urls import path
 
 from accounts import api, views
+from accounts.subscriptions import api as subscriptions_api
 from accounts.timeline import views as timeline_views
 from accounts.views import operator
 from accounts.worklist import api as worklist_api
@@ -63,6 +64,7 @@ api_urlpatterns = [
     path("jobs/<int:job_pk>", api.JobDetailView.as_view(), name="api-job-detail"),
     path("tasks", worklist_api.TaskListView.as_view(), name="api-task-list"),
     path("tasks/<int:task_pk>", worklist_api.TaskDetailView.as_view(), name="api-task-detail"),
+    path("subscriptions/bulk", subscriptions_api.SubscriptionBulkView.as_view(), name="api-subscription-bulk"),
 ]
 
 operator_urlpatterns = [

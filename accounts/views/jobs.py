@@ -10,9 +10,9 @@ from accounts.permissions import requires
 from cs_platform.web.pages import render_list
 
 JOB_TITLES = {"import_accounts": "Account import", "import_contacts": "Contact import",
-              "health_recompute": "Health score recompute"}
+              "health_recompute": "Health score recompute", "health_backtest": "Health backtest"}
 JOB_BACK_LINKS = {"import_accounts": "account-list", "import_contacts": "contact-list",
-                  "health_recompute": "scorecard-list"}
+                  "health_recompute": "scorecard-list", "health_backtest": "health-backtest"}
 
 
 @require_GET

@@ -172,3 +172,29 @@ def line_with_bands(points: Sequence[Point], *, edges: Sequence[tuple[str, float
                                      f"{x:.1f}", height - 8, point.x_label))
     parts.append(mark_safe("</svg>"))  # noqa: S308 - a constant closing tag
     return mark_safe("".join(parts))  # noqa: S308 - every part above was built by format_html (escaped)
+
+
+def roc_curve(points: Sequence[tuple[float, float]], *, aria_label: str, title: str, size: int = 320) -> SafeString:
+    """An ROC curve: false positive rate across, true positive rate up, both 0-1, with the diagonal of a coin
+    toss dashed; ``title`` is the curve's tooltip (e.g. its AUC)."""
+    pad, bottom = 34, 30
+    plot = size - pad - 8
+
+    def xy(fpr: float, tpr: float) -> str:
+        return f"{pad + plot * fpr:.1f},{8 + plot * (1 - tpr):.1f}"
+
+    ticks = format_html_join("", '<line class="grid" x1="{}" y1="{}" x2="{}" y2="{}"/>'
+                             '<text class="axis" x="{}" y="{}" text-anchor="end">{}</text>'
+                             '<text class="axis" x="{}" y="{}" text-anchor="middle">{}</text>',
+                             ((pad, f"{8 + plot * (1 - t):.1f}", pad + plot, f"{8 + plot * (1 - t):.1f}",
+                               pad - 4, f"{12 + plot * (1 - t):.1f}", t, f"{pad + plot * t:.1f}", 8 + plot + 14, t)
+                              for t in (0, 0.5, 1)))
+    return format_html(
+        '<svg class="chart roc" viewBox="0 0 {} {}" width="{}" role="img" aria-label="{}" '
+        'xmlns="http://www.w3.org/2000/svg">{}'
+        '<line class="ref" x1="{}" y1="{}" x2="{}" y2="{}"><title>a coin toss (AUC 0.5)</title></line>'
+        '<polyline class="curve" points="{}"><title>{}</title></polyline>'
+        '<text class="axis" x="{}" y="{}" text-anchor="middle">false positive rate (renewals flagged)</text>'
+        '</svg>',
+        size, size + bottom - 8, size, aria_label, ticks, pad, 8 + plot, pad + plot, 8,
+        " ".join(xy(f, t) for f, t in points), title, pad + plot / 2, size + bottom - 12)

@@ -5,6 +5,7 @@ suite tries each from another tenant."""
 from django.urls import path
 
 from health.scores import api, views
+from health.scores.backtests import urls as backtest_urls
 
 urlpatterns = [
     path("accounts/<int:account_pk>/health/", views.account_health, name="account-health"),
@@ -22,4 +23,5 @@ api_urlpatterns = [
     path("accounts/<str:account_external_id>/health", api.AccountHealthView.as_view(), name="api-account-health"),
     path("accounts/<str:account_external_id>/health/history", api.AccountHealthHistoryView.as_view(),
          name="api-account-health-history"),
+    *backtest_urls.api_urlpatterns,
 ]

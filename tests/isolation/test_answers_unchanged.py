@@ -105,6 +105,7 @@ CHECKED: dict[str, list[Ask]] = {
     "catalog": [Ask(), Ask(htmx="catalog")],
     "scorecard-list": [Ask(), Ask(htmx="results"), Ask(who=("csm",))],
     "scorecard-create": [Ask()],
+    "health-backtest": [Ask(), Ask(htmx="results"), Ask("?horizon_days=30", who=("csm",))],
     "agent-presence": [Ask(who=STAFF)],
     "team-list": [Ask(), Ask(htmx="results")],
     "team-create": [Ask()],
@@ -139,6 +140,7 @@ CHECKED: dict[str, list[Ask]] = {
     # The public help center of tenant A (anonymous): its home lists A's published articles.
     "helpcenter-home": [Ask(who=("anonymous",)), Ask("?q=data", who=("anonymous",))],
     # The API (A's key).
+    "api-health-backtest": [Ask(who=("api",)), Ask("?horizon_days=30", who=("api",))],
     "api-account-list": [Ask(q, who=("api",)) for q in ("", "?lifecycle_stage=renewal", "?tier=premium", "?q=a",
                                                        "?csm_email={csm_email}", "?renewal_after={days_90}")]
                         + [Ask("?limit=7", who=("api",), follow_next=True)],
@@ -203,6 +205,7 @@ EXCLUDED: dict[str, str] = {
     "qa-build-sample": "POST only (queues a QA sample); no answer to read",
     "sla-policy-create-default": "POST only (creates the premium default policy); no answer to read",
     "catalog-add": "POST only (the add form lives on the catalog page, which is checked)",
+    "health-backtest-run": "POST only (starts a backtest job; its result is shown by the backtest page, checked)",
 }
 
 # Detail pages and per-object reports of tenant A's own objects, each of which has a twin in tenant B with
