@@ -133,6 +133,8 @@ RAW_SQL_ALLOWED = {
                                           "health/scores/inputs.py's score inputs (one statement per family)",
     "health/scores/services.py": "the score recompute: one chunk per tenant at a time under "
                                  "pg_advisory_xact_lock",
+    "health/alerts/services.py": "the alerts of an evaluation: one INSERT ... ON CONFLICT DO NOTHING RETURNING, which "
+                                 "tells exactly which causes this run raised when two evaluations run at once",
     "health/scores/dirty.py": "the dirty flag: one INSERT ... SELECT of the tenant's existing accounts, ON CONFLICT "
                               "DO NOTHING (a writer marks many accounts in one statement)",
     "health/usage/selectors/catalog.py": "unknown event names: a grouped anti-join over the rollups view",
