@@ -38,6 +38,7 @@ NAV: tuple[NavGroup, ...] = (
         NavLink("Accounts", "account-list", "accounts.view"),
         NavLink("Contacts", "contact-list", "contacts.view"),
         NavLink("Tasks", "task-list", "tasks.view"),
+        NavLink("Alerts", "alert-list", "health.view"),
         NavLink("First 90 days", "first-90-days", "usage.view"),
         NavLink("Feature catalog", "catalog", "usage.view"),
         NavLink("Surveys", "survey-list", "surveys.view"),
@@ -68,6 +69,8 @@ NAV: tuple[NavGroup, ...] = (
         NavLink("API keys", "apikey-list", "apikeys.manage"),
         NavLink("Tenant settings", "tenant-settings", "tenant.manage"),
         NavLink("Learning emails", "learning-settings", "learning.manage"),
+        NavLink("Alert rules", "alert-rule-list", "health.manage"),
+        NavLink("Playbooks", "playbook-list", "health.manage"),
     )),
 )
 
@@ -103,6 +106,7 @@ REACHED_FROM: dict[str, str] = {
     "campaign-create": "survey-list",
     "learning-path-create": "learning-path-list",
     "learning-overview": "learning-path-list",
+    "playbook-add": "playbook-list",
 }
 
 

@@ -2,11 +2,13 @@
 
 from django.urls import include, path
 
+from health.alerts import urls as alerts_urls
 from health.scores import urls as scores_urls
 from health.usage import urls as usage_urls
 
 urlpatterns = [
     path("", include(usage_urls.urlpatterns)),
+    path("", include(alerts_urls.urlpatterns)),
 ]
 
 api_urlpatterns = [*usage_urls.api_urlpatterns, *scores_urls.api_urlpatterns]

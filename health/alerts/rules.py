@@ -119,3 +119,33 @@ DEFAULT_RULES: tuple[tuple[str, str, int], ...] = (
     (RuleKind.NO_TRAINED_ADMIN, "No trained admin", 7),
     (RuleKind.USAGE_STOPS, "Usage stops for 14 days", 3),
 )
+
+
+# What each kind sees and what makes a new episode (health.alerts.evaluation), shown beside the rules.
+KIND_DEFINITIONS: dict[str, str] = {
+    RuleKind.SCORE_DROP: "The computed score of the day is at least X points below the score Y days before. One "
+                         "alert per run of days on which the drop holds; a day it does not hold ends the episode.",
+    RuleKind.TURNS_RED: "The band of the day is the red one (blank: the lowest band of the account's scorecard). "
+                        "One alert per run of red days; red again after a better day is a new alert.",
+    RuleKind.FIRST_90_DAYS: "Accounts between the grace day and day 90 after their start (contract start, else "
+                            "creation): license utilization over the last 30 days below the threshold (seat gap), "
+                            "or (active - trained) / active users above the share. One alert per start.",
+    RuleKind.RENEWAL_AT_RISK: "The renewal date is within N days while the band is not the top band of the "
+                              "account's scorecard. One alert per renewal date.",
+    RuleKind.DETRACTOR: "An NPS answer from 0 to 6 submitted in the last N local days. One alert per answer.",
+    RuleKind.NO_TRAINED_ADMIN: "No contact with the persona “admin” has completed a learning path, for accounts "
+                               "started at least the grace days ago. One alert per contract start.",
+    RuleKind.USAGE_STOPS: "The account had usage events, the last one before the N local days ending today. One "
+                          "alert per last active day: usage that resumes and stops again is a new alert.",
+}
+ALERT_COUNT_DEFINITION = "Alerts: the causes this rule raised, ever (each opened one CSM task)."
+
+
+def describe_params(kind: str, params: dict) -> str:
+    """The parameters as people read them: ``Points dropped (at least): 15; Within days: 7``."""
+    parts = []
+    for p in PARAMS.get(kind, ()):
+        value = params.get(p.name, p.default)
+        shown = f"{value:.0%}" if p.kind == "share" else (value or "lowest band") if p.kind == "band" else value
+        parts.append(f"{p.label}: {shown}")
+    return "; ".join(parts)
