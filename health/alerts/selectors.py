@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from django.db.models import Count, QuerySet
 
 from accounts.models import Tenant
+from accounts.worklist.models import SourceKind
 from accounts.worklist.selectors import sourced_tasks
 from health.alerts.models import AlertRule, HealthAlert, Playbook, PlaybookRun, PlaybookStep, RuleKind
 from health.scores.models import HealthScore, ScorecardVersion
@@ -132,10 +133,10 @@ def run_for_alert(*, tenant: Tenant, alert: HealthAlert) -> PlaybookRun | None:
     return PlaybookRun.objects.filter(tenant=tenant, alert=alert).first()
 
 
-def task_ids_by_source(*, tenant: Tenant, source_kind: str, source_ids: Iterable[int]) -> dict[int, int]:
-    """{source id: task id} of the tasks opened for these alerts (or run steps). One query."""
-    ids = list(source_ids)
+def alert_task_ids(*, tenant: Tenant, alert_ids: Iterable[int]) -> dict[int, int]:
+    """{alert id: task id} of the tasks these alerts opened (a deleted task is absent). One query."""
+    ids = list(alert_ids)
     if not ids:
         return {}
-    return dict(sourced_tasks(tenant=tenant, source_kind=source_kind).filter(source_id__in=ids)
+    return dict(sourced_tasks(tenant=tenant, source_kind=SourceKind.HEALTH_ALERT).filter(source_id__in=ids)
                 .values_list("source_id", "pk"))

@@ -17,7 +17,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import get_account_for_tenant
 from accounts.permissions import has_permission, requires
-from accounts.worklist.models import SourceKind
 from cs_platform.web.pages import render_list, wants_partial
 from health.alerts import selectors
 from health.alerts.access import get_alertrule_for_tenant, get_playbook_for_tenant, get_playbookstep_for_tenant
@@ -260,8 +259,7 @@ def playbook_start(request: HttpRequest, playbook_pk: int) -> HttpResponse:
 
 
 def _alert_rows(request: HttpRequest, alerts: list) -> list[tuple]:
-    tasks = selectors.task_ids_by_source(tenant=request.tenant, source_kind=SourceKind.HEALTH_ALERT,
-                                         source_ids=[a.pk for a in alerts])
+    tasks = selectors.alert_task_ids(tenant=request.tenant, alert_ids=[a.pk for a in alerts])
     return [(a, tasks.get(a.pk)) for a in alerts]
 
 
