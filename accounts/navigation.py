@@ -39,6 +39,7 @@ NAV: tuple[NavGroup, ...] = (
         NavLink("Contacts", "contact-list", "contacts.view"),
         NavLink("Tasks", "task-list", "tasks.view"),
         NavLink("Portfolio", "health-portfolio", "health.view"),
+        NavLink("Alerts", "alert-list", "health.view"),
         NavLink("First 90 days", "first-90-days", "usage.view"),
         NavLink("Feature catalog", "catalog", "usage.view"),
         NavLink("Health backtest", "health-backtest", "health.view"),
@@ -71,6 +72,8 @@ NAV: tuple[NavGroup, ...] = (
         NavLink("Tenant settings", "tenant-settings", "tenant.manage"),
         NavLink("Learning emails", "learning-settings", "learning.manage"),
         NavLink("Scorecards", "scorecard-list", "health.view"),
+        NavLink("Alert rules", "alert-rule-list", "health.manage"),
+        NavLink("Playbooks", "playbook-list", "health.manage"),
     )),
 )
 
@@ -108,6 +111,7 @@ REACHED_FROM: dict[str, str] = {
     "campaign-create": "survey-list",
     "learning-path-create": "learning-path-list",
     "learning-overview": "learning-path-list",
+    "playbook-add": "playbook-list",
 }
 
 

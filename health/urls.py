@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from health.alerts import urls as alerts_urls
 from health.portfolio import urls as portfolio_urls
 from health.scores import urls as scores_urls
 from health.scores.backtests import urls as backtest_urls
@@ -14,6 +15,7 @@ urlpatterns = [
     path("", include(scores_urls.urlpatterns)),
     path("", include(portfolio_urls.urlpatterns)),
     path("", include(backtest_urls.urlpatterns)),
+    path("", include(alerts_urls.urlpatterns)),
 ]
 
 api_urlpatterns = [*usage_urls.api_urlpatterns, *scores_urls.api_urlpatterns]

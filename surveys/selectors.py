@@ -115,3 +115,11 @@ def mean_csat_by_account(*, tenant: Tenant, account_ids: Sequence[int] | None, s
     rows = (_answers(tenant, Kind.CSAT, account_ids, until).filter(submitted_at__gte=since)
             .values("account_id").annotate(mean=Avg("score")).values_list("account_id", "mean"))
     return {account_id: float(mean) for account_id, mean in rows}
+
+
+def nps_answers_at_most(*, tenant: Tenant, account_ids: Sequence[int] | None, since: dt.datetime,
+                        until: dt.datetime, max_score: int) -> list[dict]:
+    """NPS answers scored ``max_score`` or less submitted in ``[since, until)`` (the health alerts' detractors):
+    ``id``, ``account_id``, ``score``, ``submitted_at``, ``comment``, oldest first. One query."""
+    rows = _answers(tenant, Kind.NPS, account_ids, until).filter(submitted_at__gte=since, score__lte=max_score)
+    return list(rows.order_by("submitted_at", "id").values("id", "account_id", "score", "submitted_at", "comment"))

@@ -26,6 +26,9 @@ OBJECT_KWARGS: dict[str, Callable[[dict], object]] = {
     "account_external_id": lambda o: o["account"].external_id,
     "contact_external_id": lambda o: o["contact"].external_id,
     "catalogentry_pk": lambda o: o["catalog_entry"].pk,
+    "alertrule_pk": lambda o: o["alert_rule"].pk,  # health alerts (issue 14)
+    "playbook_pk": lambda o: o["playbook"].pk,
+    "playbookstep_pk": lambda o: o["playbook_step"].pk,
     "ticket_external_id": lambda o: o["ticket"].external_id,
     "ticket_pk": lambda o: o["ticket"].pk,
     "macro_pk": lambda o: o["macro"].pk,
@@ -104,7 +107,7 @@ def one_of_each(b: TenantWorld, marker: str) -> dict:
                                            due_at=job.created_at, note=marker)
     kb = _knowledge_and_sla(b, marker) | _qa(b, ticket, marker) | _surveys(b, contact, ticket, marker)
     kb |= (_learning_authoring(b, contact, kb["article"], marker) | _learning_portal(b, contact, marker)
-           | _learning_api(b, contact, marker) | _scorecard(b, marker))
+           | _learning_api(b, contact, marker) | _scorecard(b, marker) | _health_alerts(b, marker))
     return kb | {"account": account, "note": note, "contact": contact, "job": job, "api_key": b.api_key,
             "membership": membership, "catalog_entry": catalog_entry, "ticket": ticket, "macro": macro,
             "callback": callback}
@@ -119,6 +122,20 @@ def _scorecard(b, marker) -> dict:
         card = save_scorecard(tenant=b.tenant, scorecard=None, by=None, data=ScorecardData(
             name=f"{marker} scorecard", definition=default_definition(), tiers=[f"{marker}-tier"]))
     return {"scorecard": card}
+
+
+def _health_alerts(b, marker) -> dict:
+    """A rule (one of the defaults) that names a playbook with one step (issue 14)."""
+    from health.alerts.models import AlertRule
+    from health.alerts.services import PlaybookData, StepData, add_step, ensure_default_rules, save_playbook
+
+    with b.scope():
+        playbook = save_playbook(tenant=b.tenant, playbook=None, data=PlaybookData(name=f"{marker} playbook"))
+        step = add_step(tenant=b.tenant, playbook=playbook, data=StepData(title=f"{marker} step"))
+        ensure_default_rules(tenant=b.tenant)
+        rule = AlertRule.objects.filter(tenant=b.tenant).order_by("pk").first()
+        AlertRule.objects.filter(pk=rule.pk).update(playbook=playbook)
+    return {"alert_rule": rule, "playbook": playbook, "playbook_step": step}
 
 
 def _learning_api(b, contact, marker) -> dict:

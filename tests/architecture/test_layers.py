@@ -137,6 +137,8 @@ RAW_SQL_ALLOWED = {
                               "accounts of contacts), ON CONFLICT renewing the mark (a writer marks many "
                               "accounts in one statement); the batch's DELETE of exactly the marks it read "
                               "(unnest of ids and times)",
+    "health/alerts/services.py": "the alerts of an evaluation: one INSERT ... ON CONFLICT DO NOTHING RETURNING, which "
+                                 "tells exactly which causes this run raised when two evaluations run at once",
     "health/usage/selectors/catalog.py": "unknown event names: a grouped anti-join over the rollups view",
     "health/usage/services/ingest.py": "ingestion: COPY into the staging table and the set-based insert from it",
     "health/usage/services/partitions.py": "the events table's monthly partitions, created and dropped through the "

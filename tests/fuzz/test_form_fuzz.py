@@ -80,6 +80,7 @@ EXCLUDED = {
     "learning-path-unpublish": "a button without fields",
     "learning-path-migrate": "a confirmation button without fields (its GET is the confirmation page)",
     "learning-step-delete": "a button without fields (tests/learning/test_authoring_pages.py)",
+    "playbook-step-delete": "a button without fields (tests/health/alerts/test_pages.py)",
     "learning-image-upload": "a file upload: tests/learning/test_authoring_pages.py posts SVG, empty, oversized and "
                              "too large images",
     # The learner portal (issue 13): its POSTs need a learner session, which this staff fuzz has not;
@@ -140,6 +141,9 @@ READ_ALSO = {
     "note-edit": ["account-detail"],
     "task-complete": ["task-list", "survey-loop"],
     "task-reopen": ["task-list", "survey-loop"],
+    "alert-rule-edit": ["alert-list", "playbook-list"],
+    "playbook-start": ["task-list"],
+    "account-playbook-start": ["task-list", "playbook-list"],
 }
 
 ROUTES = [r for r in all_routes() if not r.route.startswith(tuple(EXCLUDED_PREFIXES))]

@@ -84,6 +84,30 @@ def add_staff(tenant) -> None:
             create_staff_member(tenant=tenant, email=row["email"], role=row["role"], name=row["name"])
 
 
+PLAYBOOK = "Rescue the account"
+
+
+def _health_alerts(tenant, today: dt.date) -> None:
+    """Issue 14: the default alert rules, a playbook the "turns red" rule starts, and today's evaluation (its
+    alerts, their tasks and the playbook's runs), the same in both tenants."""
+    from health.alerts.models import AlertRule, RuleKind
+    from health.alerts.services import (
+        PlaybookData,
+        StepData,
+        add_step,
+        ensure_default_rules,
+        evaluate_rules,
+        save_playbook,
+    )
+
+    playbook = save_playbook(tenant=tenant, playbook=None, data=PlaybookData(name=PLAYBOOK, description="When red"))
+    for title, offset in (("Call the sponsor", 0), ("Usage review", 7)):
+        add_step(tenant=tenant, playbook=playbook, data=StepData(title=title, due_offset_days=offset))
+    ensure_default_rules(tenant=tenant)
+    AlertRule.objects.filter(tenant=tenant, kind=RuleKind.TURNS_RED).update(playbook=playbook)
+    evaluate_rules(tenant=tenant, day=today)
+
+
 def load(tenant, size: Size, *, twins: bool = False) -> None:
     """Accounts, contacts, usage (events, rollups), the support desk (teams, agents, SLA, KB, macros,
     tickets with interactions on every channel, assignments, status history, callbacks, presence), SLA
@@ -147,6 +171,7 @@ def load(tenant, size: Size, *, twins: bool = False) -> None:
         # Health scores (issue 14) of the last three local days, from all of the above: the health API's answers.
         recompute_health(tenant=tenant, days=[today - dt.timedelta(days=n) for n in range(3)])
         _health_override(tenant, now)
+        _health_alerts(tenant, today)
         start = fiscal_year_start(tenant=tenant, today=today)
         month = start
         while month <= today:

@@ -106,6 +106,10 @@ CHECKED: dict[str, list[Ask]] = {
     "scorecard-list": [Ask(), Ask(htmx="results"), Ask(who=("csm",))],
     "scorecard-create": [Ask()],
     "health-backtest": [Ask(), Ask(htmx="results"), Ask("?horizon_days=30", who=("csm",))],
+    # Health alerts (issue 14): rules, playbooks, the tenant's alerts.
+    "alert-list": [Ask(), Ask("?kind=usage_stops"), Ask(htmx="results"), Ask(who=("csm",))],
+    "alert-rule-list": [Ask(), Ask(htmx="results")],
+    "playbook-list": [Ask(), Ask(who=("csm",))],
     "agent-presence": [Ask(who=STAFF)],
     "team-list": [Ask(), Ask(htmx="results")],
     "team-create": [Ask()],
@@ -206,6 +210,7 @@ EXCLUDED: dict[str, str] = {
     "sla-policy-create-default": "POST only (creates the premium default policy); no answer to read",
     "catalog-add": "POST only (the add form lives on the catalog page, which is checked)",
     "health-backtest-run": "POST only (starts a backtest job; its result is shown by the backtest page, checked)",
+    "playbook-add": "POST only (the new-playbook form lives on the playbook list, which is checked)",
 }
 
 # Detail pages and per-object reports of tenant A's own objects, each of which has a twin in tenant B with
@@ -250,6 +255,9 @@ OWN_OBJECTS: dict[str, list[Ask]] = {
     "catalog-edit": [Ask()],
     "scorecard-detail": [Ask()],
     "scorecard-edit": [Ask()],
+    "alert-rule-edit": [Ask()],
+    "playbook-detail": [Ask(), Ask(who=("csm",))],
+    "account-alerts": [Ask(), Ask(who=("csm",))],
     "team-edit": [Ask()],
     "macro-edit": [Ask()],
     "ticket-macro": [Ask("?macro={macro_pk}")],
@@ -299,6 +307,8 @@ OWN_OBJECTS_EXCLUDED: dict[str, str] = {name: "POST only: a change, no answer to
     "learning-step-move", "learning-step-delete", "learning-path-unpublish", "learning-image-upload",
     "scorecard-recompute",
     "account-health-override", "account-health-override-remove", "account-health-recompute",
+    "playbook-step-add", "playbook-step-edit", "playbook-step-move", "playbook-step-delete", "playbook-start",
+    "account-playbook-start",
 )}
 
 NORMALIZE: tuple[tuple[re.Pattern, str], ...] = (
@@ -475,6 +485,7 @@ def _values(a) -> dict[str, object]:
             "businesscalendar_pk": BusinessCalendar.objects.get().pk, "holiday_pk": Holiday.objects.get().pk,
             "catalogentry_pk": CatalogEntry.objects.order_by("event_name")[0].pk,
             "scorecard_pk": Scorecard.objects.get(name=lookalike.SCORECARD_NAME).pk,
+            **_alert_values(),
             "qareview_pk": QaReview.objects.filter(state=QaReview.State.SUBMITTED).order_by("pk")[0].pk,
             "callback_pk": Callback.objects.order_by("external_id")[0].pk, "apikey_pk": a.api_key.pk,
             "membership_pk": Membership.objects.get(user=csm).pk,
@@ -490,6 +501,14 @@ def _values(a) -> dict[str, object]:
             "image_tenant_slug": a.tenant.slug, "lessonimage_pk": lesson_image.pk, "image_key": lesson_image.key,
             **_learning_values(a, contact),
         }
+
+
+def _alert_values() -> dict[str, object]:
+    from health.alerts.models import AlertRule, Playbook, PlaybookStep
+
+    playbook = Playbook.objects.get(name=lookalike.PLAYBOOK)
+    return {"alertrule_pk": AlertRule.objects.get(kind="score_drop").pk, "playbook_pk": playbook.pk,
+            "playbookstep_pk": PlaybookStep.objects.filter(playbook=playbook).order_by("position")[0].pk}
 
 
 def _learning_values(a, contact) -> dict[str, object]:

@@ -337,3 +337,20 @@ def account_adoption(
 ) -> AccountAdoption:
     return adoption_by_account(tenant=account.tenant, account_ids=[account.pk], today=today,
                                window_days=window_days)[account.pk]
+
+
+_LAST_ACTIVE_SQL = """
+SELECT r.account_id, MAX(r.day)
+FROM health_usage_rollups r
+WHERE r.tenant_id = %(tenant)s AND r.day <= %(today)s
+  AND (%(ids)s::bigint[] IS NULL OR r.account_id = ANY(%(ids)s::bigint[]))
+GROUP BY r.account_id
+"""
+
+
+def last_active_day_by_account(*, tenant: Tenant, today: dt.date,
+                               account_ids: Sequence[int] | None = None) -> dict[int, dt.date]:
+    """The last local day with a usage event of each account, up to ``today`` (rows after it ignored); an
+    account with no event ever is absent. One query (the health alerts' "usage stops")."""
+    params = {"tenant": tenant.pk, "today": today, "ids": list(account_ids) if account_ids is not None else None}
+    return dict(_rows(_LAST_ACTIVE_SQL, params))
