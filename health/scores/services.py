@@ -281,10 +281,14 @@ def recompute(*, tenant: Tenant, days: Iterable[dt.date], account_ids: Sequence[
     return written
 
 
-def after_recompute(*, tenant: Tenant, day: dt.date, account_ids: Sequence[int]) -> None:
-    """Called by the nightly recompute and by every dirty-flag batch once ``account_ids``' scores of ``day``
-    are written, inside the batch's transaction (so a batch that fails or is killed redoes it with the
-    scores). The alert rules (health.alerts.services.evaluate_rules) are wired here; nothing yet."""
+def after_recompute(*, tenant: Tenant, day: dt.date, account_ids: Sequence[int] | None) -> dict:
+    """Called by the nightly recompute (``account_ids`` None: every account) and by every dirty-flag batch
+    once the scores of ``day`` are written, inside the batch's transaction (so a batch that fails or is
+    killed redoes it with the scores): the alert rules see the new scores at once, and their dedupe makes a
+    second evaluation of the same causes raise nothing."""
+    from health.alerts.services import evaluate_rules  # alerts read the scores: imported late, no cycle
+
+    return evaluate_rules(tenant=tenant, day=day, account_ids=account_ids)
 
 
 @dataclass(frozen=True)

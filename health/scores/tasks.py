@@ -12,7 +12,6 @@ from accounts.access import get_job_for_tenant
 from accounts.selectors import tenant_today
 from accounts.tenancy import current_tenant, fan_out_per_tenant, tenant_task
 from health.scores.dirty import tenants_with_marks
-from health.scores.inputs import account_ids
 from health.scores.jobs import run_recompute
 from health.scores.overrides import end_expired_overrides
 from health.scores.services import after_recompute, recompute, recompute_dirty
@@ -43,7 +42,7 @@ def recompute_health_nightly(tenant_id: int) -> int:
     tenant = current_tenant()
     today = tenant_today(tenant)
     written = recompute(tenant=tenant, days=[today - dt.timedelta(days=1), today])
-    after_recompute(tenant=tenant, day=today, account_ids=account_ids(tenant=tenant))
+    after_recompute(tenant=tenant, day=today, account_ids=None)
     return written
 
 
