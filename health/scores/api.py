@@ -82,8 +82,9 @@ class ChangeSerializer(serializers.Serializer):
     delta = serializers.FloatField(allow_null=True, help_text="score(day) - score(start); null: a day has no score")
     by_component = serializers.DictField(child=serializers.FloatField(), allow_null=True,
                                          help_text="per component key, its contribution; they add up to `delta`")
-    text = serializers.CharField(help_text="one line, rounded to whole points, e.g. \"-12 in 7 days: NPS -5\"")
-    reason = serializers.CharField(help_text="why there is no explanation (empty when there is one)")
+    text = serializers.CharField(allow_blank=True,
+                                 help_text="one line, rounded to whole points, e.g. \"-12 in 7 days: NPS -5\"")
+    reason = serializers.CharField(allow_blank=True, help_text="why there is no explanation (empty when there is one)")
 
 
 class AccountHealthSerializer(ScoreRowSerializer):

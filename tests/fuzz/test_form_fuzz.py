@@ -71,6 +71,8 @@ EXCLUDED = {
     "note-delete": "a confirmation button without fields",
     "sla-policy-create-default": "a button without fields: creates the default policy",
     "qa-review-calibrate": "a button without fields: starts the user's calibration review of the ticket",
+    "scorecard-recompute": "a button without fields: starts a recompute job of today's scores",
+    "account-health-recompute": "a button without fields: starts this account's recompute job",
     "home": "the tenant chooser: reads nothing posted (answers a POST as a GET)",
     "survey-logo-upload": "a file upload: tests/surveys/test_branding.py posts SVG, garbage, truncated, oversized "
                           "and too large images",
@@ -92,6 +94,10 @@ EXCLUDED = {
 
 # Route name -> the POST names a view reads without a Django form.
 RAW_FIELDS = {
+    # The health backtest reads its POSTs by hand (health.scores.backtests.views): the run's query and the
+    # suggestion to apply as a new scorecard version.
+    "health-backtest-run": ["scorecard", "horizon_days"],
+    "health-backtest": ["scorecard", "definition"],
     "learning-contact-enroll": ["path"],  # the contact's learning panel: a path id (learning.learners.views)
     "ticket-csat": ["skip"],  # the ticket page's CSAT panel: skip on/off (surveys.triggers.views)
     "agent-presence": ["action"],
